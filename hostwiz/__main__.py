@@ -1,0 +1,5 @@
+import sys
+
+from hostwiz.cli import main
+
+sys.exit(main())

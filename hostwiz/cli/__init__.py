@@ -1,0 +1,59 @@
+"""The command line: `hostwiz` (the TUI) and `up`, `status`, `down`, `ssh`, `logs`, `cleanup`.
+
+Each command is one module here with `add_parser(sub, common)` and `run(args) -> int`.
+Exit status: 0 success, 1 the operation failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup"]
+OK, FAILED, BAD_INPUT = 0, 1, 2
+
+
+def common_options(suppress: bool) -> argparse.ArgumentParser:
+    """The global options; on sub-commands they default to SUPPRESS so either position works."""
+    p = argparse.ArgumentParser(add_help=False)
+    d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
+    g = p.add_argument_group("global options")
+    g.add_argument("--profile", default=d(None), help="AWS profile (default: the standard credential chain)")
+    g.add_argument("--region", default=d(None), help="AWS region (default: the spec's, or the profile's)")
+    g.add_argument("--endpoint-url", default=d(None), help="AWS endpoint (also AWS_ENDPOINT_URL)")
+    g.add_argument("--sandbox", action="store_true", default=d(False),
+                   help="use the embedded local AWS and SSH sandbox; nothing real is touched")
+    g.add_argument("--state-dir", default=d(None), help="where the ledger and keys live (also HOSTWIZ_STATE_DIR)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hostwiz", parents=[common_options(False)],
+        description="From an AWS account and an app to a running server, and back. Without a command: the TUI.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"hostwiz.cli.{name}")
+        module.add_parser(sub, common_options(True))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        from hostwiz.cli import tui
+
+        return tui.run(args)
+    module = importlib.import_module(f"hostwiz.cli.{args.command}")
+    from hostwiz.cli.context import CliError
+
+    try:
+        return module.run(args)
+    except CliError as err:
+        print(f"hostwiz: {err}", file=sys.stderr)
+        return err.code
+    except KeyboardInterrupt:
+        print("hostwiz: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,68 @@
+"""`hostwiz down NAME [--yes] [--skip-final-snapshot]`: a plan, a confirmation, then teardown."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from hostwiz import events as ev
+from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.context import CliError, confirm_typed, identity, is_interactive, make_session
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("down", parents=[common], help="tear down one stack (plan first, then confirm)")
+    p.add_argument("name", help="the stack")
+    p.add_argument("--yes", "-y", action="store_true", help="delete without the typed confirmation")
+    p.add_argument("--skip-final-snapshot", action="store_true", help="do not snapshot the database first")
+    p.add_argument("--json", action="store_true", help="events as JSON lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hostwiz.ledger import Ledger
+
+    session = make_session(args)
+    ledger = Ledger(session.state_dir, args.name)
+    if ledger.get("region") and not args.region:
+        session = session.for_region(ledger.get("region"))
+    from hostwiz.deletion_text import plan_lines
+    from hostwiz.provisioners import operations
+
+    who = identity(session)
+    plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot)
+    if plan.empty:
+        ledger.remove() if ledger.exists else None
+        msg = f"Stack {args.name} has nothing left in {session.aws.region}; nothing to delete."
+        print(json.dumps({"kind": "plan", "resources": []}) if args.json else msg)
+        return OK
+    if args.json:
+        print(json.dumps({"kind": "plan", "account": who["account"], "resources": [r.as_dict() for r in plan.resources]},
+                         default=str))
+    else:
+        print(f"AWS account {who['account']} in {session.aws.region}" + (" (SANDBOX)" if session.sandbox else ""))
+        print("\n".join(plan_lines(plan)))
+    if not args.yes:
+        if not is_interactive():
+            raise CliError("not deleting anything without confirmation: add --yes, or run in a terminal", BAD_INPUT)
+        if not confirm_typed(f"Type the stack name ({args.name}) to delete all of this:", args.name):
+            print("Nothing was deleted.")
+            return OK
+
+    def on_event(e: ev.Event) -> None:
+        if args.json:
+            print(json.dumps({"event": e.kind, **e.as_dict()}, default=str), flush=True)
+        elif e.kind not in (ev.QUEUED, ev.STARTED):
+            print(e.line(), flush=True)
+
+    outcome = operations.down(session, plan, on_event)
+    if outcome.ok:
+        print(json.dumps({"kind": "done", "deleted": len(outcome.deleted)}) if args.json else
+              f"\nStack {args.name} is gone ({len(outcome.deleted)} resources deleted).")
+        return OK
+    print(f"\n{len(outcome.left)} resource(s) could not be deleted:", file=sys.stderr)
+    for left in outcome.left:
+        blockers = f" (blocked by {', '.join(left.blockers)})" if left.blockers else ""
+        print(f"  {left.resource.kind} {left.resource.id}: {left.error}{blockers}", file=sys.stderr)
+    print(f"Run 'hostwiz down {args.name}' again once the blockers are resolved.", file=sys.stderr)
+    return FAILED

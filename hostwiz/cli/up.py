@@ -1,0 +1,142 @@
+"""`hostwiz up SPEC.toml [--yes] [--json] [--keep-on-failure]`: provision without the TUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+
+from hostwiz import events as ev
+from hostwiz import spec as specmod
+from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.context import CliError, identity, is_interactive, make_session
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("up", parents=[common], help="create (or resume) a stack from a spec file")
+    p.add_argument("spec", help="the stack spec (TOML)")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask before creating")
+    p.add_argument("--json", action="store_true", help="progress as JSON lines")
+    p.add_argument("--keep-on-failure", action="store_true",
+                   help="keep what was made when a step fails (default: roll it back)")
+
+
+def print_problems(problems: list[tuple[str, str]], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"kind": "invalid", "problems": [{"field": f, "message": m} for f, m in problems]}))
+    else:
+        print(specmod.SpecError(problems).render(), file=sys.stderr)
+
+
+def resolve_ssh_cidr(spec: specmod.StackSpec, session) -> str:
+    if spec.instance.ssh_cidr:
+        return spec.instance.ssh_cidr
+    if session.sandbox:
+        from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
+
+        return SANDBOX_OPERATOR_CIDR
+    from hostwiz.netinfo import NoPublicIp, detect_public_ip
+
+    try:
+        return detect_public_ip()
+    except NoPublicIp as err:
+        if is_interactive():
+            answer = input(f"Your public IP could not be found ({err}).\nSSH will be allowed from (CIDR, e.g. 203.0.113.7/32): ")
+            try:
+                cidr = str(specmod.parse_cidr(answer))
+            except ValueError as bad:
+                raise CliError(f"instance.ssh_cidr: {bad}", BAD_INPUT) from None
+            if cidr.endswith("/0"):
+                raise CliError("instance.ssh_cidr: refusing to open SSH to the whole internet", BAD_INPUT)
+            return cidr
+        raise CliError(f"instance.ssh_cidr: {err}; set ssh_cidr in the spec (your address as /32)", BAD_INPUT) from None
+
+
+def plan_lines(spec: specmod.StackSpec, cidr: str) -> list[str]:
+    lines = [f"Stack {spec.name} in {spec.region} will have:",
+             f"  security group  SSH from {cidr}, HTTP/HTTPS from anywhere",
+             "  key pair        ED25519, private key kept on this machine (0600)",
+             f"  EC2 instance    {spec.instance.type}, {spec.instance.os.value}, {spec.instance.volume_gb} GB gp3 (encrypted)",
+             f"  runtime         {spec.runtime.kind.value} on port {spec.runtime.app_port} behind nginx",
+             "  Elastic IP"]
+    if spec.database:
+        db = spec.database
+        lines.append(f"  RDS database    {db.engine.value} {db.instance_class}, {db.storage_gb} GB, encrypted, "
+                     "7-day backups, private")
+    if spec.domain:
+        lines.append(f"  DNS records     {', '.join(spec.domain.record_names)}")
+    try:
+        from hostwiz.costs import estimate
+
+        est = estimate(spec)
+        lines.append(f"  Estimated cost  ${est.total:.2f}/month ({est.note})")
+    except ImportError:
+        pass
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        spec = specmod.load(args.spec)
+    except specmod.SpecError as err:
+        print_problems(err.problems, args.json)
+        return BAD_INPUT
+    if args.region and args.region != spec.region:
+        spec = spec.model_copy(update={"region": args.region})
+    session = make_session(args, spec.region)
+    from hostwiz.provisioners import operations, preflight
+
+    who = identity(session)
+    out = (lambda obj, text: print(json.dumps(obj), flush=True)) if args.json else \
+        (lambda obj, text: print(text, flush=True))
+    out({"kind": "identity", **who, "region": spec.region, "sandbox": session.sandbox},
+        f"AWS account {who['account']} as {who['arn']} in {spec.region}" + (" (SANDBOX)" if session.sandbox else ""))
+    cidr = resolve_ssh_cidr(spec, session)
+    problems = preflight.check(session.for_region(spec.region).aws, spec)
+    if problems:
+        print_problems(problems, args.json)
+        return BAD_INPUT
+    if not args.json:
+        print("\n".join(plan_lines(spec, cidr)))
+    if not args.yes:
+        if not is_interactive():
+            raise CliError("not creating anything without confirmation: add --yes", BAD_INPUT)
+        if input("Create it? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Nothing was created.")
+            return OK
+
+    def on_event(e: ev.Event) -> None:
+        if args.json:
+            print(json.dumps({"event": e.kind, **e.as_dict()}, default=str), flush=True)
+        elif e.kind != ev.QUEUED:
+            print(e.line(), flush=True)
+
+    cancel = threading.Event()
+    try:
+        result = operations.up(session, spec, cidr, on_event, keep_on_failure=args.keep_on_failure, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    if result.ok:
+        o = result.outputs
+        out({"kind": "ready", **o}, "\n".join(filter(None, [
+            f"\nStack {spec.name} is ready.",
+            f"  URL:  {o.get('url')}",
+            f"  SSH:  hostwiz ssh {spec.name}   (or: {o.get('ssh_command')})",
+            f"  DB:   {o['db_endpoint']}:{o['db_port']} (URL in SSM {o['db_url_parameter']})" if o.get("db_endpoint") else "",
+        ])))
+        return OK
+    if result.rollback is None:
+        out({"kind": "failed", "error": result.error, "kept": True},
+            f"\nStack {spec.name} failed: {result.error}\nWhat was made is kept (--keep-on-failure). "
+            f"Run 'hostwiz up {args.spec}' to resume or 'hostwiz down {spec.name}' to remove it.")
+    elif result.rollback.ok:
+        out({"kind": "failed", "error": result.error, "rolled_back": True},
+            f"\nStack {spec.name} failed: {result.error}\nEverything this run made was rolled back.")
+    else:
+        left = [f"{x.resource.kind} {x.resource.id}: {x.error}" for x in result.rollback.left]
+        out({"kind": "failed", "error": result.error, "left": left},
+            f"\nStack {spec.name} failed: {result.error}\nRollback left:\n  " + "\n  ".join(left) +
+            f"\nRun 'hostwiz down {spec.name}' to try again.")
+    return FAILED

@@ -1,0 +1,199 @@
+"""The local ledger: what hostwiz intends to create and what it created, per stack.
+
+One JSON file per stack under `<state dir>/stacks/`. Intent is written before each create
+call and the result after it; every write is atomic (temp file, fsync, rename). The tags on
+the resources are the second source of truth: either one is enough to find everything.
+No secret is ever written here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+INTENT, CREATED, DELETED = "intent", "created", "deleted"
+
+
+def default_state_dir() -> Path:
+    env = os.environ.get("HOSTWIZ_STATE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("hostwiz"))
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class LockHeld(Exception):
+    def __init__(self, stack: str, holder: dict[str, Any]):
+        self.stack, self.holder = stack, holder
+        who = f"pid {holder.get('pid')} on {holder.get('host')} running '{holder.get('command')}'"
+        super().__init__(f"stack {stack!r} is busy: {who} since {holder.get('since')}; wait for it to finish")
+
+
+class StackLock:
+    """One mutating operation per stack at a time. The OS drops the lock if the holder dies."""
+
+    def __init__(self, path: Path, stack: str, command: str):
+        self.path, self.stack, self.command = path, stack, command
+        self._fd: int | None = None
+
+    def __enter__(self) -> "StackLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+            except ValueError:
+                holder = {}
+            os.close(fd)
+            raise LockHeld(self.stack, holder) from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+                "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class Entry:
+    step: str
+    kind: str
+    state: str
+    id: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class Ledger:
+    """The record of one stack. Thread-safe: steps on worker threads write to it."""
+
+    def __init__(self, state_dir: Path, name: str):
+        self.state_dir = Path(state_dir)
+        self.name = name
+        self.path = self.state_dir / "stacks" / f"{name}.json"
+        self._lock = threading.RLock()
+        self.doc: dict[str, Any] = self._read() or {"name": name, "resources": {}, "tokens": {}, "history": []}
+
+    # Reading -------------------------------------------------------------------
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self.doc.get(key, default)
+
+    def entry(self, step: str) -> Entry | None:
+        with self._lock:
+            raw = self.doc["resources"].get(step)
+            return Entry(step=step, **raw) if raw else None
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return [Entry(step=s, **r) for s, r in self.doc["resources"].items()]
+
+    # Writing -------------------------------------------------------------------
+    def save(self) -> None:
+        with self._lock:
+            atomic_write(self.path, json.dumps(self.doc, indent=2, sort_keys=True, default=str))
+
+    def update(self, **fields: Any) -> None:
+        with self._lock:
+            self.doc.update(fields)
+            self.save()
+
+    def intent(self, step: str, kind: str, **data: Any) -> None:
+        """Record that a create call is about to be made (before the call)."""
+        with self._lock:
+            prev = self.doc["resources"].get(step) or {}
+            self.doc["resources"][step] = {"kind": kind, "state": INTENT, "id": prev.get("id"),
+                                           "data": {**(prev.get("data") or {}), **data}}
+            self.save()
+
+    def created(self, step: str, kind: str, id: str, **data: Any) -> None:
+        with self._lock:
+            prev = self.doc["resources"].get(step) or {}
+            self.doc["resources"][step] = {"kind": kind, "state": CREATED, "id": id,
+                                           "data": {**(prev.get("data") or {}), **data}}
+            self.save()
+
+    def deleted(self, step: str) -> None:
+        with self._lock:
+            if step in self.doc["resources"]:
+                self.doc["resources"][step]["state"] = DELETED
+                self.save()
+
+    def token(self, key: str) -> str:
+        """A persisted idempotency token (e.g. RunInstances ClientToken)."""
+        with self._lock:
+            tokens = self.doc.setdefault("tokens", {})
+            if key not in tokens:
+                tokens[key] = f"{self.name}-{uuid.uuid4().hex}"[:64]
+                self.save()
+            return tokens[key]
+
+    def forget_token(self, key: str) -> None:
+        with self._lock:
+            self.doc.setdefault("tokens", {}).pop(key, None)
+            self.save()
+
+    def remove(self) -> None:
+        with self._lock:
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+    def lock(self, command: str) -> StackLock:
+        return StackLock(self.state_dir / "locks" / f"{self.name}.lock", self.name, command)
+
+
+def all_stacks(state_dir: Path) -> Iterator[Ledger]:
+    for path in sorted((Path(state_dir) / "stacks").glob("*.json")):
+        yield Ledger(state_dir, path.stem)

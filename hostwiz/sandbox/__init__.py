@@ -1,0 +1,90 @@
+"""The embedded sandbox: a local AWS (moto server on loopback) seeded so the whole flow works.
+
+`hostwiz --sandbox` starts it in-process with fake credentials and a throwaway state dir,
+so nothing real is touched and sandbox stacks never mix with real ones. It is quiet: no
+request logs reach the terminal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+SANDBOX_ZONE = "example.com"
+SANDBOX_OPERATOR_CIDR = "127.0.0.1/32"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox-secret"}
+
+
+def prepare_amis(work_dir: Path) -> Path:
+    """Write moto's default images plus current Ubuntu images, and point MOTO_AMIS_PATH at it.
+
+    Must run before moto's EC2 models are imported (moto reads the variable at import).
+    """
+    path = work_dir / "amis.json"
+    if os.environ.get("MOTO_AMIS_PATH") and Path(os.environ["MOTO_AMIS_PATH"]).exists():
+        return Path(os.environ["MOTO_AMIS_PATH"])
+    import importlib.util
+
+    spec = importlib.util.find_spec("moto")
+    moto_dir = Path(spec.origin).parent  # type: ignore[arg-type, union-attr]
+    amis = json.loads(gzip.open(moto_dir / "ec2" / "resources" / "amis.json.gz").read())
+    seen = {a["ami_id"] for a in amis}
+    for region_file in sorted((moto_dir / "ec2" / "resources" / "latest_amis").glob("*.json.gz")):
+        for ami in json.loads(gzip.open(region_file).read()):
+            if ami["ami_id"] not in seen:
+                seen.add(ami["ami_id"])
+                amis.append(ami)
+    amis += json.loads(resources.files(__package__).joinpath("ubuntu_amis.json").read_text())
+    path.write_text(json.dumps(amis))
+    os.environ["MOTO_AMIS_PATH"] = str(path)
+    return path
+
+
+def quiet_moto() -> None:
+    for name in ("werkzeug", "moto"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.ERROR)
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+
+
+class Sandbox:
+    """A moto server on 127.0.0.1 with fake credentials, seeded for hostwiz."""
+
+    def __init__(self, region: str = "us-east-1", state_dir: Path | None = None):
+        self.region = region
+        self.work_dir = Path(tempfile.mkdtemp(prefix="hostwiz-sandbox-"))
+        self.state_dir = Path(state_dir) if state_dir else self.work_dir / "state"
+        self.endpoint_url = ""
+        self._server = None
+
+    def start(self) -> "Sandbox":
+        prepare_amis(self.work_dir)
+        for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE"):
+            os.environ.pop(var, None)
+        os.environ.update(FAKE_CREDENTIALS)
+        os.environ["AWS_DEFAULT_REGION"] = self.region
+        quiet_moto()
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+        from hostwiz import secrets
+
+        secrets.use_memory_keyring()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        os.environ.pop("AWS_ENDPOINT_URL", None)

@@ -1,0 +1,323 @@
+"""The stack spec: the TOML contract of PRODUCT.md, and the model the wizard fills.
+
+Everything here is offline: it names the field and the fix, and never calls AWS.
+Checks that need AWS (instance type offered in the region, hosted zone exists) live in
+`hostwiz.provisioners.preflight` and run before any create call.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+DB_CLASS_RE = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+
+
+class OS(str, Enum):
+    ubuntu_24_04 = "ubuntu-24.04"
+    ubuntu_22_04 = "ubuntu-22.04"
+    amazon_linux_2023 = "amazon-linux-2023"
+
+    @property
+    def ssh_user(self) -> str:
+        return "ec2-user" if self is OS.amazon_linux_2023 else "ubuntu"
+
+
+class RuntimeKind(str, Enum):
+    docker = "docker"
+    nodejs = "nodejs"
+    python = "python"
+    php = "php"
+    ruby = "ruby"
+    static = "static"
+
+
+class Engine(str, Enum):
+    mysql = "mysql"
+    postgres = "postgres"
+    mariadb = "mariadb"
+
+    @property
+    def port(self) -> int:
+        return 5432 if self is Engine.postgres else 3306
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, use_enum_values=False)
+
+
+def normalise_domain(value: str) -> str:
+    """Lowercase, drop one trailing dot, IDN to punycode; raise ValueError with the fix."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("is empty; write a name like blog.example.com")
+    name = value.strip().lower()
+    if name.endswith("."):
+        name = name[:-1]
+    if not name.isascii():
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(
+                f"{value!r} is an internationalised name that cannot be converted to punycode; "
+                "write its xn-- form"
+            ) from None
+    if len(name) > 253:
+        raise ValueError(f"is {len(name)} characters long; a domain name has at most 253")
+    labels = name.split(".")
+    if len(labels) < 2:
+        raise ValueError(f"{name!r} has no dot; write the full name like {name}.example.com")
+    for label in labels:
+        if not label:
+            raise ValueError(f"{name!r} has an empty label (two dots in a row, or a leading dot)")
+        if len(label) > 63:
+            raise ValueError(f"label {label[:20]!r}... is {len(label)} characters; a label has at most 63")
+        if not LABEL_RE.match(label):
+            raise ValueError(
+                f"label {label!r} may use only letters, digits and inner hyphens"
+            )
+    if labels[-1].isdigit():
+        raise ValueError(f"{name!r} ends in a numeric label; that is an IP address, not a domain")
+    return name
+
+
+class DomainSpec(_Model):
+    name: str
+    hosted_zone: str | None = None
+    www: bool = False
+
+    @field_validator("name", "hosted_zone", mode="before")
+    @classmethod
+    def _domain(cls, v: Any) -> Any:
+        return None if v is None else normalise_domain(v)
+
+    @model_validator(mode="after")
+    def _zone_is_suffix(self) -> "DomainSpec":
+        zone = self.hosted_zone
+        if zone and not (self.name == zone or self.name.endswith("." + zone)):
+            raise ValueError(
+                f"hosted_zone {zone!r} is not a suffix of {self.name!r}; "
+                "use the zone that contains the name, or leave hosted_zone out"
+            )
+        return self
+
+    @property
+    def record_names(self) -> list[str]:
+        return [self.name] + ([f"www.{self.name}"] if self.www else [])
+
+
+def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    text = value.strip()
+    try:
+        if "/" not in text:
+            ip = ipaddress.ip_address(text)
+            return ipaddress.ip_network(f"{ip}/{ip.max_prefixlen}")
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as err:
+        if "host bits set" in str(err):
+            loose = ipaddress.ip_network(text, strict=False)
+            addr = text.split("/")[0]
+            raise ValueError(
+                f"{text!r} has host bits set; write {loose} for the network or {addr}/{loose.max_prefixlen} for one address"
+            ) from None
+        raise ValueError(f"{text!r} is not an IP network; write one like 203.0.113.7/32") from None
+
+
+class InstanceSpec(_Model):
+    type: str = "t3.micro"
+    os: OS = OS.ubuntu_24_04
+    volume_gb: int = Field(20, ge=8, le=16384)
+    ssh_cidr: str | None = None
+    allow_world_ssh: bool = False
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not INSTANCE_TYPE_RE.match(v):
+            raise ValueError(f"{v!r} is not an instance type; write one like t3.micro")
+        return v
+
+    @field_validator("ssh_cidr")
+    @classmethod
+    def _cidr(cls, v: str | None) -> str | None:
+        return None if v is None else str(parse_cidr(v))
+
+    @model_validator(mode="after")
+    def _world(self) -> "InstanceSpec":
+        if self.ssh_cidr and parse_cidr(self.ssh_cidr).prefixlen == 0 and not self.allow_world_ssh:
+            raise ValueError(
+                f"ssh_cidr {self.ssh_cidr} opens SSH to the whole internet; "
+                "use your address as /32, or set allow_world_ssh = true if you really mean it"
+            )
+        return self
+
+
+class RuntimeSpec(_Model):
+    kind: RuntimeKind = RuntimeKind.docker
+    app_port: int = Field(3000, ge=1, le=65535)
+    tls: bool = False
+
+    @field_validator("app_port")
+    @classmethod
+    def _port(cls, v: int) -> int:
+        if v in (22, 80, 443):
+            raise ValueError(f"{v} is taken on the instance (22 is SSH, 80/443 are nginx); pick another, e.g. 3000")
+        return v
+
+
+STORAGE_BOUNDS = {Engine.postgres: (20, 65536), Engine.mysql: (20, 65536), Engine.mariadb: (20, 65536)}
+
+
+class DatabaseSpec(_Model):
+    engine: Engine = Engine.postgres
+    instance_class: str = "db.t3.micro"
+    storage_gb: int = 20
+    db_name: str = "app"
+    username: str = "hostwiz"
+
+    @field_validator("instance_class")
+    @classmethod
+    def _class(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not DB_CLASS_RE.match(v):
+            raise ValueError(f"{v!r} is not an RDS instance class; write one like db.t3.micro")
+        return v
+
+    @field_validator("db_name", "username")
+    @classmethod
+    def _ident(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,15}$", v):
+            raise ValueError("must start with a letter and use at most 16 letters, digits or underscores")
+        return v
+
+    @model_validator(mode="after")
+    def _storage(self) -> "DatabaseSpec":
+        low, high = STORAGE_BOUNDS[self.engine]
+        if not low <= self.storage_gb <= high:
+            raise ValueError(f"storage_gb {self.storage_gb} is out of range for {self.engine.value}: use {low}-{high}")
+        if self.username.lower() in {"admin", "root", "postgres", "rdsadmin", "mysql"}:
+            raise ValueError(f"username {self.username!r} is reserved by RDS; keep the default 'hostwiz'")
+        return self
+
+
+def rds_identifier_problem(ident: str) -> str | None:
+    if not 1 <= len(ident) <= 63:
+        return "must be 1-63 characters"
+    if not re.match(r"^[a-z][a-z0-9-]*$", ident):
+        return "must start with a letter and use only letters, digits and hyphens"
+    if ident.endswith("-") or "--" in ident:
+        return "must not end with a hyphen or contain two hyphens in a row"
+    return None
+
+
+class StackSpec(_Model):
+    name: str
+    region: str = "us-east-1"
+    domain: DomainSpec | None = None
+    instance: InstanceSpec = Field(default_factory=InstanceSpec)
+    runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
+    database: DatabaseSpec | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not NAME_RE.match(v):
+            raise ValueError(
+                "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter (e.g. 'blog')"
+            )
+        problem = rds_identifier_problem(f"{v}-db")
+        if problem:
+            raise ValueError(f"gives the database identifier {v}-db, which {problem}; drop trailing or doubled hyphens")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not REGION_RE.match(v):
+            raise ValueError(f"{v!r} is not an AWS region name; write one like us-east-1")
+        return v
+
+    @model_validator(mode="after")
+    def _tls_needs_domain(self) -> "StackSpec":
+        if self.runtime.tls and self.domain is None:
+            raise ValueError("runtime.tls needs a [domain] section: a certificate is issued for a name")
+        return self
+
+    # Derived names -------------------------------------------------------------
+    @property
+    def db_identifier(self) -> str:
+        return f"{self.name}-db"
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+# Errors ------------------------------------------------------------------------
+
+TOP_LEVEL_FIELD = {"_tls_needs_domain": "runtime.tls"}
+
+
+class SpecError(Exception):
+    """Every problem of a spec, each as (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+
+    def render(self) -> str:
+        lines = [f"The spec has {len(self.problems)} problem(s); nothing was created:"]
+        lines += [f"  {field}: {message}" for field, message in self.problems]
+        return "\n".join(lines)
+
+
+def _problems(err: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "spec"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "is not a known field; check the spelling (see examples/)"
+        elif e["type"] == "enum":
+            msg = f"{e.get('input')!r} is not one of: {e['ctx']['expected']}"
+        if msg.startswith("runtime.tls"):
+            field, msg = "runtime.tls", msg.removeprefix("runtime.tls ")
+        out.append((field, msg))
+    return out
+
+
+def validate(data: dict[str, Any]) -> StackSpec:
+    try:
+        return StackSpec.model_validate(data)
+    except ValidationError as err:
+        raise SpecError(_problems(err)) from None
+
+
+def load(path: str | Path) -> StackSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SpecError([("file", f"cannot read {path}: {err.strerror}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError([("file", f"{path} is not valid TOML: {err}")]) from None
+    return validate(data)
+
+
+def dumps(spec: StackSpec) -> str:
+    """The spec as TOML (the wizard's export)."""
+    import tomli_w
+
+    return tomli_w.dumps(spec.to_toml_dict())

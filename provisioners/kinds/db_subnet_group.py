@@ -1,0 +1,53 @@
+"""RDS DB subnet groups."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..aws import Aws, error_code, tag_dict
+from ..registry import Kind, Resource, register
+
+
+@register
+class DbSubnetGroup(Kind):
+    name = "db-subnet-group"
+    label = "DB subnet group"
+    depends_on = ("rds-instance", "rds-cluster")
+    gone_codes = ("DBSubnetGroupNotFoundFault",)
+
+    def create(self, aws: Aws, *, group_name: str, subnet_ids: list[str], tags: list[dict[str, str]]) -> str:
+        try:
+            aws.client("rds").create_db_subnet_group(
+                DBSubnetGroupName=group_name, DBSubnetGroupDescription="hostwiz database subnets",
+                SubnetIds=subnet_ids, Tags=tags)
+        except Exception as err:
+            if error_code(err) != "DBSubnetGroupAlreadyExists":
+                raise
+        return group_name
+
+    def list(self, aws: Aws) -> Iterable[Resource]:
+        rds = aws.client("rds")
+        for page in rds.get_paginator("describe_db_subnet_groups").paginate():
+            for g in page["DBSubnetGroups"]:
+                if g["DBSubnetGroupName"] == "default":
+                    continue
+                tags = tag_dict(rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"])["TagList"]) \
+                    if g.get("DBSubnetGroupArn") else {}
+                yield Resource(self.name, g["DBSubnetGroupName"], aws.region, g["DBSubnetGroupName"], tags,
+                               {"vpc_id": g.get("VpcId")})
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        try:
+            aws.client("rds").delete_db_subnet_group(DBSubnetGroupName=res.id)
+        except Exception as err:
+            if error_code(err) not in self.gone_codes:
+                raise
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        try:
+            aws.client("rds").describe_db_subnet_groups(DBSubnetGroupName=res.id)
+            return True
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return False
+            raise

@@ -1,0 +1,80 @@
+"""EC2 instances."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable
+
+from ..aws import Aws, error_code, tag_dict
+from ..registry import Kind, Resource, register
+from ..waiting import poll
+
+LIVE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
+
+
+@register
+class Ec2Instance(Kind):
+    name = "ec2-instance"
+    label = "EC2 instance"
+    depends_on = ("autoscaling-group",)
+    gone_codes = ("InvalidInstanceID.NotFound",)
+
+    def create(self, aws: Aws, *, params: dict[str, Any], client_token: str) -> dict[str, Any]:
+        """RunInstances with a persisted ClientToken: a retried call returns the same instance."""
+        ec2 = aws.client("ec2")
+        resp = ec2.run_instances(MinCount=1, MaxCount=1, ClientToken=client_token, **params)
+        return resp["Instances"][0]
+
+    def list(self, aws: Aws, filters: list[dict] | None = None) -> Iterable[Resource]:
+        filters = list(filters or []) + [{"Name": "instance-state-name", "Values": list(LIVE_STATES)}]
+        for page in aws.client("ec2").get_paginator("describe_instances").paginate(Filters=filters):
+            for r in page["Reservations"]:
+                for i in r["Instances"]:
+                    tags = tag_dict(i.get("Tags"))
+                    yield Resource(self.name, i["InstanceId"], aws.region, tags.get("Name", ""), tags, {
+                        "state": i["State"]["Name"], "type": i.get("InstanceType"),
+                        "public_ip": i.get("PublicIpAddress"), "private_ip": i.get("PrivateIpAddress"),
+                        "vpc_id": i.get("VpcId"), "subnet_id": i.get("SubnetId"),
+                        "launch_time": str(i.get("LaunchTime", "")),
+                        "client_token": i.get("ClientToken"),
+                    })
+
+    def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
+        return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))
+
+    def describe(self, aws: Aws, instance_id: str) -> dict[str, Any] | None:
+        try:
+            resp = aws.client("ec2").describe_instances(InstanceIds=[instance_id])
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return None
+            raise
+        for r in resp["Reservations"]:
+            for i in r["Instances"]:
+                return i
+        return None
+
+    def wait_state(self, aws: Aws, instance_id: str, want: str, *, timeout: float, delay: float,
+                   cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None) -> dict:
+        def check() -> dict | None:
+            inst = self.describe(aws, instance_id)
+            state = inst["State"]["Name"] if inst else "terminated"
+            if state == want:
+                return inst or {"InstanceId": instance_id, "State": {"Name": state}}
+            if want == "running" and state in ("terminated", "shutting-down", "stopped"):
+                raise RuntimeError(f"instance {instance_id} went to {state} instead of running")
+            return None
+
+        return poll(check, what=f"{instance_id} to be {want}", timeout=timeout, delay=delay,
+                    cancel=cancel, progress=progress, max_delay=max(delay, 15.0))
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        try:
+            aws.client("ec2").terminate_instances(InstanceIds=[res.id])
+        except Exception as err:
+            if error_code(err) not in self.gone_codes:
+                raise
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        inst = self.describe(aws, res.id)
+        return bool(inst) and inst["State"]["Name"] != "terminated"

@@ -1,0 +1,60 @@
+"""Elastic IP addresses."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..aws import Aws, error_code, tag_dict
+from ..registry import Kind, Resource, register
+
+
+@register
+class ElasticIp(Kind):
+    name = "elastic-ip"
+    label = "Elastic IP"
+    depends_on = ("nat-gateway",)
+    gone_codes = ("InvalidAllocationID.NotFound", "InvalidAssociationID.NotFound")
+
+    def allocate(self, aws: Aws, *, tags: list[dict[str, str]]) -> dict:
+        return aws.client("ec2").allocate_address(
+            Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])
+
+    def associate(self, aws: Aws, allocation_id: str, instance_id: str) -> str:
+        resp = aws.client("ec2").associate_address(AllocationId=allocation_id, InstanceId=instance_id,
+                                                   AllowReassociation=False)
+        return resp["AssociationId"]
+
+    def list(self, aws: Aws, filters: list[dict] | None = None) -> Iterable[Resource]:
+        for a in aws.client("ec2").describe_addresses(Filters=filters or [])["Addresses"]:
+            tags = tag_dict(a.get("Tags"))
+            yield Resource(self.name, a["AllocationId"], aws.region, tags.get("Name", a.get("PublicIp", "")), tags,
+                           {"public_ip": a.get("PublicIp"), "association_id": a.get("AssociationId"),
+                            "instance_id": a.get("InstanceId"), "eni": a.get("NetworkInterfaceId")})
+
+    def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
+        return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        ec2 = aws.client("ec2")
+        try:
+            current = ec2.describe_addresses(AllocationIds=[res.id])["Addresses"]
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return
+            raise
+        for addr in current:
+            if addr.get("AssociationId"):
+                try:
+                    ec2.disassociate_address(AssociationId=addr["AssociationId"])
+                except Exception as err:
+                    if error_code(err) not in self.gone_codes:
+                        raise
+        ec2.release_address(AllocationId=res.id)
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        try:
+            return bool(aws.client("ec2").describe_addresses(AllocationIds=[res.id])["Addresses"])
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return False
+            raise

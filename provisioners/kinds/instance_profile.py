@@ -1,0 +1,68 @@
+"""IAM instance profiles."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..aws import Aws, error_code, tag_dict
+from ..registry import Kind, Resource, register
+
+
+@register
+class InstanceProfile(Kind):
+    name = "instance-profile"
+    label = "instance profile"
+    depends_on = ("ec2-instance", "autoscaling-group", "launch-template")
+    gone_codes = ("NoSuchEntity",)
+
+    def create(self, aws: Aws, *, profile_name: str, path: str, role_name: str,
+               tags: list[dict[str, str]]) -> str:
+        iam = aws.client("iam")
+        try:
+            resp = iam.create_instance_profile(InstanceProfileName=profile_name, Path=path, Tags=tags)
+            arn = resp["InstanceProfile"]["Arn"]
+        except Exception as err:
+            if error_code(err) != "EntityAlreadyExists":
+                raise
+            arn = iam.get_instance_profile(InstanceProfileName=profile_name)["InstanceProfile"]["Arn"]
+        try:
+            iam.add_role_to_instance_profile(InstanceProfileName=profile_name, RoleName=role_name)
+        except Exception as err:
+            if error_code(err) != "LimitExceeded":  # the role is already in it (resumed run)
+                raise
+        return arn
+
+    def list(self, aws: Aws, path_prefix: str = "/") -> Iterable[Resource]:
+        iam = aws.client("iam")
+        for page in iam.get_paginator("list_instance_profiles").paginate(PathPrefix=path_prefix):
+            for prof in page["InstanceProfiles"]:
+                try:
+                    tags = tag_dict(iam.list_instance_profile_tags(
+                        InstanceProfileName=prof["InstanceProfileName"])["Tags"])
+                except Exception:
+                    tags = {}
+                yield Resource(self.name, prof["InstanceProfileName"], "global", prof["InstanceProfileName"], tags,
+                               {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])]})
+
+    def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
+        return [r for r in self.list(aws, "/hostwiz/") if r.tags.get("hostwiz:stack") == stack]
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        iam = aws.client("iam")
+        try:
+            prof = iam.get_instance_profile(InstanceProfileName=res.id)["InstanceProfile"]
+            for role in prof.get("Roles", []):
+                iam.remove_role_from_instance_profile(InstanceProfileName=res.id, RoleName=role["RoleName"])
+            iam.delete_instance_profile(InstanceProfileName=res.id)
+        except Exception as err:
+            if error_code(err) not in self.gone_codes:
+                raise
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        try:
+            aws.client("iam").get_instance_profile(InstanceProfileName=res.id)
+            return True
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return False
+            raise

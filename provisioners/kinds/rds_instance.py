@@ -1,0 +1,92 @@
+"""RDS database instances."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+from ..aws import Aws, error_code, tag_dict
+from ..registry import Kind, Resource, register
+from ..waiting import poll
+
+
+@register
+class RdsInstance(Kind):
+    name = "rds-instance"
+    label = "RDS database"
+    gone_codes = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
+
+    def create(self, aws: Aws, *, params: dict[str, Any]) -> dict[str, Any]:
+        return aws.client("rds").create_db_instance(**params)["DBInstance"]
+
+    def list(self, aws: Aws) -> Iterable[Resource]:
+        for page in aws.client("rds").get_paginator("describe_db_instances").paginate():
+            for db in page["DBInstances"]:
+                yield self._resource(aws, db)
+
+    def _resource(self, aws: Aws, db: dict) -> Resource:
+        tags = tag_dict(db.get("TagList"))
+        endpoint = db.get("Endpoint") or {}
+        return Resource(self.name, db["DBInstanceIdentifier"], aws.region, db["DBInstanceIdentifier"], tags, {
+            "status": db.get("DBInstanceStatus"), "engine": db.get("Engine"), "class": db.get("DBInstanceClass"),
+            "endpoint": endpoint.get("Address"), "port": endpoint.get("Port"),
+            "subnet_group": (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
+            "arn": db.get("DBInstanceArn"), "storage_gb": db.get("AllocatedStorage"),
+            "vpc_id": (db.get("DBSubnetGroup") or {}).get("VpcId"),
+            "cluster": db.get("DBClusterIdentifier"),
+        })
+
+    def describe(self, aws: Aws, ident: str) -> dict | None:
+        try:
+            return aws.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return None
+            raise
+
+    def wait_available(self, aws: Aws, ident: str, *, timeout: float, delay: float,
+                       cancel: threading.Event | None = None,
+                       progress: Callable[[str], None] | None = None) -> dict:
+        def check() -> dict | None:
+            db = self.describe(aws, ident)
+            if db is None:
+                raise RuntimeError(f"database {ident} disappeared while it was being created")
+            status = db["DBInstanceStatus"]
+            if status == "available":
+                return db
+            if status in ("failed", "incompatible-parameters", "incompatible-network", "storage-full"):
+                raise RuntimeError(f"database {ident} is {status}")
+            return None
+
+        return poll(check, what=f"database {ident}", timeout=timeout, delay=delay, cancel=cancel,
+                    progress=progress, max_delay=max(delay, 30.0))
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        params: dict[str, Any] = {"DBInstanceIdentifier": res.id, "DeleteAutomatedBackups": True}
+        if res.data.get("final_snapshot"):
+            params["FinalDBSnapshotIdentifier"] = f"{res.id}-final-{time.strftime('%Y%m%d%H%M%S')}"
+        else:
+            params["SkipFinalSnapshot"] = True
+        rds = aws.client("rds")
+        try:
+            status = (self.describe(aws, res.id) or {}).get("DBInstanceStatus")
+            if status == "deleting":
+                return
+            if status and status != "available" and status != "stopped":
+                # creating, modifying, backing-up: AWS refuses to delete until it settles
+                raise _NotYet(status)
+            rds.delete_db_instance(**params)
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return
+            raise
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        return self.describe(aws, res.id) is not None
+
+
+class _NotYet(Exception):
+    def __init__(self, status: str):
+        super().__init__(f"database is {status}; AWS deletes it once it is available")
+        self.response = {"Error": {"Code": "InvalidDBInstanceState", "Message": str(self)}}

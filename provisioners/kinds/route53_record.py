@@ -1,0 +1,132 @@
+"""Route53 A records that hostwiz made.
+
+Records cannot carry tags, so each record hostwiz writes gets a TXT marker beside it,
+`_hostwiz.<name>`, holding the stack, run and the value it set (the external-dns "TXT
+registry" idea). Teardown deletes exactly the records whose marker names the stack, and
+refuses to delete one whose value someone else has changed since.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..aws import Aws, error_code
+from ..registry import Kind, Resource, register
+
+MARKER = "_hostwiz."
+
+
+class RecordChanged(Exception):
+    def __init__(self, name: str, expected: str, found: str):
+        super().__init__(f"{name} now points at {found}, not {expected} as hostwiz set it; "
+                         "it was changed by someone else, so hostwiz leaves it alone")
+        self.response = {"Error": {"Code": "RecordChanged", "Message": str(self)}}
+
+
+def zones(aws: Aws) -> list[dict]:
+    r53 = aws.client("route53")
+    out = []
+    for page in r53.get_paginator("list_hosted_zones").paginate():
+        out += page["HostedZones"]
+    return out
+
+
+def choose_zone(aws: Aws, name: str, given: str | None = None) -> dict | None:
+    """The hosted zone for `name`: the one given, else the longest matching public suffix."""
+    best = None
+    for z in zones(aws):
+        zname = z["Name"].rstrip(".")
+        if given and zname != given:
+            continue
+        if (name == zname or name.endswith("." + zname)) and not z.get("Config", {}).get("PrivateZone"):
+            if best is None or len(zname) > len(best["Name"].rstrip(".")):
+                best = z
+    return best
+
+
+def _zone_id(zone: dict | str) -> str:
+    zid = zone["Id"] if isinstance(zone, dict) else zone
+    return zid.split("/")[-1]
+
+
+def _marker_value(stack: str, run_id: str, value: str) -> str:
+    return f'"hostwiz:stack={stack} hostwiz:run={run_id} value={value}"'
+
+
+def _parse_marker(txt: str) -> dict[str, str]:
+    return dict(p.split("=", 1) for p in txt.strip('"').split() if "=" in p)
+
+
+@register
+class Route53Record(Kind):
+    name = "route53-record"
+    label = "DNS record"
+    gone_codes = ("NoSuchHostedZone",)
+    retry_codes = ("PriorRequestNotComplete", "Throttling")
+
+    def upsert(self, aws: Aws, *, zone_id: str, names: list[str], value: str, stack: str, run_id: str,
+               ttl: int = 60) -> str:
+        changes = []
+        for name in names:
+            changes.append({"Action": "UPSERT", "ResourceRecordSet": {
+                "Name": name, "Type": "A", "TTL": ttl, "ResourceRecords": [{"Value": value}]}})
+            changes.append({"Action": "UPSERT", "ResourceRecordSet": {
+                "Name": MARKER + name, "Type": "TXT", "TTL": ttl,
+                "ResourceRecords": [{"Value": _marker_value(stack, run_id, value)}]}})
+        resp = aws.client("route53").change_resource_record_sets(
+            HostedZoneId=_zone_id(zone_id), ChangeBatch={"Comment": f"hostwiz stack {stack}", "Changes": changes})
+        return resp["ChangeInfo"]["Id"]
+
+    def _records(self, aws: Aws, zone_id: str) -> list[dict]:
+        out = []
+        pages = aws.client("route53").get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id)
+        for page in pages:
+            out += page["ResourceRecordSets"]
+        return out
+
+    def list(self, aws: Aws) -> Iterable[Resource]:
+        for zone in zones(aws):
+            zid = _zone_id(zone)
+            records = self._records(aws, zid)
+            for rec in records:
+                if rec["Type"] == "TXT" and rec["Name"].rstrip(".").startswith(MARKER.rstrip(".")):
+                    marker = _parse_marker(rec["ResourceRecords"][0]["Value"])
+                    name = rec["Name"].rstrip(".")[len(MARKER):]
+                    tags = {"hostwiz:stack": marker.get("hostwiz:stack", ""), "hostwiz:run": marker.get("hostwiz:run", "")}
+                    yield Resource(self.name, f"{zid}/{name}", "global", name, tags,
+                                   {"zone_id": zid, "record": name, "value": marker.get("value")})
+
+    def _current(self, aws: Aws, zone_id: str, name: str, rtype: str) -> dict | None:
+        resp = aws.client("route53").list_resource_record_sets(
+            HostedZoneId=zone_id, StartRecordName=name, StartRecordType=rtype, MaxItems="1")
+        for rec in resp["ResourceRecordSets"]:
+            if rec["Name"].rstrip(".") == name and rec["Type"] == rtype:
+                return rec
+        return None
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        zid, name, expected = res.data["zone_id"], res.data["record"], res.data.get("value")
+        changes = []
+        a = self._current(aws, zid, name, "A")
+        if a is not None:
+            found = ",".join(r["Value"] for r in a.get("ResourceRecords", []))
+            if expected and found != expected:
+                raise RecordChanged(name, expected, found)
+            changes.append({"Action": "DELETE", "ResourceRecordSet": a})
+        txt = self._current(aws, zid, MARKER + name, "TXT")
+        if txt is not None:
+            changes.append({"Action": "DELETE", "ResourceRecordSet": txt})
+        if changes:
+            try:
+                aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
+            except Exception as err:
+                if error_code(err) not in ("InvalidChangeBatch",) + self.gone_codes:
+                    raise
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        try:
+            return self._current(aws, res.data["zone_id"], MARKER + res.data["record"], "TXT") is not None
+        except Exception as err:
+            if error_code(err) in self.gone_codes:
+                return False
+            raise

@@ -1,0 +1,218 @@
+"""The operations the CLI and the screens share: up, rollback, down, status.
+
+Each takes a `Session` (AWS access, state dir, timing) and a plain event callback, and
+returns a plain result; none prints and none knows about a terminal.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from hostwiz import events as ev
+from hostwiz import secrets
+from hostwiz.ledger import Ledger, all_stacks, new_run_id
+from hostwiz.spec import StackSpec
+
+from . import teardown
+from .aws import Aws
+from .deletion import DeletionSettings, Outcome
+from .engine import Engine, RunResult, describe_error
+from .registry import STACK_TAG, Resource
+from .stack import Env, StackBuilder, Timing
+
+
+@dataclass
+class Session:
+    aws: Aws
+    state_dir: Path
+    sandbox: bool = False
+    timing: Timing = field(default_factory=Timing)
+    deletion: DeletionSettings = field(default_factory=DeletionSettings)
+    user_data: Callable[[StackSpec], str] | None = None
+    max_workers: int = 8
+
+    def for_region(self, region: str) -> "Session":
+        if region == self.aws.region:
+            return self
+        return Session(self.aws.with_region(region), self.state_dir, self.sandbox, self.timing, self.deletion,
+                       self.user_data, self.max_workers)
+
+
+@dataclass
+class UpResult:
+    ok: bool
+    run: RunResult
+    outputs: dict[str, Any]
+    rollback: Outcome | None = None
+    error: str = ""
+
+
+def stack_outputs(spec: StackSpec, outs: dict[str, dict[str, Any]], key_file: str | None = None) -> dict[str, Any]:
+    ip = outs.get("eip", {}).get("public_ip")
+    host = spec.domain.name if spec.domain else ip
+    scheme = "https" if spec.runtime.tls else "http"
+    result = {
+        "instance_id": outs.get("instance", {}).get("instance_id"),
+        "public_ip": ip,
+        "url": f"{scheme}://{host}/" if host else None,
+        "ssh_user": spec.instance.os.ssh_user,
+        "key_file": outs.get("key-pair", {}).get("key_file", key_file),
+    }
+    if result["key_file"] and ip:
+        result["ssh_command"] = f"ssh -i {result['key_file']} {spec.instance.os.ssh_user}@{ip}"
+    if "database-available" in outs:
+        result["db_endpoint"] = outs["database-available"].get("endpoint")
+        result["db_port"] = outs["database-available"].get("port")
+        result["db_url_parameter"] = outs.get("database-url", {}).get("parameter")
+    return result
+
+
+def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback = ev.ignore, *,
+       keep_on_failure: bool = False, cancel: threading.Event | None = None) -> UpResult:
+    """Create (or resume) a stack. On failure roll back this run's resources unless told to keep them."""
+    sess = session.for_region(spec.region)
+    ledger = Ledger(session.state_dir, spec.name)
+    with ledger.lock("up"):
+        status = ledger.get("status")
+        run_id = ledger.get("run_id") if status in ("creating", "failed", "ready") else None
+        run_id = run_id or new_run_id()
+        resumed = status in ("creating", "failed")
+        ledger.update(name=spec.name, region=spec.region, run_id=run_id, status="creating",
+                      spec=spec.to_toml_dict(), sandbox=session.sandbox)
+        on_event(ev.Event(ev.RUN_STARTED, message=("resuming" if resumed else "creating") + f" stack {spec.name}",
+                          data={"run_id": run_id, "resumed": resumed}))
+        env = Env(sess.aws, ledger, spec, run_id, session.state_dir, ssh_cidr, session.timing, session.user_data)
+        engine = Engine(StackBuilder(env).steps(), on_event, max_workers=session.max_workers, cancel=cancel)
+        run = engine.run()
+        if run.ok:
+            outputs = stack_outputs(spec, run.outputs)
+            ledger.update(status="ready", outputs=outputs)
+            on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready", data=outputs))
+            return UpResult(True, run, outputs)
+        error = "cancelled" if run.cancelled and not run.failed else \
+            "; ".join(f"{step}: {describe_error(err)}" for step, err in run.failed.items())
+        ledger.update(status="failed", error=error)
+        result = UpResult(False, run, stack_outputs(spec, run.outputs), error=error)
+        if not keep_on_failure:
+            result.rollback = _rollback_locked(sess, spec.name, ledger, run_id, on_event)
+        on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} failed: {error}",
+                          data={"ok": False, "rolled_back": result.rollback is not None}))
+        return result
+
+
+def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:
+    """Remove what the stack's current run made (after a kept failure or a cancel)."""
+    ledger = Ledger(session.state_dir, name)
+    sess = session.for_region(ledger.get("region") or session.aws.region)
+    with ledger.lock("rollback"):
+        return _rollback_locked(sess, name, ledger, ledger.get("run_id"), on_event)
+
+
+def _rollback_locked(session: Session, name: str, ledger: Ledger, run_id: str | None,
+                     on_event: ev.Callback) -> Outcome:
+    on_event(ev.Event(ev.ROLLBACK_STARTED, message=f"rolling back what this run of {name} created"))
+    p = teardown.plan(session.aws, name, ledger, final_snapshot=False, run_id=run_id)
+    outcome = teardown.execute(session.aws, p, ledger, on_event, settings=session.deletion)
+    if outcome.ok:
+        _forget_local(session.state_dir, name)
+        ledger.remove()
+    else:
+        ledger.update(status="rollback-incomplete")
+    return outcome
+
+
+def _forget_local(state_dir: Path, name: str) -> None:
+    secrets.key_path(state_dir, name).unlink(missing_ok=True)
+    secrets.forget(secrets.ssh_key_account(name))
+    secrets.forget(secrets.db_password_account(name))
+    pins = state_dir / "known_hosts" / f"{name}.json"
+    pins.unlink(missing_ok=True)
+
+
+def plan_down(session: Session, name: str, *, final_snapshot: bool = True) -> teardown.Plan:
+    ledger = Ledger(session.state_dir, name)
+    sess = session.for_region(ledger.get("region") or session.aws.region)
+    return teardown.plan(sess.aws, name, ledger if ledger.exists else None, final_snapshot=final_snapshot)
+
+
+def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, *,
+         cancel: threading.Event | None = None) -> Outcome:
+    ledger = Ledger(session.state_dir, p.stack)
+    sess = session.for_region(ledger.get("region") or session.aws.region)
+    with ledger.lock("down"):
+        if ledger.exists:
+            ledger.update(status="deleting")
+        outcome = teardown.execute(sess.aws, p, ledger if ledger.exists else None, on_event,
+                                   settings=session.deletion, cancel=cancel)
+        if outcome.ok:
+            _forget_local(session.state_dir, p.stack)
+            ledger.remove()
+        elif ledger.exists:
+            ledger.update(status="delete-incomplete", error="; ".join(f"{x.resource.id}: {x.error}" for x in outcome.left))
+        return outcome
+
+
+# Status --------------------------------------------------------------------------
+
+
+@dataclass
+class StackSummary:
+    name: str
+    region: str
+    status: str
+    source: str  # "ledger" or "tags" (found in AWS, unknown to the ledger)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "region": self.region, "status": self.status, "source": self.source,
+                "outputs": self.outputs}
+
+
+def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary]:
+    out = {}
+    for ledger in all_stacks(session.state_dir):
+        out[ledger.name] = StackSummary(ledger.name, ledger.get("region", ""), ledger.get("status", "?"), "ledger",
+                                        ledger.get("outputs") or {}, ledger.get("spec") or {})
+    if discover:
+        for name in tagged_stack_names(session.aws):
+            if name not in out:
+                out[name] = StackSummary(name, session.aws.region, "found by tags", "tags")
+    return sorted(out.values(), key=lambda s: s.name)
+
+
+def tagged_stack_names(aws: Aws) -> set[str]:
+    """Stacks that have resources tagged in this region (the ledger may not know them)."""
+    tagging = aws.client("resourcegroupstaggingapi")
+    names: set[str] = set()
+    try:
+        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
+            for m in page["ResourceTagMappingList"]:
+                names.update(t["Value"] for t in m.get("Tags", []) if t["Key"] == STACK_TAG)
+    except Exception:
+        ec2 = aws.client("ec2")
+        for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [STACK_TAG]}])["SecurityGroups"]:
+            names.update(t["Value"] for t in g.get("Tags", []) if t["Key"] == STACK_TAG)
+    return names
+
+
+def stack_resources(session: Session, name: str) -> list[Resource]:
+    return plan_down(session, name).resources
+
+
+def adopt(session: Session, name: str) -> StackSummary:
+    """Start a ledger for a stack found only by its tags (so it shows up and can be managed)."""
+    ledger = Ledger(session.state_dir, name)
+    found = stack_resources(session, name)
+    runs = {r.tags.get("hostwiz:run") for r in found if r.tags.get("hostwiz:run")}
+    for r in found:
+        step = r.tags.get("hostwiz:role") or f"{r.kind}:{r.id}"
+        ledger.created(step, r.kind, r.id, **{k: v for k, v in r.data.items() if isinstance(v, (str, int, bool))})
+    ip = next((r.data.get("public_ip") for r in found if r.kind == "elastic-ip"), None)
+    iid = next((r.id for r in found if r.kind == "ec2-instance"), None)
+    ledger.update(name=name, region=session.aws.region, status="adopted", run_id=sorted(runs)[0] if runs else None,
+                  outputs={"public_ip": ip, "instance_id": iid})
+    return StackSummary(name, session.aws.region, "adopted", "ledger", ledger.get("outputs"))

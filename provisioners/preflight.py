@@ -1,0 +1,63 @@
+"""Checks that need AWS but create nothing; they run before any create call.
+
+Each problem is (field, message) like the spec's own validation, so both print the same way.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from hostwiz.spec import StackSpec
+
+from .aws import Aws, error_code
+from .kinds.route53_record import choose_zone
+
+
+def instance_type_offered(aws: Aws, instance_type: str) -> bool:
+    resp = aws.client("ec2").describe_instance_type_offerings(
+        LocationType="region", Filters=[{"Name": "instance-type", "Values": [instance_type]}])
+    return bool(resp["InstanceTypeOfferings"])
+
+
+def offered_types(aws: Aws) -> list[str]:
+    out: list[str] = []
+    pages = aws.client("ec2").get_paginator("describe_instance_type_offerings").paginate(LocationType="region")
+    for page in pages:
+        out += [o["InstanceType"] for o in page["InstanceTypeOfferings"]]
+    return sorted(set(out))
+
+
+def check(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    checks = [_instance_type, _domain, _default_vpc]
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        results = list(pool.map(lambda f: f(aws, spec), checks))
+    return [p for r in results for p in r]
+
+
+def _instance_type(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    if instance_type_offered(aws, spec.instance.type):
+        return []
+    return [("instance.type", f"{spec.instance.type} is not offered in {spec.region}; pick another type "
+                              "(the wizard lists the ones that are), e.g. t3.micro")]
+
+
+def _domain(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    if not spec.domain:
+        return []
+    if choose_zone(aws, spec.domain.name, spec.domain.hosted_zone) is None:
+        field = "domain.hosted_zone" if spec.domain.hosted_zone else "domain.name"
+        return [(field, f"no public Route53 hosted zone in this account contains {spec.domain.name}; "
+                        "create the zone first or remove the [domain] section")]
+    return []
+
+
+def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    try:
+        vpcs = aws.client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    except Exception as err:
+        if error_code(err) == "UnauthorizedOperation":
+            return [("region", f"these credentials may not describe VPCs in {spec.region}")]
+        raise
+    if not vpcs:
+        return [("region", f"{spec.region} has no default VPC; run 'aws ec2 create-default-vpc --region {spec.region}'")]
+    return []

@@ -1,0 +1,106 @@
+"""Resource kinds: one small module each under `kinds/`, registered here.
+
+A kind knows how to list its resources in a region (with their tags), delete one, tell
+whether one still exists, and describe itself for a plan. `depends_on` names the kinds
+that must be gone before a resource of this kind can be deleted (aws-nuke's DependsOn):
+the deletion order comes from these declarations, never from a hand-kept list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterable
+
+from .aws import Aws
+
+STACK_TAG, RUN_TAG = "hostwiz:stack", "hostwiz:run"
+
+
+@dataclass
+class Resource:
+    kind: str
+    id: str
+    region: str
+    name: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    monthly_cost: float = 0.0
+    reason: str = ""  # why it is in a plan
+    waits_on: list[str] = field(default_factory=list)  # ids this one's deletion waits for
+
+    @property
+    def key(self) -> str:
+        return f"{self.region}/{self.kind}/{self.id}"
+
+    @property
+    def stack(self) -> str | None:
+        return self.tags.get(STACK_TAG)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "region": self.region, "name": self.name,
+                "monthly_cost": round(self.monthly_cost, 2), "reason": self.reason,
+                "waits_on": self.waits_on, "data": self.data}
+
+
+class Kind:
+    name: ClassVar[str]
+    label: ClassVar[str]
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    # Error codes that mean "not yet, something still uses it": retried with backoff.
+    retry_codes: ClassVar[tuple[str, ...]] = ("DependencyViolation", "InvalidDBInstanceState",
+                                             "InvalidDBSubnetGroupStateFault", "ResourceInUse",
+                                             "DeleteConflict", "IncorrectState", "InvalidState")
+    # Error codes that mean "already gone": deletion counts as done.
+    gone_codes: ClassVar[tuple[str, ...]] = ()
+
+    def list(self, aws: Aws) -> Iterable[Resource]:
+        raise NotImplementedError
+
+    def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
+        return [r for r in self.list(aws) if r.tags.get(STACK_TAG) == stack]
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        raise NotImplementedError
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        """Still there (and not on its way out)? Used to confirm a deletion by listing again."""
+        return any(r.id == res.id for r in self.list(aws))
+
+    def blockers(self, aws: Aws, res: Resource) -> list[str]:
+        """What keeps `res` from being deleted, in words (best effort)."""
+        return []
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(cls: type[Kind]) -> type[Kind]:
+    if cls.name in KINDS:
+        raise ValueError(f"resource kind {cls.name!r} is registered twice")
+    KINDS[cls.name] = cls()
+    return cls
+
+
+def kind(name: str) -> Kind:
+    load_all()
+    return KINDS[name]
+
+
+def load_all() -> dict[str, Kind]:
+    from . import kinds  # noqa: F401  (importing the package registers every kind)
+
+    return KINDS
+
+
+def deletion_order(names: Iterable[str]) -> list[list[str]]:
+    """Kinds grouped in waves: each wave only depends on kinds of earlier waves."""
+    load_all()
+    pending = set(names)
+    waves: list[list[str]] = []
+    while pending:
+        wave = sorted(k for k in pending if not (set(KINDS[k].depends_on) & pending))
+        if not wave:
+            raise ValueError(f"resource kinds depend on each other in a cycle: {sorted(pending)}")
+        waves.append(wave)
+        pending -= set(wave)
+    return waves

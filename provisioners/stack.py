@@ -1,0 +1,371 @@
+"""A stack spec turned into a graph of steps.
+
+Every create is preceded by a ledger intent and followed by the result; every resource is
+tagged on create with `hostwiz:stack`, `hostwiz:run`, `hostwiz:role` (the step) and `Name`.
+Each step first looks for what an earlier, interrupted run already made (ledger, then tags)
+and adopts it, so running `up` again resumes and never makes a second copy.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from hostwiz import secrets
+from hostwiz.ledger import CREATED, Ledger
+from hostwiz.spec import StackSpec
+
+from . import ami
+from .aws import Aws, error_code, tags
+from .engine import Step, StepContext
+from .registry import Resource, kind
+from .waiting import poll
+
+ROLE_TAG = "hostwiz:role"
+
+
+@dataclass
+class Timing:
+    """Poll delays and timeouts; the sandbox and tests shrink them."""
+
+    instance_delay: float = 5.0
+    instance_timeout: float = 600.0
+    db_delay: float = 30.0
+    db_timeout: float = 3600.0
+    iam_retry_delay: float = 3.0
+
+
+@dataclass
+class Env:
+    aws: Aws
+    ledger: Ledger
+    spec: StackSpec
+    run_id: str
+    state_dir: Path
+    ssh_cidr: str
+    timing: Timing = field(default_factory=Timing)
+    user_data: Callable[[StackSpec], str] | None = None
+
+
+class StackBuilder:
+    """Knows how to make each resource of one stack; `steps()` is the graph."""
+
+    def __init__(self, env: Env):
+        self.env = env
+        self.spec = env.spec
+        self.name = env.spec.name
+        self.lock = threading.Lock()
+
+    # helpers -------------------------------------------------------------------
+    def tags(self, role: str, name: str | None = None) -> list[dict[str, str]]:
+        return tags(self.name, self.env.run_id, name or f"{self.name}-{role}", **{ROLE_TAG: role})
+
+    def adopt(self, step: str, kind_name: str) -> Resource | None:
+        """What an earlier run made for `step`: by ledger id if it still exists, else by tags."""
+        k = kind(kind_name)
+        entry = self.env.ledger.entry(step)
+        found = [r for r in k.find_stack(self.env.aws, self.name) if r.tags.get(ROLE_TAG) == step]
+        if entry and entry.id:
+            for r in found:
+                if r.id == entry.id:
+                    return r
+        return found[0] if found else None
+
+    def record(self, step: str, kind_name: str, rid: str, **data: Any) -> None:
+        self.env.ledger.created(step, kind_name, rid, **data)
+
+    # lookups -------------------------------------------------------------------
+    def network(self, ctx: StepContext) -> dict:
+        ec2 = self.env.aws.client("ec2")
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+        if not vpcs:
+            raise RuntimeError(f"region {self.spec.region} has no default VPC; create one with "
+                               "'aws ec2 create-default-vpc' and run again")
+        vpc_id = vpcs[0]["VpcId"]
+        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+        subnets.sort(key=lambda s: s["AvailabilityZone"])
+        return {"vpc_id": vpc_id, "subnet_ids": [s["SubnetId"] for s in subnets],
+                "azs": [s["AvailabilityZone"] for s in subnets], "_message": vpc_id}
+
+    def image(self, ctx: StepContext) -> dict:
+        img = ami.resolve(self.env.aws, self.spec.instance.os.value, arch=ami.arch_of(self.spec.instance.type))
+        return {**img, "_message": img["image_id"]}
+
+    # security groups -----------------------------------------------------------
+    def app_sg(self, ctx: StepContext) -> dict:
+        sg = kind("security-group")
+        found = self.adopt("app-sg", "security-group")
+        if found:
+            gid = found.id
+        else:
+            self.env.ledger.intent("app-sg", sg.name)
+            gid = sg.create(self.env.aws, group_name=f"hostwiz-{self.name}-app", vpc_id=ctx.out("network")["vpc_id"],
+                            description=f"hostwiz {self.name}: SSH from the operator, web from anywhere",
+                            tags=self.tags("app-sg"))
+            self.record("app-sg", sg.name, gid)
+        cidr = self.env.ssh_cidr
+        ssh_range = {"CidrIpv6": cidr, "Description": "SSH"} if ":" in cidr else {"CidrIp": cidr, "Description": "SSH"}
+        ssh_key = "Ipv6Ranges" if ":" in cidr else "IpRanges"
+        sg.allow(self.env.aws, gid, [
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, ssh_key: [ssh_range]},
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+             "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+             "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+        ])
+        return {"group_id": gid, "_message": gid + (" (resumed)" if found else "")}
+
+    def db_sg(self, ctx: StepContext) -> dict:
+        sg = kind("security-group")
+        found = self.adopt("db-sg", "security-group")
+        if found:
+            gid = found.id
+        else:
+            self.env.ledger.intent("db-sg", sg.name)
+            gid = sg.create(self.env.aws, group_name=f"hostwiz-{self.name}-db", vpc_id=ctx.out("network")["vpc_id"],
+                            description=f"hostwiz {self.name}: database port from the app only",
+                            tags=self.tags("db-sg"))
+            self.record("db-sg", sg.name, gid)
+        port = self.spec.database.engine.port
+        sg.allow(self.env.aws, gid, [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                                      "UserIdGroupPairs": [{"GroupId": ctx.out("app-sg")["group_id"]}]}])
+        return {"group_id": gid, "_message": gid + (" (resumed)" if found else "")}
+
+    # key pair ------------------------------------------------------------------
+    def key_pair(self, ctx: StepContext) -> dict:
+        kp = kind("key-pair")
+        path = secrets.key_path(self.env.state_dir, self.name)
+        key_name = f"hostwiz-{self.name}"
+        found = self.adopt("key-pair", "key-pair")
+        if found and path.exists():
+            return {"key_name": found.name, "key_file": str(path), "_message": f"{found.name} (resumed)"}
+        if found:  # the public half exists but this machine lost the private half: replace it
+            kp.delete(self.env.aws, found)
+        pair = secrets.generate_ed25519(f"hostwiz-{self.name}")
+        secrets.write_private_file(path, pair.private_openssh)
+        secrets.store(secrets.ssh_key_account(self.name), pair.private_openssh.reveal())
+        self.env.ledger.intent("key-pair", kp.name, key_name=key_name, fingerprint=pair.fingerprint)
+        kid = kp.create(self.env.aws, key_name=key_name, public_key=pair.public_openssh, tags=self.tags("key-pair"))
+        self.record("key-pair", kp.name, kid, key_name=key_name, key_file=str(path), fingerprint=pair.fingerprint)
+        return {"key_name": key_name, "key_file": str(path), "_message": f"{key_name} {pair.fingerprint}"}
+
+    # IAM (only with a database: the instance reads its connection string from SSM) --------
+    def instance_role(self, ctx: StepContext) -> dict:
+        role_name = profile_name = f"hostwiz-{self.name}-instance"
+        ident = self.env.aws.identity()
+        param_arn = f"arn:aws:ssm:{self.spec.region}:{ident['account']}:parameter/hostwiz/{self.name}/*"
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": param_arn}]}
+        self.env.ledger.intent("instance-role", "iam-role", name=role_name)
+        kind("iam-role").create(self.env.aws, role_name=role_name, path="/hostwiz/", policy_name="read-database-url",
+                                policy=policy, tags=self.tags("instance-role", role_name))
+        self.record("instance-role", "iam-role", role_name)
+        self.env.ledger.intent("instance-profile", "instance-profile", name=profile_name)
+        arn = kind("instance-profile").create(self.env.aws, profile_name=profile_name, path="/hostwiz/",
+                                              role_name=role_name, tags=self.tags("instance-profile", profile_name))
+        self.record("instance-profile", "instance-profile", profile_name, arn=arn)
+        return {"profile_name": profile_name, "profile_arn": arn, "_message": profile_name}
+
+    # instance ------------------------------------------------------------------
+    def instance(self, ctx: StepContext) -> dict:
+        inst = kind("ec2-instance")
+        found = self.adopt("instance", "ec2-instance")
+        if found:
+            return {"instance_id": found.id, "_message": f"{found.id} (resumed)"}
+        img = ctx.out("image")
+        network = ctx.out("network")
+        user_data = self.env.user_data(self.spec) if self.env.user_data else ""
+        params: dict[str, Any] = {
+            "ImageId": img["image_id"],
+            "InstanceType": self.spec.instance.type,
+            "KeyName": ctx.out("key-pair")["key_name"],
+            "SecurityGroupIds": [ctx.out("app-sg")["group_id"]],
+            "SubnetId": network["subnet_ids"][0],
+            "UserData": user_data,
+            "BlockDeviceMappings": [{"DeviceName": img.get("root_device", "/dev/sda1"), "Ebs": {
+                "VolumeSize": self.spec.instance.volume_gb, "VolumeType": "gp3", "Encrypted": True,
+                "DeleteOnTermination": True}}],
+            "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": self.tags("instance", self.name)},
+                                  {"ResourceType": "volume", "Tags": self.tags("instance", f"{self.name}-root")}],
+        }
+        if "instance-role" in ctx.outputs:
+            params["IamInstanceProfile"] = {"Arn": ctx.out("instance-role")["profile_arn"]}
+        token = self.env.ledger.token("instance")
+        self.env.ledger.intent("instance", inst.name, client_token=token)
+
+        def launch() -> dict | None:
+            try:
+                return inst.create(self.env.aws, params=params, client_token=token)
+            except Exception as err:
+                # A just-made instance profile takes seconds to reach EC2: retry that one case.
+                if error_code(err) == "InvalidParameterValue" and "iam" in str(err).lower():
+                    ctx.progress("waiting for the instance profile to propagate")
+                    return None
+                raise
+
+        data = poll(launch, what="the instance profile", timeout=120, delay=self.env.timing.iam_retry_delay,
+                    cancel=ctx.cancel)
+        iid = data["InstanceId"]
+        self.record("instance", inst.name, iid, client_token=token)
+        return {"instance_id": iid, "_message": iid}
+
+    def instance_running(self, ctx: StepContext) -> dict:
+        iid = ctx.out("instance")["instance_id"]
+        t = self.env.timing
+        data = kind("ec2-instance").wait_state(self.env.aws, iid, "running", timeout=t.instance_timeout,
+                                               delay=t.instance_delay, cancel=ctx.cancel, progress=ctx.progress)
+        return {"private_ip": data.get("PrivateIpAddress"), "_message": "running"}
+
+    # Elastic IP ----------------------------------------------------------------
+    def eip(self, ctx: StepContext) -> dict:
+        k = kind("elastic-ip")
+        found = self.adopt("eip", "elastic-ip")
+        if found:
+            return {"allocation_id": found.id, "public_ip": found.data["public_ip"],
+                    "_message": f"{found.data['public_ip']} (resumed)"}
+        self.env.ledger.intent("eip", k.name)
+        resp = k.allocate(self.env.aws, tags=self.tags("eip"))
+        self.record("eip", k.name, resp["AllocationId"], public_ip=resp["PublicIp"])
+        return {"allocation_id": resp["AllocationId"], "public_ip": resp["PublicIp"], "_message": resp["PublicIp"]}
+
+    def eip_associate(self, ctx: StepContext) -> dict:
+        alloc = ctx.out("eip")["allocation_id"]
+        iid = ctx.out("instance")["instance_id"]
+        current = self.env.aws.client("ec2").describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+        if current.get("InstanceId") == iid:
+            return {"association_id": current.get("AssociationId"), "_message": "already associated"}
+        assoc = kind("elastic-ip").associate(self.env.aws, alloc, iid)
+        return {"association_id": assoc, "_message": f"{ctx.out('eip')['public_ip']} -> {iid}"}
+
+    # Database ------------------------------------------------------------------
+    def db_subnet_group(self, ctx: StepContext) -> dict:
+        net = ctx.out("network")
+        if len(set(net["azs"])) < 2:
+            raise RuntimeError("RDS needs subnets in two availability zones; the default VPC has "
+                               f"{len(set(net['azs']))}")
+        name = f"hostwiz-{self.name}"
+        self.env.ledger.intent("db-subnet-group", "db-subnet-group", name=name)
+        kind("db-subnet-group").create(self.env.aws, group_name=name, subnet_ids=net["subnet_ids"],
+                                       tags=self.tags("db-subnet-group", name))
+        self.record("db-subnet-group", "db-subnet-group", name)
+        return {"name": name, "_message": name}
+
+    def database(self, ctx: StepContext) -> dict:
+        db = self.spec.database
+        rds = kind("rds-instance")
+        ident = self.spec.db_identifier
+        existing = rds.describe(self.env.aws, ident)
+        account = secrets.db_password_account(self.name)
+        if existing:
+            if existing.get("DBInstanceStatus") == "deleting":
+                raise RuntimeError(f"database {ident} is still being deleted; wait for it and run again")
+            password = secrets.fetch(account)
+            self.record("database", rds.name, ident)
+            if password is None:  # the keyring lost it (or has none): set a fresh one
+                password = secrets.generate_password()
+                secrets.store(account, password.reveal())
+                self.env.aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=True,
+                                                               MasterUserPassword=password)
+            return {"identifier": ident, "_message": f"{ident} (resumed)"}
+        password = secrets.generate_password()
+        secrets.store(account, password.reveal())
+        params = {
+            "DBInstanceIdentifier": ident,
+            "Engine": db.engine.value,
+            "DBInstanceClass": db.instance_class,
+            "AllocatedStorage": db.storage_gb,
+            "StorageType": "gp3",
+            "MasterUsername": db.username,
+            "MasterUserPassword": password,
+            "DBName": db.db_name if db.engine.value != "postgres" else db.db_name,
+            "VpcSecurityGroupIds": [ctx.out("db-sg")["group_id"]],
+            "DBSubnetGroupName": ctx.out("db-subnet-group")["name"],
+            "StorageEncrypted": True,
+            "BackupRetentionPeriod": 7,
+            "PubliclyAccessible": False,
+            "MultiAZ": False,
+            "CopyTagsToSnapshot": True,
+            "DeletionProtection": False,
+            "Tags": self.tags("database", ident),
+        }
+        self.env.ledger.intent("database", rds.name, identifier=ident)
+        rds.create(self.env.aws, params=params)
+        self.record("database", rds.name, ident)
+        return {"identifier": ident, "_message": ident}
+
+    def database_available(self, ctx: StepContext) -> dict:
+        t = self.env.timing
+        data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
+                                                   timeout=t.db_timeout, delay=t.db_delay,
+                                                   cancel=ctx.cancel, progress=ctx.progress)
+        ep = data.get("Endpoint") or {}
+        return {"endpoint": ep.get("Address"), "port": ep.get("Port"), "_message": ep.get("Address", "")}
+
+    def database_url(self, ctx: StepContext) -> dict:
+        db = self.spec.database
+        password = secrets.fetch(secrets.db_password_account(self.name))
+        if password is None:
+            raise RuntimeError("the database password is not in the keyring; run 'hostwiz up' again to reset it")
+        scheme = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}[db.engine.value]
+        avail = ctx.out("database-available")
+        url = secrets.Secret(f"{scheme}://{db.username}:{password.reveal()}@{avail['endpoint']}:{avail['port']}/{db.db_name}")
+        secrets.register(url.reveal())
+        name = f"/hostwiz/{self.name}/database-url"
+        self.env.ledger.intent("database-url", "ssm-parameter", name=name)
+        kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url, tags=self.tags("database-url"))
+        self.record("database-url", "ssm-parameter", name)
+        return {"parameter": name, "_message": name}
+
+    # DNS -----------------------------------------------------------------------
+    def dns(self, ctx: StepContext) -> dict:
+        from .kinds.route53_record import choose_zone
+
+        dom = self.spec.domain
+        zone = choose_zone(self.env.aws, dom.name, dom.hosted_zone)
+        if zone is None:
+            raise RuntimeError(f"no public hosted zone in this account contains {dom.name}")
+        ip = ctx.out("eip")["public_ip"]
+        zid = zone["Id"].split("/")[-1]
+        for rec in dom.record_names:
+            self.env.ledger.intent(f"dns:{rec}", "route53-record", zone_id=zid, record=rec, value=ip)
+        kind("route53-record").upsert(self.env.aws, zone_id=zid, names=dom.record_names, value=ip,
+                                      stack=self.name, run_id=self.env.run_id)
+        for rec in dom.record_names:
+            self.record(f"dns:{rec}", "route53-record", f"{zid}/{rec}", zone_id=zid, record=rec, value=ip)
+        return {"zone_id": zid, "records": dom.record_names, "_message": ", ".join(dom.record_names) + f" -> {ip}"}
+
+    # the graph -----------------------------------------------------------------
+    def steps(self) -> list[Step]:
+        s = [
+            Step("network", "Default VPC and subnets", self.network, estimate=1),
+            Step("image", "Machine image (AMI)", self.image, estimate=1),
+            Step("app-sg", "App security group", self.app_sg, ("network",), estimate=2),
+            Step("key-pair", "SSH key pair (ED25519)", self.key_pair, estimate=1),
+            Step("instance", "EC2 instance", self.instance, ("image", "app-sg", "key-pair"), estimate=3),
+            Step("instance-running", "Instance running", self.instance_running, ("instance",), estimate=40),
+            Step("eip", "Elastic IP", self.eip, estimate=1),
+            Step("eip-associate", "Elastic IP association", self.eip_associate, ("eip", "instance-running"), estimate=1),
+        ]
+        if self.spec.database:
+            s += [
+                Step("db-sg", "Database security group", self.db_sg, ("network", "app-sg"), estimate=2),
+                Step("instance-role", "Instance role (reads the DB URL)", self.instance_role, estimate=3),
+                Step("db-subnet-group", "DB subnet group", self.db_subnet_group, ("network",), estimate=1),
+                Step("database", "RDS database", self.database, ("db-sg", "db-subnet-group"), estimate=3),
+                Step("database-available", "Database available", self.database_available, ("database",), estimate=420),
+                Step("database-url", "DB URL in SSM (SecureString)", self.database_url,
+                     ("database-available", "instance-role"), estimate=1),
+            ]
+            s[4] = Step("instance", "EC2 instance", self.instance, ("image", "app-sg", "key-pair", "instance-role"),
+                        estimate=3)
+        if self.spec.domain:
+            s.append(Step("dns", "DNS records", self.dns, ("eip",), estimate=2))
+        return s
+
+
+def completed_steps(ledger: Ledger) -> set[str]:
+    return {e.step for e in ledger.entries() if e.state == CREATED}

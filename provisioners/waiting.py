@@ -1,0 +1,43 @@
+"""Polling with an explicit timeout, an injectable delay and cancellation between polls."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The operator cancelled; raised between polls."""
+
+
+class WaitTimeout(Exception):
+    pass
+
+
+def poll(check: Callable[[], T | None], *, what: str, timeout: float, delay: float,
+         cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None,
+         max_delay: float | None = None) -> T:
+    """Call `check` until it returns something other than None; back off up to `max_delay`."""
+    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    wait = delay
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"cancelled while waiting for {what}")
+        result = check()
+        if result is not None:
+            return result
+        if time.monotonic() + wait > deadline:
+            raise WaitTimeout(f"gave up waiting for {what} after {timeout:.0f}s")
+        if progress:
+            progress(f"waiting for {what} ({time.monotonic() - start:.0f}s)")
+        if cancel is not None:
+            if cancel.wait(wait):
+                raise Cancelled(f"cancelled while waiting for {what}")
+        else:
+            time.sleep(wait)
+        if max_delay:
+            wait = min(max_delay, wait * 1.5)
