@@ -36,10 +36,13 @@ def prepare_amis(work_dir: Path) -> Path:
     seen = {a["ami_id"] for a in amis}
     for region_file in sorted((moto_dir / "ec2" / "resources" / "latest_amis").glob("*.json.gz")):
         for ami in json.loads(gzip.open(region_file).read()):
-            if ami["ami_id"] not in seen:
+            # only what the public SSM parameters hostwiz reads point at (moto seeds those)
+            if ami["ami_id"] not in seen and ami.get("name", "").startswith("al2023-"):
                 seen.add(ami["ami_id"])
                 amis.append(ami)
     amis += json.loads(resources.files(__package__).joinpath("ubuntu_amis.json").read_text())
+    for ami in amis:  # moto parses this field in place and fails on its second backend reset
+        ami.pop("creation_date", None)
     path.write_text(json.dumps(amis))
     os.environ["MOTO_AMIS_PATH"] = str(path)
     return path

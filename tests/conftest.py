@@ -1,0 +1,71 @@
+"""Shared fixtures. Fake credentials and moto's images are set up before anything imports moto."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before any boto3 client or moto model exists (moto's "pesky imports" rule).
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1", "HOSTWIZ_SANDBOX_PACE": "0",
+})
+for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_var, None)
+
+from hostwiz.sandbox import SANDBOX_ZONE, prepare_amis  # noqa: E402
+
+prepare_amis(Path(tempfile.mkdtemp(prefix="hostwiz-test-amis-")))
+
+from hostwiz import secrets  # noqa: E402
+
+secrets.use_memory_keyring()
+
+
+@pytest.fixture
+def moto():
+    """In-process moto for one test."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "state"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def session(moto, state_dir):
+    """A provisioning session on moto with fast waits and the sandbox's hosted zone."""
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.operations import Session
+    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.provisioners.stack import Timing
+    from hostwiz.userdata import render
+
+    aws = Aws(region="us-east-1")
+    seed(aws, SANDBOX_ZONE)
+    s = Session(aws, state_dir, timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01),
+                user_data=render)
+    s.deletion.confirm_delay = 0.01
+    s.deletion.backoff = 0.01
+    return s
+
+
+@pytest.fixture
+def spec_data() -> dict:
+    """A full spec (domain, TLS, database) as the TOML would load it."""
+    return {
+        "name": "blog", "region": "us-east-1",
+        "domain": {"name": "blog.example.com", "hosted_zone": "example.com", "www": True},
+        "instance": {"type": "t3.micro", "os": "ubuntu-24.04", "volume_gb": 20, "ssh_cidr": "203.0.113.7/32"},
+        "runtime": {"kind": "docker", "app_port": 3000, "tls": True},
+        "database": {"engine": "postgres", "instance_class": "db.t3.micro", "storage_gb": 20},
+    }
