@@ -1,0 +1,88 @@
+"""Which log sources a stack has, and how to build one from its name (`--source` or a screen).
+
+Names: the instance's `bootstrap`, `cloud-init`, `nginx-access`, `nginx-error`, `app`; `rds` or
+`rds:TEXT` (the database's log files, those whose name contains TEXT); `cw:GROUP` or
+`cw:GROUP:STREAM-PREFIX` (any CloudWatch Logs group).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from hostwiz.ledger import Ledger
+from hostwiz.logs.instance import OpenStream, instance_sources
+from hostwiz.logs.source import Source
+
+INSTANCE = ("bootstrap", "cloud-init", "nginx-access", "nginx-error", "app")
+DEFAULT = ("bootstrap", "cloud-init", "app")
+
+
+class SourceNameError(ValueError):
+    pass
+
+
+def check_name(name: str) -> str:
+    """`name` if it is a source name hostwiz understands, else a SourceNameError saying what is."""
+    if name in INSTANCE or name == "rds" or name.startswith("rds:"):
+        return name
+    if name.startswith("cw:") and name[3:].split(":", 1)[0]:
+        return name
+    raise SourceNameError(f"unknown log source {name!r}: use one of {', '.join(INSTANCE)}, "
+                          "rds[:NAME-PART] or cw:LOG-GROUP[:STREAM-PREFIX]")
+
+
+class StackLogs:
+    """The log sources of one stack. `open_stream` runs a command on the instance (the SSH layer)."""
+
+    def __init__(self, session: Any, stack: str, open_stream: OpenStream | None = None,
+                 opener: Callable[[Any, Ledger], OpenStream] | None = None):
+        self.session, self.stack = session, stack
+        self.ledger = Ledger(session.state_dir, stack)
+        self.spec: dict[str, Any] = self.ledger.get("spec") or {}
+        self.outputs: dict[str, Any] = self.ledger.get("outputs") or {}
+        self._open_stream = open_stream
+        self._opener = opener
+
+    @property
+    def exists(self) -> bool:
+        return self.ledger.exists
+
+    @property
+    def aws(self) -> Any:
+        return self.session.for_region(self.ledger.get("region") or self.session.aws.region).aws
+
+    @property
+    def db_identifier(self) -> str | None:
+        return f"{self.stack}-db" if self.spec.get("database") else None
+
+    def available(self) -> list[str]:
+        """The names this stack offers (CloudWatch groups are added by name)."""
+        names = list(INSTANCE)
+        if self.db_identifier:
+            names.append("rds")
+        return names
+
+    def open_stream(self) -> OpenStream:
+        if self._open_stream is None:
+            if self._opener is None:
+                from hostwiz.logs.ssh_adapter import opener as default_opener
+
+                self._opener = default_opener
+            self._open_stream = self._opener(self.session, self.ledger)
+        return self._open_stream
+
+    def build(self, name: str) -> Source:
+        check_name(name)
+        if name in INSTANCE:
+            runtime = (self.spec.get("runtime") or {}).get("kind")
+            return instance_sources(self.open_stream(), runtime)[name]
+        if name == "rds" or name.startswith("rds:"):
+            from hostwiz.provisioners.rds_logs import RdsLogSource
+
+            if not self.db_identifier:
+                raise SourceNameError(f"stack {self.stack} has no database, so there are no RDS logs")
+            return RdsLogSource(name, self.aws, self.db_identifier, name[4:])
+        from hostwiz.provisioners.cloudwatch_logs import CloudWatchSource
+
+        group, _, prefix = name[3:].partition(":")
+        return CloudWatchSource(name, self.aws, group, prefix)

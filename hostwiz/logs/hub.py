@@ -1,0 +1,67 @@
+"""The merger: sources push lines from their threads, a consumer drains them in time order."""
+
+from __future__ import annotations
+
+import queue
+from operator import attrgetter
+from typing import Iterable
+
+from hostwiz.logs.line import LogLine
+from hostwiz.logs.source import Source, SourceState
+
+_by_time = attrgetter("time")
+
+
+class Hub:
+    """Runs sources and merges their lines. One failing source never stops the others: each runs
+    (and retries) on its own thread, and they share only a thread-safe queue."""
+
+    def __init__(self, sources: Iterable[Source] = ()):
+        self.sources: dict[str, Source] = {}
+        self._queue: queue.SimpleQueue[LogLine] = queue.SimpleQueue()
+        for source in sources:
+            self.add(source)
+
+    def add(self, source: Source, start: bool = False) -> None:
+        if source.name in self.sources:
+            raise ValueError(f"there is already a log source named {source.name!r}")
+        self.sources[source.name] = source
+        if start:
+            source.start(self._queue.put)
+
+    def start(self) -> "Hub":
+        for source in self.sources.values():
+            source.start(self._queue.put)
+        return self
+
+    def remove(self, name: str) -> None:
+        source = self.sources.pop(name, None)
+        if source is not None:
+            source.stop(wait=None)
+
+    def stop(self) -> None:
+        for source in self.sources.values():
+            source.stop(wait=None)
+        for source in self.sources.values():
+            source.stop(wait=2.0)
+
+    def states(self) -> dict[str, SourceState]:
+        return {name: source.state for name, source in self.sources.items()}
+
+    def drain(self, limit: int = 50_000, timeout: float | None = None) -> list[LogLine]:
+        """What arrived since the last call (at most `limit` lines), merged by time; a line from
+        a source that was removed meanwhile is left out. With `timeout`, waits for the first line."""
+        get = self._queue.get_nowait
+        out: list[LogLine] = []
+        try:
+            if timeout is not None:
+                out.append(self._queue.get(timeout=timeout))
+            while len(out) < limit:
+                out.append(get())
+        except queue.Empty:
+            pass
+        names = self.sources
+        if any(line.source not in names for line in out):
+            out = [line for line in out if line.source in names]
+        out.sort(key=_by_time)  # stable: each source's own order is kept
+        return out
