@@ -1,0 +1,1 @@
+"""The Textual screens (installed as hostwiz.screens): textual only, never boto3."""
