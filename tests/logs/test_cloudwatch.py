@@ -11,7 +11,7 @@ from hostwiz.logs.source import LIVE, RETRYING, Backoff
 from hostwiz.provisioners.aws import Aws
 from hostwiz.provisioners.cloudwatch_logs import CloudWatchSource, Follower
 
-from .test_ssh_tail import wait_for
+from .waiting import wait_for
 
 GROUP = "/hostwiz/blog/app"
 FAST = Backoff(first=0.05, most=0.2, jitter=0)

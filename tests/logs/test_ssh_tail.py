@@ -11,6 +11,7 @@ from hostwiz.logs.instance import FileTail, JournalTail, transport_opener
 from hostwiz.logs.source import LIVE, RETRYING, Backoff
 
 from .sshd import LocalSshd
+from .waiting import wait_for
 
 FAST = Backoff(first=0.05, most=0.2, jitter=0)
 
@@ -22,13 +23,6 @@ def sshd():
     server.close()
 
 
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def collect(hub, texts, want, timeout=10.0):
