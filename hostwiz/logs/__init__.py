@@ -11,8 +11,8 @@ over SSH in `hostwiz.logs.instance`.
 from hostwiz.logs.buffer import LogBuffer
 from hostwiz.logs.filter import FilterError, LineFilter
 from hostwiz.logs.hub import Hub
-from hostwiz.logs.line import LogLine, severity_of
+from hostwiz.logs.line import LogLine, format_line, log_line, severity_of
 from hostwiz.logs.source import Source, SourceFatal, SourceState
 
 __all__ = ["FilterError", "Hub", "LineFilter", "LogBuffer", "LogLine", "Source", "SourceFatal",
-           "SourceState", "severity_of"]
+           "SourceState", "format_line", "log_line", "severity_of"]

@@ -7,7 +7,7 @@ from itertools import islice
 from pathlib import Path
 
 from hostwiz.logs.filter import LineFilter
-from hostwiz.logs.line import LogLine
+from hostwiz.logs.line import TEXT, LogLine, format_line
 
 DEFAULT_MAXLEN = 100_000
 
@@ -66,13 +66,13 @@ class LogBuffer:
         if backwards:
             skip = len(shown) - max(0, min(start, len(shown)))
             found = enumerate(islice(reversed(shown), skip, None))
-            return next((len(shown) - 1 - skip - i for i, ln in found if search(ln.text)), None)
+            return next((len(shown) - 1 - skip - i for i, ln in found if search(ln[TEXT])), None)
         begin = max(0, start + 1)
-        return next((begin + i for i, ln in enumerate(islice(shown, begin, None)) if search(ln.text)), None)
+        return next((begin + i for i, ln in enumerate(islice(shown, begin, None)) if search(ln[TEXT])), None)
 
     def save(self, path: Path) -> int:
         """Write what is shown to `path` (one formatted line each); return how many lines."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
-            fh.writelines(line.format() + "\n" for line in self.shown)
+            fh.writelines(format_line(line) + "\n" for line in self.shown)
         return len(self.shown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from hostwiz.logs.line import LogLine
+from hostwiz.logs.line import TEXT, LogLine
 
 
 class FilterError(ValueError):
@@ -26,11 +26,11 @@ class LineFilter:
         self._search = self.regex.search
 
     def __call__(self, line: LogLine) -> bool:
-        return self._search(line.text) is not None
+        return self._search(line[TEXT]) is not None
 
     def select(self, lines: Iterable[LogLine]) -> list[LogLine]:
         search = self._search
-        return [ln for ln in lines if search(ln.text) is not None]
+        return [ln for ln in lines if search(ln[TEXT]) is not None]
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the pattern matches in `text` (non-empty matches only), for highlighting."""

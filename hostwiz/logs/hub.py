@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import queue
-from operator import attrgetter
+from operator import itemgetter
 from typing import Iterable
 
-from hostwiz.logs.line import LogLine
+from hostwiz.logs.line import SOURCE, TIME, LogLine
 from hostwiz.logs.source import Source, SourceState
 
-_by_time = attrgetter("time")
+_by_time = itemgetter(TIME)
 
 
 class Hub:
@@ -18,6 +18,7 @@ class Hub:
 
     def __init__(self, sources: Iterable[Source] = ()):
         self.sources: dict[str, Source] = {}
+        self._removed: set[str] = set()  # their lines still in the queue are dropped
         self._queue: queue.SimpleQueue[LogLine] = queue.SimpleQueue()
         for source in sources:
             self.add(source)
@@ -26,6 +27,7 @@ class Hub:
         if source.name in self.sources:
             raise ValueError(f"there is already a log source named {source.name!r}")
         self.sources[source.name] = source
+        self._removed.discard(source.name)
         if start:
             source.start(self._queue.put)
 
@@ -37,6 +39,7 @@ class Hub:
     def remove(self, name: str) -> None:
         source = self.sources.pop(name, None)
         if source is not None:
+            self._removed.add(name)
             source.stop(wait=None)
 
     def stop(self) -> None:
@@ -60,8 +63,8 @@ class Hub:
                 out.append(get())
         except queue.Empty:
             pass
-        names = self.sources
-        if any(line.source not in names for line in out):
-            out = [line for line in out if line.source in names]
+        gone = self._removed
+        if gone and any(line[SOURCE] in gone for line in out):
+            out = [line for line in out if line[SOURCE] not in gone]
         out.sort(key=_by_time)  # stable: each source's own order is kept
         return out

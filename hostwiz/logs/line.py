@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import re
 import time
-from typing import NamedTuple
-
 ERROR, WARNING, INFO, DEBUG = "error", "warning", "info", "debug"
 SEVERITIES = (ERROR, WARNING, INFO, DEBUG)
 
+# A line is a plain tuple (source, time in seconds since the epoch, text, severity). The garbage
+# collector stops tracking plain tuples of strings and floats, so a full ring buffer costs nothing
+# at collection time; a NamedTuple (a tuple subclass) stays tracked, and with 100k lines kept
+# the full collections stalled the event loop for 300 ms (bench/logs.py).
+LogLine = tuple[str, float, str, str]
+SOURCE, TIME, TEXT, SEVERITY = 0, 1, 2, 3
 
-class LogLine(NamedTuple):
-    source: str
-    time: float  # seconds since the epoch
-    text: str
-    severity: str = INFO
 
-    def format(self) -> str:
-        """The line as the CLI prints it and `save` writes it."""
-        return f"{stamp(self.time)} {self.source} {self.text}"
+def log_line(source: str, when: float, text: str, severity: str = INFO) -> LogLine:
+    return (source, when, text, severity)
+
+
+def format_line(line: LogLine) -> str:
+    """The line as the CLI prints it and `save` writes it."""
+    return f"{stamp(line[TIME])} {line[SOURCE]} {line[TEXT]}"
 
 
 def stamp(when: float) -> str:
@@ -37,12 +40,23 @@ _KIND = {"e": ERROR, "ne": ERROR, "le": ERROR, "h5": ERROR, "w": WARNING, "nw": 
          "h4": WARNING, "d": DEBUG, "nd": DEBUG}
 
 
+# Cheap substring checks first: most lines contain none of these, and `in` is far faster than
+# the word-boundary regex (which then decides).
+_HINTS = ("err", "fatal", "crit", "panic", "emerg", "alert", "fail", "traceback", "exception", "warn", "debug",
+          "trace", '" 4', '" 5')
+
+
 def severity_of(text: str) -> str:
     """The severity a line shows (error / warning / info / debug), guessed from its first 200 characters."""
-    m = _LEVEL.search(text, 0, 200)
-    return _KIND[m.lastgroup] if m and m.lastgroup else INFO
+    head = text[:200]
+    low = head.lower()
+    for hint in _HINTS:
+        if hint in low:
+            m = _LEVEL.search(head)
+            return _KIND[m.lastgroup] if m and m.lastgroup else INFO
+    return INFO
 
 
 def make(source: str, text: str, when: float | None = None, severity: str | None = None) -> LogLine:
     text = text.rstrip("\r\n")
-    return LogLine(source, time.time() if when is None else when, text, severity or severity_of(text))
+    return (source, time.time() if when is None else when, text, severity or severity_of(text))

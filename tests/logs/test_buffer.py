@@ -7,14 +7,14 @@ import tracemalloc
 
 import pytest
 
-from hostwiz.logs import FilterError, Hub, LineFilter, LogBuffer, LogLine, severity_of
+from hostwiz.logs import FilterError, Hub, LineFilter, LogBuffer, log_line, severity_of
 from hostwiz.logs.source import Source
 
 from .waiting import wait_for
 
 
 def lines(n, source="app", start=0):
-    return [LogLine(source, float(i), f"line {i} {'ERROR' if i % 10 == 0 else 'ok'}", "info")
+    return [log_line(source, float(i), f"line {i} {'ERROR' if i % 10 == 0 else 'ok'}", "info")
             for i in range(start, start + n)]
 
 
@@ -23,7 +23,7 @@ def test_the_bound_holds_and_dropped_lines_are_counted():
     for chunk in range(50):
         buffer.extend(lines(100, start=chunk * 100))
     assert len(buffer.lines) == 1000 and buffer.dropped == 4000 and buffer.received == 5000
-    assert buffer.lines[0].text.startswith("line 4000 ")  # the newest are kept
+    assert buffer.lines[0][2].startswith("line 4000 ")  # the newest are kept
     assert buffer.shown_removed == 4000
 
 
@@ -32,7 +32,7 @@ def test_memory_does_not_grow_past_the_bound():
 
     def feed(n):
         for chunk in range(n):
-            buffer.extend([LogLine("app", 0.0, f"{chunk:06d} " + "x" * 100, "info") for _ in range(100)])
+            buffer.extend([log_line("app", 0.0, f"{chunk:06d} " + "x" * 100, "info") for _ in range(100)])
     tracemalloc.start()
     feed(40)  # fill it up
     full, _ = tracemalloc.get_traced_memory()
@@ -47,7 +47,7 @@ def test_the_filter_shows_matches_and_is_rebuilt_when_it_changes():
     buffer = LogBuffer(maxlen=100)
     buffer.extend(lines(50))
     buffer.set_filter(LineFilter("error"))  # smart case: lower case matches ERROR
-    assert [ln.text for ln in buffer.shown] == [f"line {i} ERROR" for i in range(0, 50, 10)]
+    assert [ln[2] for ln in buffer.shown] == [f"line {i} ERROR" for i in range(0, 50, 10)]
     buffer.extend(lines(20, start=50))
     assert len(buffer.shown) == 7 and len(buffer.lines) == 70
     buffer.set_filter(LineFilter("Error"))  # a capital: case-sensitive, nothing matches
@@ -111,14 +111,14 @@ class Scripted(Source):
 
 
 def test_the_hub_merges_by_time_and_forgets_removed_sources():
-    a = Scripted("a", [LogLine("a", t, f"a{t}") for t in (1.0, 3.0, 5.0)])
-    b = Scripted("b", [LogLine("b", t, f"b{t}") for t in (2.0, 4.0)])
+    a = Scripted("a", [log_line("a", t, f"a{t}") for t in (1.0, 3.0, 5.0)])
+    b = Scripted("b", [log_line("b", t, f"b{t}") for t in (2.0, 4.0)])
     hub = Hub([a, b]).start()
     try:
         assert wait_for(lambda: all(st.status == "live" for st in hub.states().values()))
         time.sleep(0.05)
         got = hub.drain()  # one batch holding both sources' lines
-        assert [ln.text for ln in got] == ["a1.0", "b2.0", "a3.0", "b4.0", "a5.0"]
+        assert [ln[2] for ln in got] == ["a1.0", "b2.0", "a3.0", "b4.0", "a5.0"]
         with pytest.raises(ValueError):
             hub.add(Scripted("a", []))
         hub.remove("a")

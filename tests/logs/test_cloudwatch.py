@@ -37,11 +37,11 @@ def follow(hub, want, timeout=10.0):
     got: list[str] = []
 
     def enough():
-        got.extend(ln.text for ln in hub.drain())
+        got.extend(ln[2] for ln in hub.drain())
         return len(got) >= want
     assert wait_for(enough, timeout), got
     time.sleep(0.15)  # a few more polls: anything repeated would show up now
-    got.extend(ln.text for ln in hub.drain())
+    got.extend(ln[2] for ln in hub.drain())
     return got
 
 
@@ -87,11 +87,11 @@ def test_stream_prefix_and_the_regex_filter_apply(aws):
         lines += hub.drain()
     finally:
         hub.stop()
-    assert [ln.text for ln in lines] == ["GET / 200", "GET /admin 500"]  # worker-1 is not under "web"
+    assert [ln[2] for ln in lines] == ["GET / 200", "GET /admin 500"]  # worker-1 is not under "web"
     buffer = LogBuffer(100)
     buffer.set_filter(LineFilter(r"\b5\d\d$"))
     buffer.extend(lines)
-    assert [ln.text for ln in buffer.shown] == ["GET /admin 500"]
+    assert [ln[2] for ln in buffer.shown] == ["GET /admin 500"]
     assert len(buffer.lines) == 2
 
 

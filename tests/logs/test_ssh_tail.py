@@ -27,7 +27,7 @@ def sshd():
 
 def collect(hub, texts, want, timeout=10.0):
     def more():
-        texts.extend(ln.text for ln in hub.drain())
+        texts.extend(ln[2] for ln in hub.drain())
         return want(texts)
     assert wait_for(more, timeout), texts
     return texts
@@ -69,7 +69,7 @@ def test_a_dropped_connection_reconnects_and_resumes_without_gaps_or_repeats(ssh
             fh.write("e\n")
         collect(hub, texts, lambda t: len(t) >= 5)
         time.sleep(0.2)
-        texts.extend(ln.text for ln in hub.drain())
+        texts.extend(ln[2] for ln in hub.drain())
         assert texts == ["a", "b", "c", "d", "e"]
         assert source.state.status == LIVE and sshd.connections >= 2
         assert "o=4;" in sshd.commands[-1]  # resumed at the byte offset after "a\nb\n"
@@ -123,7 +123,7 @@ def test_journal_lines_carry_their_time_and_priority_and_resume_by_cursor():
 
     source = JournalTail("app", "hostwiz-app", open_stream)
     lines = list(source.lines())
-    assert [(ln.text, ln.severity, ln.time) for ln in lines] == [("boom", "error", 1700000000.0),
+    assert [(ln[2], ln[3], ln[1]) for ln in lines] == [("boom", "error", 1700000000.0),
                                                                 ("hi", "info", 1700000001.0)]
     list(source.lines())
     assert "-n 200" in sent[0] and "--after-cursor=c2" in sent[1]
