@@ -76,10 +76,10 @@ class LogView(ScrollView, can_focus=True):
             self._add_source(source)
         self._resize()
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         elif removed:  # keep the same lines in view while old ones leave the buffer
             self._adjusting = True
-            self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True)
+            self.scroll_to(y=max(0, self.scroll_y - removed), animate=False, immediate=True, force=True)
             self._adjusting = False
         self.refresh()
 
@@ -108,12 +108,13 @@ class LogView(ScrollView, can_focus=True):
         self._cache.clear()
         self._resize()
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self._adjusting = False
         self.refresh()
 
     def find(self, pattern: LineFilter | None, backwards: bool = False) -> bool:
-        """Move to the next (or previous) line matching `pattern`; pauses following. False if none."""
+        """Move to the next (or previous) line matching `pattern`, from the search position or the top
+        of the view, wrapping around; pauses following. False if no line matches."""
         if pattern is not None:
             self.search = pattern
         if self.search is None:
@@ -123,6 +124,8 @@ class LogView(ScrollView, can_focus=True):
         else:
             start = len(self.buffer.shown) if backwards else int(self.scroll_y) - 1
         index = self.buffer.find(self.search, start, backwards)
+        if index is None:  # wrap around, like less and vim
+            index = self.buffer.find(self.search, len(self.buffer.shown) if backwards else -1, backwards)
         self._cache.clear()
         if index is None:
             self.refresh()
@@ -131,7 +134,7 @@ class LogView(ScrollView, can_focus=True):
         self.cursor = self.buffer.shown_removed + index
         if not self.scroll_y <= index < self.scroll_y + self.scrollable_content_region.height:
             self._adjusting = True
-            self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True)
+            self.scroll_to(y=max(0, index - self.scrollable_content_region.height // 2), animate=False, immediate=True, force=True)
             self._adjusting = False
         self.refresh()
         return True
@@ -140,7 +143,7 @@ class LogView(ScrollView, can_focus=True):
         if following:
             self.cursor = None
             self._cache.clear()
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -7,11 +7,11 @@ Names: the instance's `bootstrap`, `cloud-init`, `nginx-access`, `nginx-error`, 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from hostwiz.ledger import Ledger
-from hostwiz.logs.instance import OpenStream, instance_sources
-from hostwiz.logs.source import Source
+from hostwiz.logs.instance import OpenStream, instance_sources, pool_opener
+from hostwiz.logs.source import Source, SourceFatal
 
 INSTANCE = ("bootstrap", "cloud-init", "nginx-access", "nginx-error", "app")
 DEFAULT = ("bootstrap", "cloud-init", "app")
@@ -31,17 +31,26 @@ def check_name(name: str) -> str:
                           "rds[:NAME-PART] or cw:LOG-GROUP[:STREAM-PREFIX]")
 
 
+def ssh_opener(session: Any, stack: str, sandbox: Any = None) -> OpenStream:
+    """Commands on the stack's instance through the shared SSH pool (verified host keys)."""
+    try:
+        from hostwiz.ssh import shared_pool
+    except ImportError:  # the SSH layer lands with its own issue
+        def unavailable(command: str) -> Any:
+            raise SourceFatal("SSH is not available in this build")
+        return unavailable
+    return pool_opener(shared_pool(session, sandbox), stack)
+
+
 class StackLogs:
     """The log sources of one stack. `open_stream` runs a command on the instance (the SSH layer)."""
 
-    def __init__(self, session: Any, stack: str, open_stream: OpenStream | None = None,
-                 opener: Callable[[Any, Ledger], OpenStream] | None = None):
-        self.session, self.stack = session, stack
+    def __init__(self, session: Any, stack: str, *, sandbox: Any = None, open_stream: OpenStream | None = None):
+        self.session, self.stack, self.sandbox = session, stack, sandbox
         self.ledger = Ledger(session.state_dir, stack)
         self.spec: dict[str, Any] = self.ledger.get("spec") or {}
         self.outputs: dict[str, Any] = self.ledger.get("outputs") or {}
         self._open_stream = open_stream
-        self._opener = opener
 
     @property
     def exists(self) -> bool:
@@ -64,11 +73,7 @@ class StackLogs:
 
     def open_stream(self) -> OpenStream:
         if self._open_stream is None:
-            if self._opener is None:
-                from hostwiz.logs.ssh_adapter import opener as default_opener
-
-                self._opener = default_opener
-            self._open_stream = self._opener(self.session, self.ledger)
+            self._open_stream = ssh_opener(self.session, self.stack, self.sandbox)
         return self._open_stream
 
     def build(self, name: str) -> Source:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator
 
 from hostwiz.logs.line import DEBUG, ERROR, INFO, WARNING, LogLine, make
-from hostwiz.logs.source import Backoff, Source
+from hostwiz.logs.source import Backoff, Source, SourceFatal
 
 BOOTSTRAP_LOG = "/var/log/hostwiz-bootstrap.log"
 CLOUD_INIT_LOG = "/var/log/cloud-init-output.log"
@@ -26,6 +26,7 @@ NGINX_ERROR_LOG = "/var/log/nginx/error.log"
 APP_UNIT = "hostwiz-app"        # the systemd unit of nodejs/python/php/ruby apps
 APP_CONTAINER = "hostwiz-app"   # the container of docker apps
 BACKLOG = 200                   # lines of history on the first connect
+FATAL = ("HostKeyMismatch", "HostKeyRefused", "AuthenticationException")  # hostwiz.ssh / paramiko
 
 
 
@@ -47,7 +48,12 @@ class CommandSource(Source):
         return make(self.name, raw.decode("utf-8", "replace"))
 
     def lines(self) -> Iterator[LogLine]:
-        self._stream = stream = self.open_stream(self.command())
+        try:
+            self._stream = stream = self.open_stream(self.command())
+        except Exception as err:
+            if type(err).__name__ in FATAL:  # retrying would only repeat the refusal
+                raise SourceFatal(str(err)) from err
+            raise
         if self.stopping:
             self.interrupt()
             return
@@ -172,17 +178,13 @@ def _rfc3339(stamp: str) -> float | None:
 
 
 class ChannelStream:
-    """An `OpenStream` result over a paramiko-style transport: the command's stdout, line by line.
+    """An `OpenStream` result over a paramiko-style channel running the command: its stdout,
+    line by line. Ends with an error when the command exits non-zero (say, journalctl without
+    permission), and plain end of data when the connection drops."""
 
-    Ends with an error naming the command when it exits non-zero (say, a missing file with no
-    sudo), and plain end of data when the connection drops.
-    """
-
-    def __init__(self, transport: Any, command: str, timeout: float = 15.0):
-        self.command = command
-        self.channel = transport.open_session(timeout=timeout)
-        self.channel.exec_command(command)
-        self._out = self.channel.makefile("rb")
+    def __init__(self, channel: Any):
+        self.channel = channel
+        self._out = channel.makefile("rb")
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._out
@@ -196,9 +198,18 @@ class ChannelStream:
         self.channel.close()
 
 
-def transport_opener(connect: Callable[[], Any]) -> OpenStream:
-    """An `OpenStream` over whatever transport `connect()` returns (a pool's, or a fresh one)."""
-    return lambda command: ChannelStream(connect(), command)
+def transport_opener(connect: Callable[[], Any], timeout: float = 15.0) -> OpenStream:
+    """An `OpenStream` over whatever paramiko-style transport `connect()` returns."""
+    def open_stream(command: str) -> ChannelStream:
+        channel = connect().open_session(timeout=timeout)
+        channel.exec_command(command)
+        return ChannelStream(channel)
+    return open_stream
+
+
+def pool_opener(pool: Any, host: str) -> OpenStream:
+    """An `OpenStream` over the shared SSH pool (`hostwiz.ssh.Pool.exec_stream`), one transport per host."""
+    return lambda command: ChannelStream(pool.exec_stream(host, command))
 
 
 def instance_sources(open_stream: OpenStream, runtime: str | None = None) -> dict[str, CommandSource]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import time
+
+from hostwiz.secrets import redact
 ERROR, WARNING, INFO, DEBUG = "error", "warning", "info", "debug"
 SEVERITIES = (ERROR, WARNING, INFO, DEBUG)
 
@@ -58,5 +60,6 @@ def severity_of(text: str) -> str:
 
 
 def make(source: str, text: str, when: float | None = None, severity: str | None = None) -> LogLine:
-    text = text.rstrip("\r\n")
+    """A line from a source's raw text: trailing newline gone, known secrets masked, severity guessed."""
+    text = redact(text.rstrip("\r\n"))
     return (source, time.time() if when is None else when, text, severity or severity_of(text))
