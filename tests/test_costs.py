@@ -92,3 +92,38 @@ def test_refreshed_table_in_state_dir_wins(tmp_path, monkeypatch, spec_data):
     (tmp_path / "prices.json").write_text("{broken")
     os.utime(tmp_path / "prices.json", (1, 1))
     assert costs.instance_monthly("us-east-1", "t3.micro") == pytest.approx(7.592)
+
+
+def _product(attr_type: str, price: str) -> str:
+    return json.dumps({"product": {"attributes": {"instanceType": attr_type}},
+                       "terms": {"OnDemand": {"X.Y": {"priceDimensions": {"X.Y.Z": {
+                           "unit": "Hrs", "pricePerUnit": {"USD": price}}}}}}})
+
+
+def test_refresh_from_price_list_api(tmp_path, monkeypatch):
+    import boto3
+    from botocore.stub import ANY, Stubber
+
+    from hostwiz.provisioners import pricing
+    from hostwiz.provisioners.aws import Aws
+
+    client = boto3.client("pricing", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_response("get_products", {"PriceList": [_product("t3.micro", "0.0111"),
+                                                         _product("x1e.32xlarge", "26.688")]},
+                          {"ServiceCode": "AmazonEC2", "Filters": ANY})
+        stub.add_response("get_products", {"PriceList": [_product("db.t3.micro", "0.0170")]},
+                          {"ServiceCode": "AmazonRDS", "Filters": ANY})  # mysql
+        stub.add_response("get_products", {"PriceList": []}, {"ServiceCode": "AmazonRDS", "Filters": ANY})
+        stub.add_response("get_products", {"PriceList": [_product("db.t3.micro", "0.0199")]},
+                          {"ServiceCode": "AmazonRDS", "Filters": ANY})  # postgres
+        pricing.refresh(Aws(region="us-east-1"), ["us-east-1"], tmp_path, client=client)
+        stub.assert_no_pending_responses()
+    saved = json.loads((tmp_path / "prices.json").read_text())
+    assert saved["regions"]["us-east-1"]["ec2_hourly"]["t3.micro"] == 0.0111
+    assert "x1e.32xlarge" not in saved["regions"]["us-east-1"]["ec2_hourly"]  # only types the table knows
+    assert saved["regions"]["us-east-1"]["rds_hourly"]["postgres"]["db.t3.micro"] == 0.0199
+    assert saved["regions"]["us-east-1"]["rds_hourly"]["mariadb"]["db.t3.micro"] == 0.017  # kept
+    assert "Price List API" in saved["source"]
+    monkeypatch.setenv("HOSTWIZ_STATE_DIR", str(tmp_path))
+    assert costs.instance_monthly("us-east-1", "t3.micro") == pytest.approx(0.0111 * 730)
