@@ -42,11 +42,10 @@ def _products(client: Any, service: str, filters: list[dict[str, str]]) -> Itera
             yield json.loads(item) if isinstance(item, str) else item
 
 
-def ec2_prices(client: Any, region: str) -> dict[str, float]:
+def hourly_by_type(client: Any, service: str, filters: list[dict[str, str]]) -> dict[str, float]:
+    """{instance type or DB class: on-demand USD per hour} for the products matching `filters`."""
     out = {}
-    filters = _filters(regionCode=region, operatingSystem="Linux", tenancy="Shared", preInstalledSw="NA",
-                       capacitystatus="Used", licenseModel="No License required")
-    for product in _products(client, "AmazonEC2", filters):
+    for product in _products(client, service, filters):
         itype = product.get("product", {}).get("attributes", {}).get("instanceType")
         price = _on_demand_usd(product)
         if itype and price:
@@ -54,15 +53,15 @@ def ec2_prices(client: Any, region: str) -> dict[str, float]:
     return out
 
 
+def ec2_prices(client: Any, region: str) -> dict[str, float]:
+    return hourly_by_type(client, "AmazonEC2", _filters(
+        regionCode=region, operatingSystem="Linux", tenancy="Shared", preInstalledSw="NA",
+        capacitystatus="Used", licenseModel="No License required"))
+
+
 def rds_prices(client: Any, region: str, engine: str) -> dict[str, float]:
-    out = {}
-    filters = _filters(regionCode=region, databaseEngine=RDS_ENGINES[engine], deploymentOption="Single-AZ")
-    for product in _products(client, "AmazonRDS", filters):
-        klass = product.get("product", {}).get("attributes", {}).get("instanceType")
-        price = _on_demand_usd(product)
-        if klass and price:
-            out[klass] = price
-    return out
+    return hourly_by_type(client, "AmazonRDS", _filters(
+        regionCode=region, databaseEngine=RDS_ENGINES[engine], deploymentOption="Single-AZ"))
 
 
 def refresh(aws: Aws, regions: list[str], state_dir: Path, client: Any = None) -> dict[str, Any]:
