@@ -269,7 +269,7 @@ class StackBuilder:
                 password = secrets.generate_password()
                 secrets.store(account, password.reveal())
                 self.env.aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=True,
-                                                               MasterUserPassword=password)
+                                                               MasterUserPassword=password.reveal())
             return {"identifier": ident, "_message": f"{ident} (resumed)"}
         password = secrets.generate_password()
         secrets.store(account, password.reveal())
@@ -280,8 +280,8 @@ class StackBuilder:
             "AllocatedStorage": db.storage_gb,
             "StorageType": "gp3",
             "MasterUsername": db.username,
-            "MasterUserPassword": password,
-            "DBName": db.db_name if db.engine.value != "postgres" else db.db_name,
+            "MasterUserPassword": password.reveal(),  # a Secret would serialise as ***
+            "DBName": db.db_name,
             "VpcSecurityGroupIds": [ctx.out("db-sg")["group_id"]],
             "DBSubnetGroupName": ctx.out("db-subnet-group")["name"],
             "StorageEncrypted": True,
@@ -316,7 +316,8 @@ class StackBuilder:
         secrets.register(url.reveal())
         name = f"/hostwiz/{self.name}/database-url"
         self.env.ledger.intent("database-url", "ssm-parameter", name=name)
-        kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url, tags=self.tags("database-url"))
+        kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url.reveal(),
+                                            tags=self.tags("database-url"))
         self.record("database-url", "ssm-parameter", name)
         return {"parameter": name, "_message": name}
 

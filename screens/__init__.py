@@ -1,1 +1,1 @@
-"""The Textual screens (installed as hostwiz.screens): textual only, never boto3."""
+"""The Textual app of hostwiz: one module per screen. Textual only, never boto3."""
