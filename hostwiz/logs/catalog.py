@@ -61,12 +61,16 @@ class StackLogs:
         return self.session.for_region(self.ledger.get("region") or self.session.aws.region).aws
 
     @property
+    def runtime(self) -> str | None:
+        return (self.spec.get("runtime") or {}).get("kind")
+
+    @property
     def db_identifier(self) -> str | None:
         return f"{self.stack}-db" if self.spec.get("database") else None
 
     def available(self) -> list[str]:
         """The names this stack offers (CloudWatch groups are added by name)."""
-        names = list(INSTANCE)
+        names = [n for n in INSTANCE if n != "app" or self.runtime != "static"]
         if self.db_identifier:
             names.append("rds")
         return names
@@ -79,8 +83,10 @@ class StackLogs:
     def build(self, name: str) -> Source:
         check_name(name)
         if name in INSTANCE:
-            runtime = (self.spec.get("runtime") or {}).get("kind")
-            return instance_sources(self.open_stream(), runtime)[name]
+            sources = instance_sources(self.open_stream(), self.runtime)
+            if name not in sources:
+                raise SourceNameError(f"a {self.runtime} stack has no {name} log")
+            return sources[name]
         if name == "rds" or name.startswith("rds:"):
             from hostwiz.provisioners.rds_logs import RdsLogSource
 

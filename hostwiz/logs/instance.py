@@ -23,8 +23,9 @@ BOOTSTRAP_LOG = "/var/log/hostwiz-bootstrap.log"
 CLOUD_INIT_LOG = "/var/log/cloud-init-output.log"
 NGINX_ACCESS_LOG = "/var/log/nginx/access.log"
 NGINX_ERROR_LOG = "/var/log/nginx/error.log"
-APP_UNIT = "hostwiz-app"        # the systemd unit of nodejs/python/php/ruby apps
+APP_UNIT = "hostwiz-app"        # the systemd unit of nodejs/python/ruby apps (hostwiz/userdata)
 APP_CONTAINER = "hostwiz-app"   # the container of docker apps
+PHP_UNIT = "php*-fpm"           # php apps run in the distribution's php-fpm
 BACKLOG = 200                   # lines of history on the first connect
 FATAL = ("HostKeyMismatch", "HostKeyRefused", "AuthenticationException")  # hostwiz.ssh / paramiko
 
@@ -213,13 +214,16 @@ def pool_opener(pool: Any, host: str) -> OpenStream:
 
 
 def instance_sources(open_stream: OpenStream, runtime: str | None = None) -> dict[str, CommandSource]:
-    """The instance's log sources by name, for a stack whose runtime kind is `runtime`."""
-    app: CommandSource = (DockerTail("app", APP_CONTAINER, open_stream) if runtime == "docker"
-                          else JournalTail("app", APP_UNIT, open_stream))
-    return {
+    """The instance's log sources by name, for a stack whose runtime kind is `runtime` (a static
+    site has no app process: nginx serves it)."""
+    sources: dict[str, CommandSource] = {
         "bootstrap": FileTail("bootstrap", BOOTSTRAP_LOG, open_stream),
         "cloud-init": FileTail("cloud-init", CLOUD_INIT_LOG, open_stream),
         "nginx-access": FileTail("nginx-access", NGINX_ACCESS_LOG, open_stream),
         "nginx-error": FileTail("nginx-error", NGINX_ERROR_LOG, open_stream),
-        "app": app,
     }
+    if runtime == "docker":
+        sources["app"] = DockerTail("app", APP_CONTAINER, open_stream)
+    elif runtime != "static":
+        sources["app"] = JournalTail("app", PHP_UNIT if runtime == "php" else APP_UNIT, open_stream)
+    return sources

@@ -36,7 +36,7 @@ _LEVEL = re.compile(
     r"\b(?:(?P<e>FATAL|CRIT(?:ICAL)?|PANIC|EMERG|ALERT|ERR(?:OR)?|FAIL(?:ED|URE)?|Traceback)"
     r"|(?P<w>WARN(?:ING)?)|(?P<d>DEBUG|TRACE))\b"
     r"|\[(?P<ne>emerg|alert|crit|error)\]|\[(?P<nw>warn)\]|\[(?P<nd>debug)\]"
-    r"|\b(?:(?P<le>(?i:error|failed|fatal|exception))|(?P<lw>(?i:warning)))\b"
+    r"|\b(?:(?P<le>(?i:error|errors|failed|failure|fatal|exception))|(?P<lw>(?i:warning)))\b"
     r'|" (?P<h5>5\d\d) |" (?P<h4>4\d\d) ')
 _KIND = {"e": ERROR, "ne": ERROR, "le": ERROR, "h5": ERROR, "w": WARNING, "nw": WARNING, "lw": WARNING,
          "h4": WARNING, "d": DEBUG, "nd": DEBUG}

@@ -95,6 +95,8 @@ def test_saving_writes_what_is_shown(tmp_path):
     ("DEBUG cache miss", "debug"),
     ("Cloud-init v. 24.1 finished", "info"),
     ("Job failed after 3 attempts", "error"),
+    ("2026-11-22T00:01:02+00:00 hostwiz: bootstrap finished: failure (step 'nginx', line 3, exit 1)", "error"),
+    ("2026-11-22T00:01:02+00:00 hostwiz: warning: certbot skipped (not fatal; the bootstrap goes on)", "warning"),
 ])
 def test_severity_is_recognised(text, severity):
     assert severity_of(text) == severity
