@@ -59,6 +59,22 @@ def rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def gc_pauses() -> list[float]:
+    """Records how long each garbage collection takes (they stop the event loop too)."""
+    import gc
+
+    pauses: list[float] = []
+    began = [0.0]
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - began[0])
+    gc.callbacks.append(watch)
+    return pauses
+
+
 def child(kind: str, total: int, size: int, maxlen: int) -> dict:
     from textual.app import App, ComposeResult
     from textual.widgets import Log
@@ -96,6 +112,7 @@ def child(kind: str, total: int, size: int, maxlen: int) -> dict:
 
             start = time.perf_counter()
             got = 0
+            pauses = gc_pauses()
             tick = asyncio.create_task(ticker())
             hub = Hub([Firehose(total)])
             writing, got = 0.0, 0
@@ -124,6 +141,7 @@ def child(kind: str, total: int, size: int, maxlen: int) -> dict:
                           longest_stall_ms=round(stall * 1000, 1),
                           p99_stall_ms=round(sorted(lags)[int(len(lags) * 0.99)] * 1000, 1),
                           stalls_over_50ms=sum(lag > 0.05 for lag in lags),
+                          longest_gc_ms=round(max(pauses, default=0) * 1000, 1),
                           rss_growth_mb=round(max(peak, rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024) - base, 1),
                           last_line_on_screen=f"{total - 1}" in screen_text)
 

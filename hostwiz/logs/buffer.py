@@ -4,12 +4,48 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from hostwiz.logs.filter import LineFilter
-from hostwiz.logs.line import TEXT, LogLine, format_line
+from hostwiz.logs.line import SEVERITY, SOURCE, TEXT, TIME, LogLine, format_line
 
 DEFAULT_MAXLEN = 100_000
+_FIELDS = [itemgetter(i) for i in (SOURCE, TIME, TEXT, SEVERITY)]
+
+
+class Ring:
+    """A ring buffer of lines kept as four `deque(maxlen)` columns (source, time, text, severity).
+
+    Strings and floats are not tracked by the garbage collector, so 100k kept lines add nothing
+    to a full collection; 100k tuples did (they stay tracked until a full collection untracks
+    them) and made the event loop stall. Reading a line builds its tuple on demand (only the
+    visible ones are read).
+    """
+
+    def __init__(self, maxlen: int, lines: Iterable[LogLine] = ()):
+        self.columns = [deque(maxlen=maxlen) for _ in _FIELDS]
+        self.texts = self.columns[TEXT]
+        self.extend(list(lines))
+
+    def extend(self, lines: list[LogLine]) -> None:
+        for column, field in zip(self.columns, _FIELDS):
+            column.extend(map(field, lines))
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, index: int) -> LogLine:
+        source, when, text, severity = self.columns
+        return (source[index], when[index], text[index], severity[index])
+
+    def __iter__(self) -> Iterator[LogLine]:
+        return zip(*self.columns)
+
+    def clear(self) -> None:
+        for column in self.columns:
+            column.clear()
 
 
 class LogBuffer:
@@ -24,11 +60,11 @@ class LogBuffer:
         if maxlen < 1:
             raise ValueError("the log buffer needs room for at least one line")
         self.maxlen = maxlen
-        self.lines: deque[LogLine] = deque(maxlen=maxlen)
+        self.lines = Ring(maxlen)
         self.dropped = 0
         self.received = 0
         self.filter: LineFilter | None = None
-        self.shown: deque[LogLine] = self.lines
+        self.shown = self.lines
         self.shown_removed = 0
 
     def extend(self, lines: list[LogLine]) -> None:
@@ -53,7 +89,7 @@ class LogBuffer:
 
     def set_filter(self, line_filter: LineFilter | None) -> None:
         self.filter = line_filter
-        self.shown = self.lines if line_filter is None else deque(line_filter.select(self.lines), maxlen=self.maxlen)
+        self.shown = self.lines if line_filter is None else Ring(self.maxlen, line_filter.select(self.lines))
         self.shown_removed = 0
 
     def clear(self) -> None:
@@ -62,13 +98,13 @@ class LogBuffer:
 
     def find(self, pattern: LineFilter, start: int, backwards: bool = False) -> int | None:
         """The index in `shown` of the next line (after `start`, or before it) that matches."""
-        shown, search = self.shown, pattern.regex.search
+        texts, search = self.shown.texts, pattern.regex.search
         if backwards:
-            skip = len(shown) - max(0, min(start, len(shown)))
-            found = enumerate(islice(reversed(shown), skip, None))
-            return next((len(shown) - 1 - skip - i for i, ln in found if search(ln[TEXT])), None)
+            skip = len(texts) - max(0, min(start, len(texts)))
+            found = enumerate(islice(reversed(texts), skip, None))
+            return next((len(texts) - 1 - skip - i for i, text in found if search(text)), None)
         begin = max(0, start + 1)
-        return next((begin + i for i, ln in enumerate(islice(shown, begin, None)) if search(ln[TEXT])), None)
+        return next((begin + i for i, text in enumerate(islice(texts, begin, None)) if search(text)), None)
 
     def save(self, path: Path) -> int:
         """Write what is shown to `path` (one formatted line each); return how many lines."""

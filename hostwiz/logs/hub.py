@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import queue
+import time
+from collections import deque
 from operator import itemgetter
 from typing import Iterable
 
@@ -14,14 +15,23 @@ _by_time = itemgetter(TIME)
 
 class Hub:
     """Runs sources and merges their lines. One failing source never stops the others: each runs
-    (and retries) on its own thread, and they share only a thread-safe queue."""
+    (and retries) on its own thread, and they share only a bounded queue (a `deque`, whose
+    append and popleft are thread-safe). If the consumer falls behind by more than `backlog`
+    lines, the oldest waiting lines are dropped and counted in `overflow`: memory stays bounded."""
 
-    def __init__(self, sources: Iterable[Source] = ()):
+    def __init__(self, sources: Iterable[Source] = (), backlog: int = 200_000):
         self.sources: dict[str, Source] = {}
         self._removed: set[str] = set()  # their lines still in the queue are dropped
-        self._queue: queue.SimpleQueue[LogLine] = queue.SimpleQueue()
+        self._queue: deque[LogLine] = deque(maxlen=backlog)
+        self.backlog = backlog
+        self.overflow = 0
         for source in sources:
             self.add(source)
+
+    def _put(self, line: LogLine) -> None:
+        if len(self._queue) >= self.backlog:
+            self.overflow += 1
+        self._queue.append(line)
 
     def add(self, source: Source, start: bool = False) -> None:
         if source.name in self.sources:
@@ -29,11 +39,11 @@ class Hub:
         self.sources[source.name] = source
         self._removed.discard(source.name)
         if start:
-            source.start(self._queue.put)
+            source.start(self._put)
 
     def start(self) -> "Hub":
         for source in self.sources.values():
-            source.start(self._queue.put)
+            source.start(self._put)
         return self
 
     def remove(self, name: str) -> None:
@@ -54,15 +64,13 @@ class Hub:
     def drain(self, limit: int = 50_000, timeout: float | None = None) -> list[LogLine]:
         """What arrived since the last call (at most `limit` lines), merged by time; a line from
         a source that was removed meanwhile is left out. With `timeout`, waits for the first line."""
-        get = self._queue.get_nowait
-        out: list[LogLine] = []
-        try:
-            if timeout is not None:
-                out.append(self._queue.get(timeout=timeout))
-            while len(out) < limit:
-                out.append(get())
-        except queue.Empty:
-            pass
+        q = self._queue
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            while not q and time.monotonic() < deadline:
+                time.sleep(0.02)
+        pop = q.popleft
+        out = [pop() for _ in range(min(limit, len(q)))]
         gone = self._removed
         if gone and any(line[SOURCE] in gone for line in out):
             out = [line for line in out if line[SOURCE] not in gone]

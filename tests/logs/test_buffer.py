@@ -127,3 +127,14 @@ def test_the_hub_merges_by_time_and_forgets_removed_sources():
         assert set(hub.states()) == {"b"}
     finally:
         hub.stop()
+
+
+def test_the_hub_backlog_is_bounded_when_nobody_drains():
+    source = Scripted("fast", [log_line("fast", float(i), f"l{i}") for i in range(5000)])
+    hub = Hub([source], backlog=1000).start()
+    try:
+        assert wait_for(lambda: hub.overflow == 4000)
+        got = hub.drain()
+        assert len(got) == 1000 and got[0][2] == "l4000" and got[-1][2] == "l4999"  # the newest wait
+    finally:
+        hub.stop()
