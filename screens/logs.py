@@ -245,7 +245,7 @@ class LogsScreen(Screen[None]):
         parts = ["following" if self.view.following else "paused", f"{len(buf.shown):,} shown"]
         if buf.filter is not None:
             parts.append(f"of {len(buf.lines):,}")
-        parts.append(f"{buf.dropped:,} dropped (keeps {buf.maxlen:,})")
+        parts.append(f"{buf.dropped + self.hub.overflow:,} dropped (keeps {buf.maxlen:,})")
         if self.error:
             parts.append(f"[red]{escape(self.error)}[/red]")
         status = "  ".join(parts)
