@@ -8,6 +8,7 @@ one message per line.
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from hostwiz.logs.buffer import DEFAULT_MAXLEN
 from hostwiz.logs.catalog import DEFAULT, SourceNameError, StackLogs, check_name
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
-from .log_view import LogView
+from .log_view import LogView, freeze_long_lived
 
 STATE_COLOUR = {LIVE: "green", CONNECTING: "yellow", RETRYING: "red"}
 PUMP_HZ = 20
@@ -100,12 +101,14 @@ class LogsScreen(Screen[None]):
         if not self.logs.exists:
             self.error = f"no stack named {self.stack_name} here: add a CloudWatch group (a) to follow it"
         self.view.focus()
+        freeze_long_lived()
         self.set_interval(1 / PUMP_HZ, self._pump)
         self._pump()
 
     def on_unmount(self) -> None:
         for source in self.hub.sources.values():
             source.stop(wait=None)
+        gc.unfreeze()
 
     # Sources ----------------------------------------------------------------------------
 
