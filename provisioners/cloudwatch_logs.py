@@ -14,7 +14,7 @@ import time
 from typing import Any, Iterator
 
 from hostwiz.logs.line import LogLine, make
-from hostwiz.logs.source import Backoff, Source, SourceFatal
+from hostwiz.logs.source import Backoff, PollingSource
 
 from .aws import Aws, error_code
 
@@ -60,25 +60,18 @@ class Follower:
             self.seen = {k: ts for k, ts in self.seen.items() if ts >= floor}
 
 
-class CloudWatchSource(Source):
+class CloudWatchSource(PollingSource):
     def __init__(self, name: str, aws: Aws, group: str, prefix: str = "", *, start: float | None = None,
                  interval: float = 2.0, late_window: float = 15.0, backoff: Backoff | None = None):
-        super().__init__(name, backoff=backoff)
+        super().__init__(name, interval, backoff=backoff)
         self.follower = Follower(aws, group, prefix, start=start, late_window=late_window)
-        self.interval = interval
 
-    def lines(self) -> Iterator[LogLine]:
-        while True:
-            try:
-                for event in self.follower.poll():
-                    yield make(self.name, event.get("message", ""), event["timestamp"] / 1000)
-            except Exception as err:
-                if error_code(err) in DENIED:  # waiting will not help; say what permission is missing
-                    raise SourceFatal(self.describe(err)) from err
-                raise
-            self.set_live()
-            if not self.sleep(self.interval):
-                return
+    def poll(self) -> Iterator[LogLine]:
+        for event in self.follower.poll():
+            yield make(self.name, event.get("message", ""), event["timestamp"] / 1000)
+
+    def is_fatal(self, err: BaseException) -> bool:
+        return error_code(err) in DENIED
 
     def describe(self, err: BaseException) -> str:
         code = error_code(err)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from hostwiz.logs.line import LogLine, make
-from hostwiz.logs.source import Backoff, Source
+from hostwiz.logs.source import Backoff, PollingSource
 
 from .aws import Aws, error_code
 
@@ -66,25 +66,23 @@ class RdsLogFollower:
         self.joined = True
 
 
-class RdsLogSource(Source):
+class RdsLogSource(PollingSource):
     def __init__(self, name: str, aws: Aws, db: str, name_contains: str = "", *, interval: float = 5.0,
                  backlog: int = 200, backoff: Backoff | None = None):
-        super().__init__(name, backoff=backoff)
+        super().__init__(name, interval, backoff=backoff)
         self.follower = RdsLogFollower(aws, db, name_contains, backlog=backlog)
-        self.interval = interval
 
-    def lines(self) -> Iterator[LogLine]:
-        while True:
-            for _file, text in self.follower.poll():
-                yield make(self.name, text)
-            self.set_live()
-            if not self.sleep(self.interval):
-                return
+    def poll(self) -> Iterator[LogLine]:
+        for _file, text in self.follower.poll():
+            yield make(self.name, text)
+
+    def is_fatal(self, err: BaseException) -> bool:
+        return "AccessDenied" in (error_code(err) or "")
 
     def describe(self, err: BaseException) -> str:
         code = error_code(err)
         if code in NOT_FOUND:
             return f"database {self.follower.db} or its log file is not there (yet)"
-        if code and "AccessDenied" in code:
+        if self.is_fatal(err):
             return f"not allowed to read the logs of {self.follower.db}: grant rds:DownloadDBLogFilePortion"
         return super().describe(err)

@@ -135,3 +135,30 @@ class Source:
             if not self.sleep(delay):
                 break
         self._set(STOPPED)
+
+
+class PollingSource(Source):
+    """A source that asks for what is new every `interval` seconds (the AWS APIs)."""
+
+    def __init__(self, name: str, interval: float, *, backoff: Backoff | None = None):
+        super().__init__(name, backoff=backoff)
+        self.interval = interval
+
+    def poll(self) -> Iterator[LogLine]:
+        raise NotImplementedError
+
+    def is_fatal(self, err: BaseException) -> bool:
+        """True for a failure that waiting will not fix (say, a missing permission)."""
+        return False
+
+    def lines(self) -> Iterator[LogLine]:
+        while True:
+            try:
+                yield from self.poll()
+            except Exception as err:
+                if self.is_fatal(err):
+                    raise SourceFatal(self.describe(err)) from err
+                raise
+            self.set_live()
+            if not self.sleep(self.interval):
+                return

@@ -125,3 +125,21 @@ def test_the_follow_resumes_after_throttling(aws):
         assert throttled["left"] == 0 and source.state.status == LIVE
     finally:
         hub.stop()
+
+
+def test_a_missing_permission_stops_the_source_and_says_which(aws):
+    class Response:
+        status_code = 400
+        headers: dict = {}
+
+    def deny(**kwargs):
+        return Response(), {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+
+    source = CloudWatchSource("cw", Aws(region="us-east-1", hooks=[("before-call.cloudwatch-logs.FilterLogEvents", deny)]),
+                              GROUP, interval=0.02, backoff=FAST)
+    source.start(lambda line: None)
+    try:
+        assert wait_for(lambda: source.state.status == "stopped" and source.state.detail)
+        assert "grant logs:FilterLogEvents" in source.state.detail and source.attempts == 1
+    finally:
+        source.stop()
