@@ -69,10 +69,24 @@ def inventory(stack: str, endpoint_url: str | None = None) -> dict[str, list[dic
     tagging = client("resourcegroupstaggingapi", endpoint_url)
     arns = [m["ResourceARN"] for m in tagging.get_resources(
         TagFilters=[{"Key": STACK_TAG, "Values": [stack]}])["ResourceTagMappingList"]]
-    out["tagged-arn"] = [{"arn": a} for a in arns if ":snapshot:" not in a]
+    live = {i["InstanceId"] for i in out["instance"]}  # terminated instances stay listed for a while
+    out["tagged-arn"] = [{"arn": a} for a in arns if ":snapshot:" not in a
+                         and not (":instance/" in a and a.rsplit("/", 1)[1] not in live)]
     out["db-snapshot"] = [s for s in rds.describe_db_snapshots()["DBSnapshots"]
                           if s["DBInstanceIdentifier"].startswith(f"{stack}-")]
     return out
+
+
+ID_KEYS = ("InstanceId", "VolumeId", "GroupId", "KeyPairId", "AllocationId", "DBInstanceIdentifier",
+           "DBSubnetGroupName", "RoleName", "InstanceProfileName", "DBSnapshotIdentifier", "arn")
+
+
+def ids(inv: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """An inventory by identifiers only (Name for parameters, Name+Type for records)."""
+    def ident(res: dict) -> str:
+        key = next((k for k in ID_KEYS if k in res), None)
+        return res[key] if key else f"{res['Name']} {res.get('Type', '')}"
+    return {k: sorted(ident(r) for r in v) for k, v in inv.items()}
 
 
 def leftovers(stack: str, endpoint_url: str | None = None) -> dict[str, list[dict]]:
