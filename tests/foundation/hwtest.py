@@ -17,8 +17,15 @@ from hostwiz.provisioners.aws import is_mutating
 STACK_TAG = "hostwiz:stack"
 
 
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
 def client(service: str, endpoint_url: str | None = None) -> Any:
-    return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint_url)
+    """A plain boto3 client (no hostwiz hooks), made once per process."""
+    key = (service, endpoint_url)
+    if key not in _clients:
+        _clients[key] = boto3.client(service, region_name="us-east-1", endpoint_url=endpoint_url)
+    return _clients[key]
 
 
 def tags_of(items: list[dict] | None) -> dict[str, str]:
