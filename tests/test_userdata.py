@@ -252,10 +252,13 @@ def test_a_failing_step_ends_the_log_with_a_failure_line(tmp_path):
     prelude = (SNIPPETS / "prelude.sh").read_text().replace("/var/log/hostwiz-bootstrap.log", str(tmp_path / "boot.log"))
     script = tmp_path / "boot.sh"
     script.write_text("set -Eeuo pipefail\nSTACK=blog RUNTIME=nodejs OS_NAME=ubuntu-24.04 APP_PORT=3000\n"
-                      "imds() { :; }\n" + prelude + '\nstep "runtime: nodejs"\nfalse\nlog "not reached"\n')
+                      "imds() { :; }\n" + prelude + '\nstep "probe"\nlog "probe: [$(false)]"\n'
+                      'step "runtime: nodejs"\nfalse\nlog "not reached"\n')
     proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 1
     lines = (tmp_path / "boot.log").read_text().strip().splitlines()
     assert "step: runtime: nodejs" in lines[-2]
     assert "bootstrap finished: failure (step 'runtime: nodejs'" in lines[-1]
     assert "not reached" not in proc.stdout
+    # a failure inside a command substitution is the caller's to handle, not a bootstrap failure
+    assert lines[-3].endswith("probe: []") and proc.stdout.count("bootstrap finished") == 1
