@@ -62,6 +62,12 @@ def test_every_script_passes_bash_n(rendered):
         assert proc.returncode == 0, f"{path.name}: {proc.stderr}"
 
 
+def test_every_script_fits_ec2s_user_data_limit(rendered):
+    """EC2 takes at most 16 KB of user-data before base64; leave room for growth to show in review."""
+    sizes = {p.name: len(p.read_bytes()) for p in rendered.values()}
+    assert max(sizes.values()) < 14 * 1024, max(sizes.items(), key=lambda kv: kv[1])
+
+
 def test_every_script_passes_shellcheck(rendered):
     if not shutil.which("shellcheck"):
         pytest.skip("shellcheck is not installed (.ci/run installs it)")
