@@ -120,17 +120,40 @@ def _per_gb(*path: str):
     return pricer
 
 
-# One function per cleanup kind: (region, data) -> monthly USD or None.
+def _load_balancer(region: str, data: dict[str, Any]) -> float | None:
+    return _hourly("load_balancer_hourly", (data.get("type") or "application").lower())(region, data)
+
+
+def _vpc_endpoint(region: str, data: dict[str, Any]) -> float | None:
+    # Gateway endpoints (S3, DynamoDB) are free; an interface endpoint bills per AZ (one assumed).
+    if (data.get("type") or "").lower() == "gateway":
+        return 0.0
+    return _hourly("vpc_endpoint_interface_hourly")(region, data)
+
+
+def _log_group(region: str, data: dict[str, Any]) -> float | None:
+    per_gb = _price(region, "log_storage_gb_month")
+    return None if per_gb is None else per_gb * float(data.get("stored_bytes") or 0) / 1024 ** 3
+
+
+# One function per cleanup kind: (region, data) -> monthly USD or None. Snapshots are priced
+# at their volume's size (an upper bound: AWS bills the changed blocks). An AMI costs its
+# snapshots, which are listed on their own.
 _RESOURCE_PRICERS = {
     "ec2-instance": lambda region, d: instance_monthly(region, d.get("type") or ""),
     "ebs-volume": lambda region, d: volume_monthly(region, _size(d), d.get("type") or "gp3"),
     "ebs-snapshot": _per_gb("ebs_gb_month", "snapshot"),
     "elastic-ip": _hourly("public_ipv4_hourly"),
     "nat-gateway": _hourly("nat_gateway_hourly"),
-    "load-balancer": _hourly("load_balancer_hourly"),
+    "load-balancer": _load_balancer,
+    "vpc-endpoint": _vpc_endpoint,
     "rds-instance": lambda region, d: db_monthly(region, d.get("class") or "", d.get("engine") or "",
                                                  _size(d), d.get("storage_type") or "gp3"),
+    "rds-cluster": _per_gb("aurora_storage_gb_month"),
     "rds-snapshot": _per_gb("rds_backup_gb_month"),
+    "db-snapshot": _per_gb("rds_backup_gb_month"),
+    "secret": lambda region, d: _price(region, "secret_month"),
+    "log-group": _log_group,
     "route53-zone": lambda region, d: float(table()["global"]["route53_hosted_zone_month"]),
 }
 _RESOURCE_PRICERS["route53-hosted-zone"] = _RESOURCE_PRICERS["route53-zone"]
