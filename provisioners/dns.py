@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hostwiz.dnscheck import PublicAnswer, Resolver, resolve, system_resolver
+from hostwiz.ledger import CREATED, Ledger
 
 from .aws import Aws, error_code
 from .kinds.route53_record import bare_zone_id, choose_zone, current_record
@@ -77,4 +78,14 @@ def check(aws: Aws, names: list[str], ip: str, *, zone_id: str | None = None, ho
     for name, answer in zip(names, answers):
         values, source = route53_answers(aws, bare_zone_id(zone_id), name)
         out.append(NameStatus(name, ip, values, source, answer))
+    return out
+
+
+def stack_check(aws: Aws, ledger: Ledger, **kwargs) -> list[NameStatus]:
+    """The check for a stack from its ledger: the records hostwiz made and the value it set."""
+    out = []
+    for entry in ledger.entries():
+        if entry.kind == "route53-record" and entry.state == CREATED and entry.data:
+            d = entry.data
+            out += check(aws, [d["record"]], d["value"], zone_id=d["zone_id"], **kwargs)
     return out
