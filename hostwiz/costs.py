@@ -2,8 +2,8 @@
 
 Prices come from a bundled, dated table (`prices.json`: on-demand, Linux, single-AZ RDS;
 its `as_of`, `source` and `method` say where each figure comes from). A table refreshed
-from the AWS Price List API (`hostwiz.provisioners.pricing`) is saved as
-`<state dir>/prices.json` and, when present, wins over the bundled one.
+from the AWS Price List API (`hostwiz prices --refresh`, `hostwiz.provisioners.pricing`) is
+saved as `<state dir>/prices.json` and, when present and readable, wins over the bundled one.
 
 Figures are list prices: no free tier, no savings plans, no data transfer, no tax.
 """
@@ -11,21 +11,16 @@ Figures are list prices: no free tier, no savings plans, no data transfer, no ta
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hostwiz.ledger import default_state_dir
 from hostwiz.spec import StackSpec
 
 REFRESHED_NAME = "prices.json"
-
-
-def _state_dir() -> Path | None:
-    value = os.environ.get("HOSTWIZ_STATE_DIR")
-    return Path(value) if value else None
 
 
 @lru_cache(maxsize=4)
@@ -40,11 +35,16 @@ def _load(override: str | None, mtime: float = 0.0) -> dict[str, Any]:
 
 def table(state_dir: Path | None = None) -> dict[str, Any]:
     """The price table in force: the refreshed one in the state dir, else the bundled one."""
-    state_dir = state_dir or _state_dir()
-    refreshed = state_dir / REFRESHED_NAME if state_dir else None
-    if refreshed is None or not refreshed.is_file():
+    refreshed = Path(state_dir or default_state_dir()) / REFRESHED_NAME
+    if not refreshed.is_file():
         return _load(None)
     return _load(str(refreshed), refreshed.stat().st_mtime)
+
+
+def table_file(state_dir: Path | None = None) -> str:
+    """Which table is in force: the refreshed file's path, or "bundled"."""
+    in_force = table(state_dir)
+    return "bundled" if in_force is _load(None) else str(Path(state_dir or default_state_dir()) / REFRESHED_NAME)
 
 
 def hours() -> float:

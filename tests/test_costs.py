@@ -10,6 +10,12 @@ import pytest
 from hostwiz import costs, spec as specmod
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path, monkeypatch):
+    """No refreshed table from a developer's real state dir leaks into these figures."""
+    monkeypatch.setenv("HOSTWIZ_STATE_DIR", str(tmp_path / "state"))
+
+
 def test_bundled_table_is_dated_and_covers_common_regions():
     t = costs.table()
     assert t["as_of"] and "Price List" in t["source"] and t["hours_per_month"] == 730
@@ -137,3 +143,31 @@ def test_refresh_from_price_list_api(tmp_path, monkeypatch):
     assert "Price List API" in saved["source"]
     monkeypatch.setenv("HOSTWIZ_STATE_DIR", str(tmp_path))
     assert costs.instance_monthly("us-east-1", "t3.micro") == pytest.approx(0.0111 * 730)
+
+
+def test_prices_command_names_the_table_in_force(tmp_path, capsys, monkeypatch):
+    from hostwiz.cli import main
+
+    state = tmp_path / "state"
+    assert main(["prices", "--json", "--state-dir", str(state)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["file"] == "bundled" and info["as_of"] == costs.table()["as_of"] and "eu-west-1" in info["regions"]
+    state.mkdir(exist_ok=True)
+    t = json.loads(json.dumps(costs.table()))
+    t["as_of"] = "2099-01"
+    (state / "prices.json").write_text(json.dumps(t))
+    assert main(["prices", "--json", "--state-dir", str(state)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["file"] == str(state / "prices.json") and info["as_of"] == "2099-01"
+
+
+def test_prices_refresh_refused_is_a_clear_message_and_nothing_written(tmp_path, capsys, moto):
+    """moto has no Price List API: the refusal must read as a message, not a stack trace."""
+    from hostwiz.cli import main
+
+    state = tmp_path / "state"
+    assert main(["prices", "--refresh", "--state-dir", str(state), "--region", "us-east-1"]) == 1
+    err = capsys.readouterr().err
+    assert "Price List API refused" in err and "Traceback" not in err and costs.table()["as_of"] in err
+    assert not (state / "prices.json").exists()
+    assert main(["prices", "--refresh", "--sandbox", "--state-dir", str(state)]) == 2
