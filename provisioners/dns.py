@@ -4,7 +4,8 @@ Two views, per name:
 - Route53: `TestDNSAnswer` (the zone's own name servers answer); where that call is not
   available (moto, credentials without route53:TestDNSAnswer) the record set is read instead.
 - public: what a resolver answers now (`hostwiz.dnscheck`), which lags behind Route53 by
-  the TTL of any cached answer, and is "unknown" offline.
+  the TTL of any cached answer, and is "unknown" offline. The sandbox passes `public=False`
+  (its names are not real and it touches no outside network).
 """
 
 from __future__ import annotations
