@@ -30,6 +30,7 @@ VARIANTS = {
     "plain": {"domain": None, "tls": False, "database": False},
     "domain-no-tls": {"domain": {"name": "blog.example.com"}, "tls": False, "database": False},
     "tls-no-www": {"domain": {"name": "blog.example.com"}, "tls": True, "database": False},
+    "database-only": {"domain": None, "tls": False, "database": True},
 }
 
 
@@ -91,6 +92,8 @@ def test_sections_follow_the_spec(rendered):
     full = rendered[("python", "ubuntu-24.04", "full")].read_text()
     plain = rendered[("python", "ubuntu-24.04", "plain")].read_text()
     no_tls = rendered[("python", "ubuntu-24.04", "domain-no-tls")].read_text()
+    db_only = rendered[("python", "ubuntu-24.04", "database-only")].read_text()
+    assert "fetch_database_url" in db_only and "obtain_certificate" not in db_only and "DOMAIN_NAMES" not in db_only
     assert "obtain_certificate" in full and "obtain_certificate" not in plain and "obtain_certificate" not in no_tls
     assert "DOMAIN_NAMES=(blog.example.com www.blog.example.com)" in full
     assert "fetch_database_url" in full and "fetch_database_url" not in plain
