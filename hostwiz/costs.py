@@ -2,8 +2,8 @@
 
 Prices come from a bundled, dated table (`prices.json`: on-demand, Linux, single-AZ RDS;
 its `as_of`, `source` and `method` say where each figure comes from). A table refreshed
-from the AWS Price List API (`hostwiz.provisioners.pricing`) is saved as
-`<state dir>/prices.json` and, when present, wins over the bundled one.
+from the AWS Price List API (`hostwiz prices --refresh`, `hostwiz.provisioners.pricing`) is
+saved as `<state dir>/prices.json` and, when present and readable, wins over the bundled one.
 
 Figures are list prices: no free tier, no savings plans, no data transfer, no tax.
 """
@@ -11,21 +11,16 @@ Figures are list prices: no free tier, no savings plans, no data transfer, no ta
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hostwiz.ledger import default_state_dir
 from hostwiz.spec import StackSpec
 
 REFRESHED_NAME = "prices.json"
-
-
-def _state_dir() -> Path | None:
-    value = os.environ.get("HOSTWIZ_STATE_DIR")
-    return Path(value) if value else None
 
 
 @lru_cache(maxsize=4)
@@ -40,11 +35,16 @@ def _load(override: str | None, mtime: float = 0.0) -> dict[str, Any]:
 
 def table(state_dir: Path | None = None) -> dict[str, Any]:
     """The price table in force: the refreshed one in the state dir, else the bundled one."""
-    state_dir = state_dir or _state_dir()
-    refreshed = state_dir / REFRESHED_NAME if state_dir else None
-    if refreshed is None or not refreshed.is_file():
+    refreshed = Path(state_dir or default_state_dir()) / REFRESHED_NAME
+    if not refreshed.is_file():
         return _load(None)
     return _load(str(refreshed), refreshed.stat().st_mtime)
+
+
+def table_file(state_dir: Path | None = None) -> str:
+    """Which table is in force: the refreshed file's path, or "bundled"."""
+    in_force = table(state_dir)
+    return "bundled" if in_force is _load(None) else str(Path(state_dir or default_state_dir()) / REFRESHED_NAME)
 
 
 def hours() -> float:
@@ -120,17 +120,40 @@ def _per_gb(*path: str):
     return pricer
 
 
-# One function per cleanup kind: (region, data) -> monthly USD or None.
+def _load_balancer(region: str, data: dict[str, Any]) -> float | None:
+    return _hourly("load_balancer_hourly", (data.get("type") or "application").lower())(region, data)
+
+
+def _vpc_endpoint(region: str, data: dict[str, Any]) -> float | None:
+    # Gateway endpoints (S3, DynamoDB) are free; an interface endpoint bills per AZ (one assumed).
+    if (data.get("type") or "").lower() == "gateway":
+        return 0.0
+    return _hourly("vpc_endpoint_interface_hourly")(region, data)
+
+
+def _log_group(region: str, data: dict[str, Any]) -> float | None:
+    per_gb = _price(region, "log_storage_gb_month")
+    return None if per_gb is None else per_gb * float(data.get("stored_bytes") or 0) / 1024 ** 3
+
+
+# One function per cleanup kind: (region, data) -> monthly USD or None. Snapshots are priced
+# at their volume's size (an upper bound: AWS bills the changed blocks). An AMI costs its
+# snapshots, which are listed on their own.
 _RESOURCE_PRICERS = {
     "ec2-instance": lambda region, d: instance_monthly(region, d.get("type") or ""),
     "ebs-volume": lambda region, d: volume_monthly(region, _size(d), d.get("type") or "gp3"),
     "ebs-snapshot": _per_gb("ebs_gb_month", "snapshot"),
     "elastic-ip": _hourly("public_ipv4_hourly"),
     "nat-gateway": _hourly("nat_gateway_hourly"),
-    "load-balancer": _hourly("load_balancer_hourly"),
+    "load-balancer": _load_balancer,
+    "vpc-endpoint": _vpc_endpoint,
     "rds-instance": lambda region, d: db_monthly(region, d.get("class") or "", d.get("engine") or "",
                                                  _size(d), d.get("storage_type") or "gp3"),
+    "rds-cluster": _per_gb("aurora_storage_gb_month"),
     "rds-snapshot": _per_gb("rds_backup_gb_month"),
+    "db-snapshot": _per_gb("rds_backup_gb_month"),
+    "secret": lambda region, d: _price(region, "secret_month"),
+    "log-group": _log_group,
     "route53-zone": lambda region, d: float(table()["global"]["route53_hosted_zone_month"]),
 }
 _RESOURCE_PRICERS["route53-hosted-zone"] = _RESOURCE_PRICERS["route53-zone"]

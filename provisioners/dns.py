@@ -4,7 +4,8 @@ Two views, per name:
 - Route53: `TestDNSAnswer` (the zone's own name servers answer); where that call is not
   available (moto, credentials without route53:TestDNSAnswer) the record set is read instead.
 - public: what a resolver answers now (`hostwiz.dnscheck`), which lags behind Route53 by
-  the TTL of any cached answer, and is "unknown" offline.
+  the TTL of any cached answer, and is "unknown" offline. The sandbox passes `public=False`
+  (its names are not real and it touches no outside network).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hostwiz.dnscheck import PublicAnswer, Resolver, resolve, system_resolver
+from hostwiz.ledger import CREATED, Ledger
 
 from .aws import Aws, error_code
 from .kinds.route53_record import bare_zone_id, choose_zone, current_record
@@ -77,4 +79,14 @@ def check(aws: Aws, names: list[str], ip: str, *, zone_id: str | None = None, ho
     for name, answer in zip(names, answers):
         values, source = route53_answers(aws, bare_zone_id(zone_id), name)
         out.append(NameStatus(name, ip, values, source, answer))
+    return out
+
+
+def stack_check(aws: Aws, ledger: Ledger, **kwargs) -> list[NameStatus]:
+    """The check for a stack from its ledger: the records hostwiz made and the value it set."""
+    out = []
+    for entry in ledger.entries():
+        if entry.kind == "route53-record" and entry.state == CREATED and entry.data:
+            d = entry.data
+            out += check(aws, [d["record"]], d["value"], zone_id=d["zone_id"], **kwargs)
     return out

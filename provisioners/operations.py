@@ -85,6 +85,11 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
                       spec=spec.to_toml_dict(), sandbox=session.sandbox)
         on_event(ev.Event(ev.RUN_STARTED, message=("resuming" if resumed else "creating") + f" stack {spec.name}",
                           data={"run_id": run_id, "resumed": resumed}))
+        no_keyring = secrets.keyring_problem()
+        if no_keyring:  # headless: say where the secrets are kept instead (never a plaintext fallback)
+            on_event(ev.Event(ev.NOTICE, message=f"warning: {no_keyring}; the SSH key is kept only in "
+                              f"{secrets.key_path(session.state_dir, spec.name)} (0600)" +
+                              (", the database password only in SSM (SecureString)" if spec.database else "")))
         env = Env(sess.aws, ledger, spec, run_id, session.state_dir, ssh_cidr, session.timing, session.user_data)
         engine = Engine(StackBuilder(env).steps(), on_event, max_workers=session.max_workers, cancel=cancel)
         run = engine.run()

@@ -10,6 +10,12 @@ import pytest
 from hostwiz import costs, spec as specmod
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path, monkeypatch):
+    """No refreshed table from a developer's real state dir leaks into these figures."""
+    monkeypatch.setenv("HOSTWIZ_STATE_DIR", str(tmp_path / "state"))
+
+
 def test_bundled_table_is_dated_and_covers_common_regions():
     t = costs.table()
     assert t["as_of"] and "Price List" in t["source"] and t["hours_per_month"] == 730
@@ -70,6 +76,16 @@ def test_point_lookups():
     ("elastic-ip", {}, 3.65),
     ("nat-gateway", {}, 0.045 * 730),
     ("load-balancer", {"type": "application"}, 0.0225 * 730),
+    ("load-balancer", {"type": "gateway"}, 0.0125 * 730),
+    ("load-balancer", {}, 0.0225 * 730),
+    ("ebs-volume", {"size_gb": 500, "type": "st1"}, 22.5),
+    ("vpc-endpoint", {"type": "Interface"}, 0.01 * 730),
+    ("vpc-endpoint", {"type": "Gateway"}, 0.0),
+    ("db-snapshot", {"size_gb": 100}, 9.5),
+    ("rds-cluster", {"storage_gb": 50}, 5.0),
+    ("secret", {}, 0.40),
+    ("log-group", {"stored_bytes": 10 * 1024 ** 3}, 0.30),
+    ("ami", {"size_gb": 8}, 0.0),
     ("rds-instance", {"class": "db.t3.micro", "engine": "postgres", "storage_gb": 20}, 0.018 * 730 + 2.3),
     ("rds-snapshot", {"size_gb": 20}, 1.9),
     ("route53-zone", {}, 0.5),
@@ -127,3 +143,31 @@ def test_refresh_from_price_list_api(tmp_path, monkeypatch):
     assert "Price List API" in saved["source"]
     monkeypatch.setenv("HOSTWIZ_STATE_DIR", str(tmp_path))
     assert costs.instance_monthly("us-east-1", "t3.micro") == pytest.approx(0.0111 * 730)
+
+
+def test_prices_command_names_the_table_in_force(tmp_path, capsys, monkeypatch):
+    from hostwiz.cli import main
+
+    state = tmp_path / "state"
+    assert main(["prices", "--json", "--state-dir", str(state)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["file"] == "bundled" and info["as_of"] == costs.table()["as_of"] and "eu-west-1" in info["regions"]
+    state.mkdir(exist_ok=True)
+    t = json.loads(json.dumps(costs.table()))
+    t["as_of"] = "2099-01"
+    (state / "prices.json").write_text(json.dumps(t))
+    assert main(["prices", "--json", "--state-dir", str(state)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["file"] == str(state / "prices.json") and info["as_of"] == "2099-01"
+
+
+def test_prices_refresh_refused_is_a_clear_message_and_nothing_written(tmp_path, capsys, moto):
+    """moto has no Price List API: the refusal must read as a message, not a stack trace."""
+    from hostwiz.cli import main
+
+    state = tmp_path / "state"
+    assert main(["prices", "--refresh", "--state-dir", str(state), "--region", "us-east-1"]) == 1
+    err = capsys.readouterr().err
+    assert "Price List API refused" in err and "Traceback" not in err and costs.table()["as_of"] in err
+    assert not (state / "prices.json").exists()
+    assert main(["prices", "--refresh", "--sandbox", "--state-dir", str(state)]) == 2

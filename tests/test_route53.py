@@ -167,6 +167,14 @@ def test_dns_check_of_records_hostwiz_made(session):
     assert [s.in_route53 for s in offline] == [True, True] and not any(s.ready for s in offline)
     assert all("public check unavailable" in s.summary for s in offline)
 
+    from hostwiz.ledger import Ledger
+
+    ledger = Ledger(session.state_dir, "blog")
+    for n in names:
+        ledger.created(f"dns:{n}", "route53-record", f"{zone}/{n}", zone_id=zone.split("/")[-1], record=n, value=ip)
+    from_ledger = dns.stack_check(session.aws, ledger, public=False)
+    assert [(s.name, s.in_route53, s.public) for s in from_ledger] == [(n, True, None) for n in names]
+
     wrong = dns.check(session.aws, names, "198.51.100.1", public=False)
     assert not any(s.in_route53 for s in wrong)
     assert wrong[0].summary == f"blog.example.com: Route53 has {ip}, not 198.51.100.1"

@@ -30,6 +30,7 @@ VARIANTS = {
     "plain": {"domain": None, "tls": False, "database": False},
     "domain-no-tls": {"domain": {"name": "blog.example.com"}, "tls": False, "database": False},
     "tls-no-www": {"domain": {"name": "blog.example.com"}, "tls": True, "database": False},
+    "database-only": {"domain": None, "tls": False, "database": True},
 }
 
 
@@ -62,6 +63,12 @@ def test_every_script_passes_bash_n(rendered):
         assert proc.returncode == 0, f"{path.name}: {proc.stderr}"
 
 
+def test_every_script_fits_ec2s_user_data_limit(rendered):
+    """EC2 takes at most 16 KB of user-data before base64; leave room for growth to show in review."""
+    sizes = {p.name: len(p.read_bytes()) for p in rendered.values()}
+    assert max(sizes.values()) < 14 * 1024, max(sizes.items(), key=lambda kv: kv[1])
+
+
 def test_every_script_passes_shellcheck(rendered):
     if not shutil.which("shellcheck"):
         pytest.skip("shellcheck is not installed (.ci/run installs it)")
@@ -85,6 +92,8 @@ def test_sections_follow_the_spec(rendered):
     full = rendered[("python", "ubuntu-24.04", "full")].read_text()
     plain = rendered[("python", "ubuntu-24.04", "plain")].read_text()
     no_tls = rendered[("python", "ubuntu-24.04", "domain-no-tls")].read_text()
+    db_only = rendered[("python", "ubuntu-24.04", "database-only")].read_text()
+    assert "fetch_database_url" in db_only and "obtain_certificate" not in db_only and "DOMAIN_NAMES" not in db_only
     assert "obtain_certificate" in full and "obtain_certificate" not in plain and "obtain_certificate" not in no_tls
     assert "DOMAIN_NAMES=(blog.example.com www.blog.example.com)" in full
     assert "fetch_database_url" in full and "fetch_database_url" not in plain
@@ -252,10 +261,13 @@ def test_a_failing_step_ends_the_log_with_a_failure_line(tmp_path):
     prelude = (SNIPPETS / "prelude.sh").read_text().replace("/var/log/hostwiz-bootstrap.log", str(tmp_path / "boot.log"))
     script = tmp_path / "boot.sh"
     script.write_text("set -Eeuo pipefail\nSTACK=blog RUNTIME=nodejs OS_NAME=ubuntu-24.04 APP_PORT=3000\n"
-                      "imds() { :; }\n" + prelude + '\nstep "runtime: nodejs"\nfalse\nlog "not reached"\n')
+                      "imds() { :; }\n" + prelude + '\nstep "probe"\nlog "probe: [$(false)]"\n'
+                      'step "runtime: nodejs"\nfalse\nlog "not reached"\n')
     proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 1
     lines = (tmp_path / "boot.log").read_text().strip().splitlines()
     assert "step: runtime: nodejs" in lines[-2]
     assert "bootstrap finished: failure (step 'runtime: nodejs'" in lines[-1]
     assert "not reached" not in proc.stdout
+    # a failure inside a command substitution is the caller's to handle, not a bootstrap failure
+    assert lines[-3].endswith("probe: []") and proc.stdout.count("bootstrap finished") == 1

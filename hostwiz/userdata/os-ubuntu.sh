@@ -1,5 +1,6 @@
 # --- os: Ubuntu (apt, ufw, unattended-upgrades) ----------------------------------------
 export DEBIAN_FRONTEND=noninteractive
+export NEEDRESTART_SUSPEND=1  # no needrestart prompt or service restarts in the middle of the bootstrap
 APT_OPTS=(-y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold)
 
 pkg_install() { apt-get "${APT_OPTS[@]}" install --no-install-recommends "$@"; }

@@ -1,4 +1,4 @@
 # --- runtime: Node.js from the distribution -------------------------------------------
 step "runtime: nodejs"
 pkg_install "${RUNTIME_PACKAGES[@]}"
-log "node $(node --version)"
+node --version

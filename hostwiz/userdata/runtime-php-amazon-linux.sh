@@ -3,4 +3,4 @@ step "runtime: php"
 pkg_install "${RUNTIME_PACKAGES[@]}"
 PHP_POOL_DIR=/etc/php-fpm.d
 PHP_FPM_SERVICE=php-fpm
-log "$(php --version | head -n 1)"
+php --version

@@ -2,4 +2,4 @@
 step "runtime: python"
 pkg_install "${RUNTIME_PACKAGES[@]}"
 [ -x /srv/app/venv/bin/python ] || runuser -u app -- python3 -m venv /srv/app/venv
-log "$(/srv/app/venv/bin/python --version)"
+/srv/app/venv/bin/python --version

@@ -26,6 +26,8 @@ step() { CURRENT_STEP=$1; log "step: $1"; }
 warn() { WARNINGS+=("$1"); log "warning: $1 (not fatal; the bootstrap goes on)"; }
 on_error() {
     local rc=$?
+    # Command substitutions inherit the trap (set -E); only the script itself reports and exits.
+    if [ "$BASHPID" != "$$" ]; then return "$rc"; fi
     log "bootstrap finished: failure (step '$CURRENT_STEP', line $1, exit $rc); see $LOG"
     exit "$rc"
 }
@@ -118,7 +120,7 @@ install -d -m 0700 /etc/hostwiz
 # --- runtime: Node.js from the distribution -------------------------------------------
 step "runtime: nodejs"
 pkg_install "${RUNTIME_PACKAGES[@]}"
-log "node $(node --version)"
+node --version
 
 # --- app files (from templates) ---
 step "app files"

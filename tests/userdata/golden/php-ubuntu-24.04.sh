@@ -26,6 +26,8 @@ step() { CURRENT_STEP=$1; log "step: $1"; }
 warn() { WARNINGS+=("$1"); log "warning: $1 (not fatal; the bootstrap goes on)"; }
 on_error() {
     local rc=$?
+    # Command substitutions inherit the trap (set -E); only the script itself reports and exits.
+    if [ "$BASHPID" != "$$" ]; then return "$rc"; fi
     log "bootstrap finished: failure (step '$CURRENT_STEP', line $1, exit $rc); see $LOG"
     exit "$rc"
 }
@@ -43,6 +45,7 @@ log "bootstrap of stack $STACK: $RUNTIME on $OS_NAME, app port $APP_PORT"
 
 # --- os: Ubuntu (apt, ufw, unattended-upgrades) ----------------------------------------
 export DEBIAN_FRONTEND=noninteractive
+export NEEDRESTART_SUSPEND=1  # no needrestart prompt or service restarts in the middle of the bootstrap
 APT_OPTS=(-y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold)
 
 pkg_install() { apt-get "${APT_OPTS[@]}" install --no-install-recommends "$@"; }

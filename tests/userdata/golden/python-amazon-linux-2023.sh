@@ -26,6 +26,8 @@ step() { CURRENT_STEP=$1; log "step: $1"; }
 warn() { WARNINGS+=("$1"); log "warning: $1 (not fatal; the bootstrap goes on)"; }
 on_error() {
     local rc=$?
+    # Command substitutions inherit the trap (set -E); only the script itself reports and exits.
+    if [ "$BASHPID" != "$$" ]; then return "$rc"; fi
     log "bootstrap finished: failure (step '$CURRENT_STEP', line $1, exit $rc); see $LOG"
     exit "$rc"
 }
@@ -119,7 +121,7 @@ install -d -m 0700 /etc/hostwiz
 step "runtime: python"
 pkg_install "${RUNTIME_PACKAGES[@]}"
 [ -x /srv/app/venv/bin/python ] || runuser -u app -- python3 -m venv /srv/app/venv
-log "$(/srv/app/venv/bin/python --version)"
+/srv/app/venv/bin/python --version
 
 # --- app files (from templates) ---
 step "app files"
