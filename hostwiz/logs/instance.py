@@ -189,8 +189,9 @@ class ChannelStream:
 
     def __iter__(self) -> Iterator[bytes]:
         yield from self._out
+        self.channel.status_event.wait(5.0)  # the exit status comes after the end of output (or never, if cut)
         if self.channel.exit_status_ready():
-            status = self.channel.recv_exit_status()
+            status = self.channel.exit_status
             if status not in (0, -1):
                 err = self.channel.makefile_stderr("rb").read()[-300:].decode("utf-8", "replace").strip()
                 raise RuntimeError(f"the log command exited with status {status}" + (f": {err}" if err else ""))
