@@ -187,3 +187,23 @@ async def test_a_failing_source_shows_its_state_and_the_others_run(tmp_path, fee
         assert "nginx-error" in screen.hub.sources
         await pilot.press("a", *"bogus", "enter")
         assert "unknown log source" in screen.error
+
+
+@run_async
+async def test_a_cloudwatch_group_added_by_name_streams_into_the_pane(session):
+    import time as _time
+
+    logs = session.aws.client("logs")
+    logs.create_log_group(logGroupName="/hostwiz/blog/app")
+    logs.create_log_stream(logGroupName="/hostwiz/blog/app", logStreamName="web-1")
+    logs.put_log_events(logGroupName="/hostwiz/blog/app", logStreamName="web-1", logEvents=[
+        {"timestamp": int(_time.time() * 1000), "message": "ERROR from CloudWatch"}])
+    screen = LogsScreen("blog")  # no ledger: only CloudWatch groups can be followed
+    app = Host(session, screen)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert "add a CloudWatch group" in screen.error and not screen.hub.sources
+        await pilot.press("a", *"cw:/hostwiz/blog/app", "enter")
+        view = screen.query_one(LogView)
+        assert await settle(pilot, screen, lambda: len(view.buffer.shown) == 1)
+        assert view.buffer.shown[0][:1] + view.buffer.shown[0][2:] == ("cw:/hostwiz/blog/app", "ERROR from CloudWatch", "error")
+        assert screen.hub.sources["cw:/hostwiz/blog/app"].state.status == "live"
