@@ -94,7 +94,7 @@ class FileTail(CommandSource):
             start = f'o={int(self.offset)}; [ "$t" -lt "$o" ] && o=0'
         return (f'f={shlex.quote(self.path)}; t=$(wc -c 2>/dev/null < "$f" || echo 0); t=$((t + 0)); {start}; '
                 'S=; [ -e "$f" ] && [ ! -r "$f" ] && S="sudo -n"; '
-                'echo "hostwiz-offset $o"; exec $S tail -c +$((o + 1)) -F "$f" 2>/dev/null')
+                'echo "hostwiz-offset $o"; exec $S tail -c +$((o + 1)) -F "$f"')
 
     def parse(self, raw: bytes) -> LogLine | None:
         if raw.startswith(b"hostwiz-offset ") and self._expect_offset:

@@ -15,6 +15,7 @@ SEVERITIES = (ERROR, WARNING, INFO, DEBUG)
 # the full collections stalled the event loop for 300 ms (bench/logs.py).
 LogLine = tuple[str, float, str, str]
 SOURCE, TIME, TEXT, SEVERITY = 0, 1, 2, 3
+MAX_TEXT = 16_384  # longer lines (a minified bundle, a base64 blob) are cut: memory stays bounded
 
 
 def log_line(source: str, when: float, text: str, severity: str = INFO) -> LogLine:
@@ -62,4 +63,6 @@ def severity_of(text: str) -> str:
 def make(source: str, text: str, when: float | None = None, severity: str | None = None) -> LogLine:
     """A line from a source's raw text: trailing newline gone, known secrets masked, severity guessed."""
     text = redact(text.rstrip("\r\n"))
+    if len(text) > MAX_TEXT:
+        text = f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT} more characters)"
     return (source, time.time() if when is None else when, text, severity or severity_of(text))

@@ -138,3 +138,13 @@ def test_the_hub_backlog_is_bounded_when_nobody_drains():
         assert len(got) == 1000 and got[0][2] == "l4000" and got[-1][2] == "l4999"  # the newest wait
     finally:
         hub.stop()
+
+
+def test_a_huge_line_is_cut_and_a_known_secret_is_masked():
+    from hostwiz import secrets
+    from hostwiz.logs.line import MAX_TEXT, make
+
+    line = make("app", "x" * (MAX_TEXT + 500))
+    assert len(line[2]) < MAX_TEXT + 40 and line[2].endswith("(500 more characters)")
+    secrets.register("s3cr3t-db-pass-123")
+    assert make("app", "DATABASE_URL=postgres://u:s3cr3t-db-pass-123@db/x")[2] == "DATABASE_URL=postgres://u:***@db/x"
