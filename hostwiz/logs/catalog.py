@@ -39,6 +39,10 @@ def ssh_opener(session: Any, stack: str, sandbox: Any = None) -> OpenStream:
         def unavailable(command: str) -> Any:
             raise SourceFatal("SSH is not available in this build")
         return unavailable
+    if not hasattr(sandbox, "resolve_ssh") and getattr(session, "sandbox", False):
+        from hostwiz.cli import context  # the running sandbox (the TUI's app.sandbox is only a flag)
+
+        sandbox = context._sandbox
     return pool_opener(shared_pool(session, sandbox), stack)
 
 
