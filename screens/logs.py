@@ -25,7 +25,7 @@ from textual.widgets.selection_list import Selection
 
 from hostwiz.logs import FilterError, Hub, LineFilter
 from hostwiz.logs.buffer import DEFAULT_MAXLEN
-from hostwiz.logs.catalog import DEFAULT, SourceNameError, StackLogs, check_name
+from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
 from .log_view import LogView, freeze_long_lived
@@ -57,7 +57,7 @@ class LogsScreen(Screen[None]):
     ]
 
     def __init__(self, stack_name: str, *, logs: StackLogs | None = None, maxlen: int = DEFAULT_MAXLEN,
-                 sources: tuple[str, ...] = DEFAULT):
+                 sources: tuple[str, ...] | None = None):
         super().__init__()
         self.stack_name = stack_name
         self.maxlen = maxlen
@@ -90,6 +90,8 @@ class LogsScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.logs is None:
             self.logs = StackLogs(self.app.session, self.stack_name, sandbox=getattr(self.app, "sandbox", None))
+        if self.initial is None:
+            self.initial = tuple(self.logs.defaults())
         if not self.logs.exists:
             self.initial = tuple(n for n in self.initial if n.startswith("cw:"))
         offered = self.logs.available()

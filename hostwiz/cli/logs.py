@@ -33,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def run(args: argparse.Namespace) -> int:
     from hostwiz.logs import FilterError, Hub, LineFilter, format_line
-    from hostwiz.logs.catalog import DEFAULT, SourceNameError, StackLogs, check_name
+    from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name
     from hostwiz.logs.source import CONNECTING, LIVE, STOPPED
 
     try:
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from hostwiz.cli import context
 
     logs = StackLogs(session, args.name, sandbox=context._sandbox)
-    names = names or list(DEFAULT)
+    names = names or logs.defaults()
     if not logs.exists and not all(n.startswith("cw:") for n in names):
         raise CliError(f"no stack named {args.name!r} in {session.state_dir}; 'hostwiz status' lists the stacks "
                        "(CloudWatch groups can be followed without one: --source cw:GROUP)", FAILED)

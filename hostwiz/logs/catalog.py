@@ -65,6 +65,14 @@ class StackLogs:
         return self.session.for_region(self.ledger.get("region") or self.session.aws.region).aws
 
     @property
+    def sandbox_stack(self) -> bool:
+        return bool(getattr(self.session, "sandbox", False))
+
+    def defaults(self) -> list[str]:
+        """The sources shown when none are chosen: the boot logs and the app, where there is one."""
+        return [n for n in DEFAULT if n in self.available()]
+
+    @property
     def runtime(self) -> str | None:
         return (self.spec.get("runtime") or {}).get("kind")
 
@@ -74,7 +82,7 @@ class StackLogs:
 
     def available(self) -> list[str]:
         """The names this stack offers (CloudWatch groups are added by name)."""
-        names = [n for n in INSTANCE if n != "app" or self.runtime != "static"]
+        names = [n for n in INSTANCE if n != "app" or (self.runtime != "static" and not self.sandbox_stack)]
         if self.db_identifier:
             names.append("rds")
         return names
@@ -87,9 +95,10 @@ class StackLogs:
     def build(self, name: str) -> Source:
         check_name(name)
         if name in INSTANCE:
-            sources = instance_sources(self.open_stream(), self.runtime)
+            sources = instance_sources(self.open_stream(), self.runtime, sandbox=self.sandbox_stack)
             if name not in sources:
-                raise SourceNameError(f"a {self.runtime} stack has no {name} log")
+                what = "the sandbox's pretend instance" if self.sandbox_stack else f"a {self.runtime} stack"
+                raise SourceNameError(f"{what} has no {name} log")
             return sources[name]
         if name == "rds" or name.startswith("rds:"):
             from hostwiz.provisioners.rds_logs import RdsLogSource

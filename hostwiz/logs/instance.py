@@ -80,12 +80,15 @@ class FileTail(CommandSource):
     """`tail -F` of a file: the last `backlog` lines, then whatever is appended; resumes by offset."""
 
     def __init__(self, name: str, path: str, open_stream: OpenStream, *, backlog: int = BACKLOG,
-                 backoff: Backoff | None = None):
+                 plain: bool = False, backoff: Backoff | None = None):
         super().__init__(name, open_stream, backoff=backoff)
-        self.path, self.backlog = path, backlog
+        self.path, self.backlog, self.plain = path, backlog, plain
         self.offset: int | None = None  # bytes of the file already shown
+        self.received = 0
 
     def command(self) -> str:
+        if self.plain:  # the sandbox's pretend shell knows only `tail [-n N] [-F]`: no resume by offset
+            return f"tail -n {int(self.backlog) if not self.received else 0} -F {shlex.quote(self.path)}"
         # The first line out is the offset tail starts at; a shorter file (rotated, truncated)
         # starts over. Unreadable files are read through `sudo -n` where allowed.
         if self.offset is None:
@@ -97,7 +100,7 @@ class FileTail(CommandSource):
                 'echo "hostwiz-offset $o"; exec $S tail -c +$((o + 1)) -F "$f"')
 
     def parse(self, raw: bytes) -> LogLine | None:
-        if raw.startswith(b"hostwiz-offset ") and self._expect_offset:
+        if self._expect_offset and raw.startswith(b"hostwiz-offset "):
             self._expect_offset = False
             self.offset = int(raw.split()[1])
             return None
@@ -106,8 +109,10 @@ class FileTail(CommandSource):
         return super().parse(raw)
 
     def lines(self) -> Iterator[LogLine]:
-        self._expect_offset = True
-        return super().lines()
+        self._expect_offset = not self.plain
+        for line in super().lines():
+            self.received += 1
+            yield line
 
 
 _PRIORITY = {0: ERROR, 1: ERROR, 2: ERROR, 3: ERROR, 4: WARNING, 5: INFO, 6: INFO, 7: DEBUG}
@@ -214,15 +219,17 @@ def pool_opener(pool: Any, host: str) -> OpenStream:
     return lambda command: ChannelStream(pool.exec_stream(host, command))
 
 
-def instance_sources(open_stream: OpenStream, runtime: str | None = None) -> dict[str, CommandSource]:
+def instance_sources(open_stream: OpenStream, runtime: str | None = None, *,
+                     sandbox: bool = False) -> dict[str, CommandSource]:
     """The instance's log sources by name, for a stack whose runtime kind is `runtime` (a static
-    site has no app process: nginx serves it)."""
+    site has no app process: nginx serves it). The sandbox's pretend instance has only the files,
+    and its shell only plain `tail`."""
     sources: dict[str, CommandSource] = {
-        "bootstrap": FileTail("bootstrap", BOOTSTRAP_LOG, open_stream),
-        "cloud-init": FileTail("cloud-init", CLOUD_INIT_LOG, open_stream),
-        "nginx-access": FileTail("nginx-access", NGINX_ACCESS_LOG, open_stream),
-        "nginx-error": FileTail("nginx-error", NGINX_ERROR_LOG, open_stream),
-    }
+        name: FileTail(name, path, open_stream, plain=sandbox) for name, path in (
+            ("bootstrap", BOOTSTRAP_LOG), ("cloud-init", CLOUD_INIT_LOG),
+            ("nginx-access", NGINX_ACCESS_LOG), ("nginx-error", NGINX_ERROR_LOG))}
+    if sandbox:
+        return sources
     if runtime == "docker":
         sources["app"] = DockerTail("app", APP_CONTAINER, open_stream)
     elif runtime != "static":

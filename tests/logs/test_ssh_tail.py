@@ -127,3 +127,22 @@ def test_journal_lines_carry_their_time_and_priority_and_resume_by_cursor():
                                                                 ("hi", "info", 1700000001.0)]
     list(source.lines())
     assert "-n 200" in sent[0] and "--after-cursor=c2" in sent[1]
+
+
+def test_plain_mode_for_the_sandbox_uses_only_tail_n_and_follows(sshd, tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("a\nb\nc\n")
+    source = FileTail("boot", str(log), transport_opener(sshd.connect), backlog=2, plain=True, backoff=FAST)
+    hub = Hub([source]).start()
+    try:
+        texts: list[str] = []
+        collect(hub, texts, lambda t: t == ["b", "c"])
+        sshd.drop_all()
+        assert wait_for(lambda: len(sshd.procs) >= 2 and source.state.status == LIVE)
+        time.sleep(0.3)  # `tail -n 0` shows only what is written after it started
+        with log.open("a") as fh:
+            fh.write("d\n")
+        collect(hub, texts, lambda t: t == ["b", "c", "d"])
+        assert sshd.commands[0] == f"tail -n 2 -F {log}" and sshd.commands[1] == f"tail -n 0 -F {log}"
+    finally:
+        hub.stop()
