@@ -83,7 +83,7 @@ class StackLogs:
     def available(self) -> list[str]:
         """The names this stack offers (CloudWatch groups are added by name)."""
         names = [n for n in INSTANCE if n != "app" or (self.runtime != "static" and not self.sandbox_stack)]
-        if self.db_identifier:
+        if self.db_identifier and not self.sandbox_stack:  # the sandbox's database has no log files
             names.append("rds")
         return names
 
@@ -105,6 +105,8 @@ class StackLogs:
 
             if not self.db_identifier:
                 raise SourceNameError(f"stack {self.stack} has no database, so there are no RDS logs")
+            if self.sandbox_stack:
+                raise SourceNameError("the sandbox's pretend database keeps no log files")
             return RdsLogSource(name, self.aws, self.db_identifier, name[4:])
         from hostwiz.provisioners.cloudwatch_logs import CloudWatchSource
 

@@ -84,3 +84,13 @@ def test_a_command_that_fails_on_the_instance_says_why(tmp_path):
         source.stop()
     finally:
         sshd.close()
+
+
+def test_the_sandbox_offers_only_the_pretend_instance_files(tmp_path):
+    logs = stack(tmp_path, "docker", database=True)
+    logs.session.sandbox = True
+    assert logs.available() == ["bootstrap", "cloud-init", "nginx-access", "nginx-error"]
+    assert logs.defaults() == ["bootstrap", "cloud-init"]
+    assert logs.build("bootstrap").plain
+    with pytest.raises(SourceNameError, match="pretend"):
+        logs.build("rds")
