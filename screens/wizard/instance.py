@@ -41,8 +41,8 @@ class InstanceStep(WizardStep):
         yield fieldbox("", Checkbox("Allow SSH from anywhere (0.0.0.0/0): not recommended",
                                     s.instance["allow_world_ssh"], id="allow-world"), "instance.allow_world_ssh")
 
-    facts: dict = {}
-    facts_region: str | None = None
+    offered: list[str] = []
+    offered_region: str | None = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -63,18 +63,28 @@ class InstanceStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="types")
     def fetch_types(self, region: str) -> None:
-        from hostwiz.provisioners import catalog, preflight
+        from hostwiz.provisioners import preflight
         from hostwiz.provisioners.engine import describe_error
 
         self.app.call_from_thread(self._loading, True)
         try:
-            aws = self.app.session.for_region(region).aws
-            facts = catalog.instance_types(aws, preflight.offered_types(aws))
+            offered = preflight.offered_types(self.app.session.for_region(region).aws)
         except Exception as err:  # noqa: BLE001
             self.app.call_from_thread(self.types_failed, region, describe_error(err))
             return
-        self.app.lookups[("types", region)] = facts
-        self.app.call_from_thread(self.show_types, region, facts)
+        self.app.lookups[("types", region)] = offered
+        self.app.call_from_thread(self.show_types, region, offered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="facts")
+    def fetch_facts(self, region: str, family: str, names: list[str]) -> None:
+        from hostwiz.provisioners import catalog
+
+        try:
+            facts = catalog.instance_types(self.app.session.for_region(region).aws, names)
+        except Exception:  # noqa: BLE001 (the table then shows names only; the type can still be typed)
+            facts = {}
+        self.app.lookups[("facts", region, family)] = facts
+        self.app.call_from_thread(self.fill_table)
 
     def _loading(self, on: bool) -> None:
         (self.busy.add if on else self.busy.discard)("types")
@@ -97,30 +107,38 @@ class InstanceStep(WizardStep):
     def retry(self) -> None:
         self.fetch_types(self.state.region)
 
-    def show_types(self, region: str, facts: dict) -> None:
+    def show_types(self, region: str, offered: list[str]) -> None:
         if region != self.state.region:
             return
         self._loading(False)
-        self.facts, self.facts_region = facts, region
-        self.state.offered = set(facts)
+        self.offered, self.offered_region = offered, region
+        self.state.offered = set(offered)
         self.query_one("#err-instance-type-hint", Static).update(
-            f"{len(facts)} types offered in {region}; type a name or pick one below")
-        self.query_one("#type", Input).suggester = SuggestFromList(sorted(facts), case_sensitive=False)
+            f"{len(offered)} types offered in {region}; type a name or pick one below")
+        self.query_one("#type", Input).suggester = SuggestFromList(offered, case_sensitive=False)
         self.fill_table()
         self.revalidate()
 
     def fill_table(self) -> None:
-        facts = self.facts
+        region = self.state.region
         text = self.query_one("#type", Input).value.strip().lower()
-        family = text.split(".")[0] if text else "t3"
-        rows = sorted((f for n, f in facts.items() if n.startswith(family)), key=lambda f: (f.vcpus, f.memory_gib))
-        if not rows:
-            rows = sorted((f for n, f in facts.items() if n.startswith("t3")), key=lambda f: (f.vcpus, f.memory_gib))
+        family = text.split(".")[0] or "t3"
+        names = [n for n in self.offered if n.startswith(family)][:100]
+        if not names:
+            family, names = "t3", [n for n in self.offered if n.startswith("t3")][:100]
+        facts = self.cached(("facts", region, family))
+        if facts is None and names:
+            self.fetch_facts(region, family, names)
         table = self.query_one("#types", DataTable)
         table.clear()
-        for f in rows[:SHOWN_TYPES]:
-            table.add_row(f.name, str(f.vcpus), f"{f.memory_gib:g} GiB",
-                          money(instance_monthly(self.state.region, f.name)), key=f.name)
+        if facts:
+            rows = sorted((f for f in facts.values()), key=lambda f: (f.vcpus, f.memory_gib, f.name))
+            for f in rows[:SHOWN_TYPES]:
+                table.add_row(f.name, str(f.vcpus), f"{f.memory_gib:g} GiB",
+                              money(instance_monthly(region, f.name)), key=f.name)
+        else:
+            for n in names[:SHOWN_TYPES]:
+                table.add_row(n, "…", "…", money(instance_monthly(region, n)), key=n)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cidr")
     def detect_cidr(self) -> None:
@@ -159,9 +177,9 @@ class InstanceStep(WizardStep):
                           allow_world_ssh=self.query_one("#allow-world", Checkbox).value)
 
     def changed(self, widget) -> None:
-        if widget.id == "region" and self.state.region != self.facts_region:
+        if widget.id == "region" and self.state.region != self.offered_region:
             self.state.offered = None
-            self.facts, self.facts_region = {}, None
+            self.offered, self.offered_region = [], None
             self.load_types(self.state.region)
         elif widget.id == "type":
             self.fill_table()
