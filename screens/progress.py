@@ -12,6 +12,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.clock import Clock
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, ProgressBar, RichLog, Static
@@ -46,7 +47,7 @@ class RunScreen(Screen):
     def body(self) -> ComposeResult:
         yield StepTable(id="steps")
         with Horizontal(id="overall"):
-            yield ProgressBar(id="bar", show_eta=True)
+            yield ProgressBar(id="bar", show_eta=True, clock=Clock(get_time=lambda: stepw.clock()))
             yield Static("", id="counts")
         yield Static("", id="outcome")
         with Horizontal(id="actions", classes="buttons"):
@@ -94,6 +95,10 @@ class RunScreen(Screen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         getattr(self, f"action_{event.button.id}")()
+
+    def on_unmount(self) -> None:
+        if self.cancel_event is not None:  # leaving (or quitting) stops waits in progress
+            self.cancel_event.set()
 
     def emit(self, e: ev.Event) -> None:
         """The engine's callback (on a worker thread)."""

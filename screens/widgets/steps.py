@@ -19,7 +19,7 @@ class StepTable(DataTable):
     """Feed it engine events with `apply`; rows tick while their step runs."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(cursor_type="none", zebra_stripes=False, **kwargs)
         self.status: dict[str, str] = {}
         self._started: dict[str, float] = {}
         self._frame = 0
