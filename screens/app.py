@@ -34,8 +34,8 @@ class HostwizApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(self.home)
-        if self.session is None:
-            self.make_session()
+        if self.session is None:  # after the first frame: importing boto3 (and moto) takes a while
+            self.call_after_refresh(self.make_session)
         else:
             self.home.post_message(SessionReady())
 

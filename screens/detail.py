@@ -63,7 +63,7 @@ class DetailScreen(Screen):
 
             self.app.call_from_thread(self.failed, describe_error(err))
             return
-        rows = [(_kind_label(r.kind), r.id, r.name if r.name != r.id else "",
+        rows = [(kind_label(r.kind), r.id, r.name if r.name != r.id else "",
                  str(r.data.get("state") or r.data.get("status") or "exists"), r.region) for r in resources]
         self.app.call_from_thread(self.show_resources, rows)
 
@@ -142,7 +142,8 @@ class DetailScreen(Screen):
         yield SystemCommand("Tear down stack", f"Plan and delete {self.stack}", self.action_teardown)
 
 
-def _kind_label(kind: str) -> str:
+def kind_label(kind: str) -> str:
     from hostwiz.provisioners.registry import kind as get
 
-    return get(kind).label
+    label = get(kind).label
+    return label[:1].upper() + label[1:]

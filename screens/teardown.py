@@ -8,8 +8,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Input, Label, LoadingIndicator, Static, Switch
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingIndicator, Static
 
+from .detail import kind_label
 from .progress import DONE, FAILED, RUNNING, RunFinished, RunScreen, plain
 
 PLANNING, CONFIRM = "planning", "confirm"
@@ -30,12 +31,11 @@ class TeardownScreen(RunScreen):
             yield LoadingIndicator(id="plan-loading")
             yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="snapshot-row", classes="inline"):
-                yield Switch(True, id="snapshot")
-                yield Label("Take a final database snapshot (kept after deletion; it costs storage until you "
-                            "delete it)")
+                yield Checkbox("Take a final database snapshot (kept after deletion; it costs storage until you "
+                               "delete it)", True, id="snapshot", compact=True)
             with Horizontal(classes="inline"):
-                yield Input(placeholder=f"type {self.stack} to confirm", id="confirm")
-                yield Button("Delete", id="delete", variant="error", disabled=True)
+                yield Input(placeholder=f"type {self.stack} to confirm", id="confirm", compact=True)
+                yield Button("Delete", id="delete", variant="error", disabled=True, compact=True)
         with Vertical(id="run-area"):
             yield from self.body()
         yield Footer()
@@ -77,8 +77,6 @@ class TeardownScreen(RunScreen):
         self.app.call_from_thread(self.show_plan, plan, "")
 
     def show_plan(self, plan: Any, error: str) -> None:
-        from hostwiz.provisioners.registry import kind
-
         self.query_one("#plan-loading").display = False
         note = self.query_one("#plan-note", Static)
         if plan is None:
@@ -90,7 +88,7 @@ class TeardownScreen(RunScreen):
         table = self.query_one("#plan", DataTable)
         table.clear()
         for r in plan.resources:
-            table.add_row(kind(r.kind).label, r.id, r.name if r.name != r.id else "", r.region)
+            table.add_row(kind_label(r.kind), r.id, r.name if r.name != r.id else "", r.region)
         has_db = any(r.kind == "rds-instance" for r in plan.resources)
         self.query_one("#snapshot-row").display = has_db
         note.update(f"These {len(plan.resources)} resources of [b]{self.stack}[/] will be deleted, in dependency "
@@ -102,8 +100,8 @@ class TeardownScreen(RunScreen):
         self.query_one("#confirm", Input).focus()
         self.check_typed()
 
-    @on(Switch.Changed, "#snapshot")
-    def snapshot_changed(self, event: Switch.Changed) -> None:
+    @on(Checkbox.Changed, "#snapshot")
+    def snapshot_changed(self, event: Checkbox.Changed) -> None:
         if self.plan is not None:
             self.plan.final_snapshot = event.value
             for r in self.plan.resources:
@@ -175,7 +173,7 @@ class TeardownScreen(RunScreen):
         self.query_one("#plan-loading").display = True
         self.query_one("#confirm", Input).value = ""
         self.set_phase(PLANNING)
-        self.make_plan(self.query_one("#snapshot", Switch).value)
+        self.make_plan(self.query_one("#snapshot", Checkbox).value)
 
     def action_home(self) -> None:
         if self.phase == RUNNING:
