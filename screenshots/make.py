@@ -30,6 +30,13 @@ async def settle(pilot, workers: bool = True) -> None:
     await pilot.pause(0.2)
 
 
+async def keys(pilot, *names: str) -> None:
+    """Press keys one by one, letting each land (a Select opens its list between two keys)."""
+    for name in names:
+        await pilot.press(name)
+        await pilot.pause(0.15)
+
+
 async def until(pilot, check, timeout: float = 60) -> None:
     for _ in range(int(timeout / 0.2)):
         if check():
@@ -58,7 +65,7 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await shoot(app, out, "home-empty")
         await pilot.press("n")
         await settle(pilot)
-        await pilot.press(*"blog", "tab", "enter", "down", "enter", "tab", "tab", "space")
+        await keys(pilot, *"blog", "tab", "enter", "down", "enter", "tab", "tab", "space")
         await settle(pilot)
         await shoot(app, out, "wizard-1-domain")
         await pilot.press("ctrl+n")
@@ -66,12 +73,12 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await shoot(app, out, "wizard-2-instance")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await pilot.press("tab", "tab", "space")
+        await keys(pilot, "tab", "tab", "space")
         await settle(pilot)
         await shoot(app, out, "wizard-3-runtime")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await pilot.press("enter", "down", "enter")
+        await keys(pilot, "enter", "down", "enter")
         await settle(pilot)
         await shoot(app, out, "wizard-4-database")
         await pilot.press("ctrl+n")

@@ -26,9 +26,9 @@ class StepTable(DataTable):
 
     def on_mount(self) -> None:
         self.add_column("", key="state", width=2)
-        self.add_column("step", key="label", width=34)
+        self.add_column("step", key="label", width=42)
         self.add_column("time", key="time", width=7)
-        self.add_column("", key="message")
+        self.add_column("", key="message", width=120)
         self.set_interval(0.1, self._tick)
 
     def apply(self, e: ev.Event) -> None:

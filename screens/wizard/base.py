@@ -35,7 +35,7 @@ def fieldbox(label: str, widget: Widget, field: str, hint: str = "") -> Vertical
     if hasattr(widget, "compact"):
         widget.compact = True  # type: ignore[attr-defined]
     return Horizontal(Label(label, classes="field-label"),
-                      Vertical(widget, Static(hint, classes="hint", id=slug(field) + "-hint"), FieldError(field),
+                      Vertical(widget, Static(hint, classes="hint" if hint else "hint -empty", id=slug(field) + "-hint"), FieldError(field),
                                classes="field-body"), classes="field")
 
 

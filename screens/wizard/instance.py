@@ -139,6 +139,8 @@ class InstanceStep(WizardStep):
         else:
             for n in names[:SHOWN_TYPES]:
                 table.add_row(n, "…", "…", money(instance_monthly(region, n)), key=n)
+        if text in table.rows:
+            table.move_cursor(row=table.get_row_index(text))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cidr")
     def detect_cidr(self) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.syntax import Syntax
 from rich.table import Table
 from textual import on
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
@@ -40,17 +41,19 @@ class ReviewStep(WizardStep):
     FIELDS = ()
     NEXT_LABEL = "Create"
 
+    BINDINGS = [Binding("ctrl+n", "next", "Create", priority=True)]
+
     def fields(self):
-        yield Label("The spec", classes="section")
-        yield Static(id="spec-toml")
         yield Label("What will be created", classes="section")
-        yield Static(id="resources")
+        yield Static(id="planned")
         yield Label("Monthly cost", classes="section")
         yield Static(id="cost")
         with Horizontal(classes="export"):
-            yield Input(f"{self.state.name or 'stack'}.toml", id="export-path")
-            yield Button("Export TOML", id="export")
-            yield Button("View user-data", id="user-data")
+            yield Input(f"{self.state.name or 'stack'}.toml", id="export-path", compact=True)
+            yield Button("Export TOML", id="export", compact=True)
+            yield Button("View user-data", id="user-data", compact=True)
+        yield Label("The spec", classes="section")
+        yield Static(id="spec-toml")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -62,7 +65,7 @@ class ReviewStep(WizardStep):
         res = Table.grid(padding=(0, 2))
         for what, detail in planned_resources(spec):
             res.add_row(f"[b]{what}[/]", detail)
-        self.query_one("#resources", Static).update(res)
+        self.query_one("#planned", Static).update(res)
         lines, total, note = breakdown(spec)
         cost = Table.grid(padding=(0, 2))
         for label, price in lines:

@@ -133,7 +133,11 @@ def test_teardown_from_the_screen_leaves_nothing(make_app, session, spec_data):
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("t")  # the only stack is selected
+            names = [s.name for s in app.home.stacks]
+            assert "gone" in names and "failing" not in names  # a rolled-back stack is no ghost
+            table = app.home.query_one("#stacks")
+            table.move_cursor(row=table.get_row_index("gone"))
+            await pilot.press("t")
             await settle(pilot)
             screen = app.screen
             assert isinstance(screen, TeardownScreen)
