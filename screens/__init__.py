@@ -1,1 +1,1 @@
-"""The Textual app: one module per screen (installed as hostwiz.screens)."""
+"""The Textual app of hostwiz: one module per screen. Textual only, never boto3."""
