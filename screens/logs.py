@@ -36,15 +36,6 @@ PUMP_LIMIT = 20_000  # lines per tick at most: a backlog drains over a few ticks
 
 
 class LogsScreen(Screen[None]):
-    DEFAULT_CSS = """
-    LogsScreen #log-side { width: 34; border-right: solid $panel; padding: 0 1; }
-    LogsScreen #log-sources { height: auto; max-height: 12; }
-    LogsScreen #log-states { height: auto; margin-top: 1; }
-    LogsScreen #log-bar { height: 3; }
-    LogsScreen #log-bar Input { width: 1fr; }
-    LogsScreen Input.-invalid { border: tall $error; }
-    LogsScreen #log-status { height: 1; background: $panel; padding: 0 1; }
-    """
     BINDINGS = [
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search"),

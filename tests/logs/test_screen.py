@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import queue
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,7 @@ from textual.app import App
 
 from hostwiz.ledger import Ledger
 from hostwiz.logs.catalog import StackLogs
+import hostwiz.screens as screens_package
 from hostwiz.screens.log_view import LogView
 from hostwiz.screens.logs import LogsScreen
 
@@ -58,6 +60,8 @@ class _Stream:
 
 
 class Host(App):
+    CSS_PATH = str(Path(screens_package.__file__).parent / "hostwiz.tcss")  # the app's stylesheet
+
     def __init__(self, session, screen):
         super().__init__()
         self.session, self.sandbox, self._screen = session, None, screen
