@@ -12,7 +12,12 @@ from hwtest import leftovers, run_cli
 from hostwiz import spec as specmod
 from hostwiz.provisioners.aws import Aws
 
-DROP = object()
+class _Drop:
+    def __repr__(self) -> str:  # stable test ids (xdist compares them across workers)
+        return "<removed>"
+
+
+DROP = _Drop()
 LONG_LABEL = "a" * 64
 LONG_NAME = ".".join(["a" * 60] * 4) + ".example.com"  # labels fine, 255 characters in all
 
