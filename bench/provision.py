@@ -185,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         "critical_path": round(cp, 3), "critical_path_steps": rows[-1]["engine"]["path"],
         "engine_over_critical_path": round(eng_wall / cp, 3),
         "engine_over_sequential": round(eng_wall / seq_wall, 3),
-        "best_possible_over_sequential": round(statistics.median(r["sequential"]["best_possible"] for r in rows), 3),
+        # only in runbook order: in wave order AWS overlaps the waits, so their durations understate the work
+        "best_possible_over_sequential": round(statistics.median(r["sequential"]["best_possible"] for r in rows), 3)
+        if args.order == "runbook" else None,
     }
     summary["targets_met"] = summary["engine_over_critical_path"] <= 1.05 and summary["engine_over_sequential"] <= 0.65
     if args.json:
@@ -197,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  sequential  wall {seq_wall:6.2f} s   API calls {summary['sequential_calls']}")
         print(f"  critical path    {cp:6.2f} s   {' -> '.join(summary['critical_path_steps'])}")
         print(f"  engine / critical path = {summary['engine_over_critical_path']:.3f}  (target <= 1.05)")
-        print(f"  engine / sequential    = {summary['engine_over_sequential']:.3f}  (target <= 0.65; "
-              f"a zero-overhead engine would reach {summary['best_possible_over_sequential']:.3f})")
+        bound = summary["best_possible_over_sequential"]
+        print(f"  engine / sequential    = {summary['engine_over_sequential']:.3f}  (target <= 0.65"
+              + (f"; a zero-overhead engine would reach {bound:.3f})" if bound else ")"))
         print("  targets met" if summary["targets_met"] else "  TARGETS MISSED")
     return 0 if summary["targets_met"] else 1
 
