@@ -13,8 +13,8 @@ from hostwiz import spec as specmod
 from hostwiz.provisioners.aws import Aws
 
 class _Drop:
-    def __repr__(self) -> str:  # stable test ids (xdist compares them across workers)
-        return "<removed>"
+    def __repr__(self) -> str:  # a stable test id (xdist needs the same ids on every worker)
+        return "<dropped>"
 
 
 DROP = _Drop()

@@ -1,0 +1,1 @@
+"""The Textual app of hostwiz: one module per screen. Textual only, never boto3."""
