@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from rich.markup import escape
 from textual import on, work
@@ -23,8 +23,8 @@ from textual.widgets import Footer, Input, Label, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
-from hostwiz.logs import FilterError, Hub, LineFilter
-from hostwiz.logs.buffer import DEFAULT_MAXLEN
+from hostwiz.logs import FilterError, Hub, LineFilter, LogLine
+from hostwiz.logs.buffer import DEFAULT_MAXLEN, save_lines
 from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
@@ -205,7 +205,7 @@ class LogsScreen(Screen[None]):
 
     def action_save(self) -> None:
         path = self.save_path()
-        self._save(list(self.view.buffer.shown), path)
+        self._save(self.view.buffer.shown.snapshot(), path)
 
     def save_path(self) -> Path:
         session: Any = getattr(self.app, "session", None)
@@ -213,13 +213,9 @@ class LogsScreen(Screen[None]):
         return base / "logs" / f"{self.stack_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
     @work(thread=True, exclusive=True, group="logs-save", exit_on_error=False)
-    def _save(self, lines: list, path: Path) -> None:
-        from hostwiz.logs.buffer import LogBuffer
-
-        snapshot = LogBuffer(max(1, len(lines)))
-        snapshot.extend(lines)
+    def _save(self, lines: Iterable[LogLine], path: Path) -> None:
         try:
-            count = snapshot.save(path)
+            count = save_lines(lines, path)
         except OSError as err:
             self.app.call_from_thread(self.notify, f"could not save the log: {err}", severity="error")
             return

@@ -43,6 +43,10 @@ class Ring:
     def __iter__(self) -> Iterator[LogLine]:
         return zip(*self.columns)
 
+    def snapshot(self) -> Iterator[LogLine]:
+        """The lines as they are now (the columns copied at C speed), to read on another thread."""
+        return zip(*[list(column) for column in self.columns])
+
     def clear(self) -> None:
         for column in self.columns:
             column.clear()
@@ -108,7 +112,14 @@ class LogBuffer:
 
     def save(self, path: Path) -> int:
         """Write what is shown to `path` (one formatted line each); return how many lines."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.writelines(format_line(line) + "\n" for line in self.shown)
-        return len(self.shown)
+        return save_lines(self.shown, path)
+
+
+def save_lines(lines: Iterable[LogLine], path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(format_line(line) + "\n")
+            count += 1
+    return count
