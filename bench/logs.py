@@ -12,7 +12,9 @@ The source's queue is unbounded here so both widgets get every line.
 
 Reported: lines/s of the write calls alone; lines/s end to end (first line made to last line
 rendered, wall clock); the longest write call; the longest stall, its 99th percentile and how
-many passed 50 ms; the longest garbage collection; RSS growth (peak minus the settled app before feeding); whether the last
+many passed 50 ms; the most CPU time the event-loop thread itself spent within one stall (its own
+work: writes, rendering, garbage collection; not the time it waited for the CPU or the GIL); the
+longest garbage collection; RSS growth (peak minus the settled app before feeding); whether the last
 line is on screen (following works).
 """
 
@@ -98,18 +100,19 @@ def child(kind: str, total: int, size: int, maxlen: int, freeze: bool = True) ->
                 freeze_long_lived()
             base = rss_mb()
             loop = asyncio.get_running_loop()
-            stall = peak = longest_write = 0.0
+            stall = peak = longest_write = busy = 0.0
             lags: list[float] = []
             running = True
 
             async def ticker() -> None:
-                nonlocal stall, peak
+                nonlocal stall, peak, busy
                 while running:
-                    t = loop.time()
+                    t, cpu = loop.time(), time.thread_time()
                     await asyncio.sleep(0.001)
                     lag = loop.time() - t - 0.001
                     lags.append(lag)
                     stall = max(stall, lag)
+                    busy = max(busy, time.thread_time() - cpu)  # the loop's own work in that stall
                     peak = max(peak, rss_mb())
 
             start = time.perf_counter()
@@ -141,6 +144,7 @@ def child(kind: str, total: int, size: int, maxlen: int, freeze: bool = True) ->
             result.update(lines=total, batch=size, kept=shown, overflow=hub.overflow, write_lines_per_s=round(total / writing),
                           end_to_end_lines_per_s=round(total / wall), longest_write_ms=round(longest_write * 1000, 1),
                           longest_stall_ms=round(stall * 1000, 1),
+                          longest_stall_cpu_ms=round(busy * 1000, 1),
                           p99_stall_ms=round(sorted(lags)[int(len(lags) * 0.99)] * 1000, 1),
                           stalls_over_50ms=sum(lag > 0.05 for lag in lags),
                           longest_gc_ms=round(max(pauses, default=0) * 1000, 1),
