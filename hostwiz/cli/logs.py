@@ -29,23 +29,30 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--source", "-s", action="append", default=[], metavar="S", help="a log source (repeatable)")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until interrupted")
     p.add_argument("--grep", "-g", metavar="RE", help="only lines matching this regex (case-insensitive unless it has a capital)")
+    p.add_argument("--since", metavar="AGO", help="CloudWatch: start this long ago (30s, 10m, 2h, 1d; default 10m)")
 
 
 def run(args: argparse.Namespace) -> int:
     from hostwiz.logs import FilterError, Hub, LineFilter, format_line
-    from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name
+    from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name, parse_since
     from hostwiz.logs.source import CONNECTING, LIVE, STOPPED
 
     try:
         grep = LineFilter(args.grep) if args.grep else None
+    except FilterError as err:
+        return _bad("--grep", err)
+    try:
         names = [check_name(n) for n in dict.fromkeys(args.source)]
-    except (FilterError, SourceNameError) as err:
-        print(f"hostwiz: {'--grep' if isinstance(err, FilterError) else '--source'}: {err}", file=sys.stderr)
-        return BAD_INPUT
+    except SourceNameError as err:
+        return _bad("--source", err)
+    try:
+        since = parse_since(args.since, time.time()) if args.since else None
+    except ValueError as err:
+        return _bad("--since", err)
     session = make_session(args)
     from hostwiz.cli import context
 
-    logs = StackLogs(session, args.name, sandbox=context._sandbox)
+    logs = StackLogs(session, args.name, sandbox=context._sandbox, since=since)
     names = names or logs.defaults()
     if not logs.exists and not all(n.startswith("cw:") for n in names):
         raise CliError(f"no stack named {args.name!r} in {session.state_dir}; 'hostwiz status' lists the stacks "
@@ -53,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         sources = [logs.build(n) for n in names]
     except SourceNameError as err:
-        print(f"hostwiz: --source: {err}", file=sys.stderr)
-        return BAD_INPUT
+        return _bad("--source", err)
     hub = Hub(sources).start()
     said: dict[str, str] = {}
     ever_live: set[str] = set()
@@ -87,3 +93,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         hub.stop()
     return OK if ever_live else FAILED
+
+
+def _bad(option: str, err: Exception) -> int:
+    print(f"hostwiz: {option}: {err}", file=sys.stderr)
+    return BAD_INPUT

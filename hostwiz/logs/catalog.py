@@ -21,6 +21,19 @@ class SourceNameError(ValueError):
     pass
 
 
+def parse_since(text: str, now: float) -> float:
+    """`30s`, `10m`, `2h`, `1d` ago (or plain seconds) as seconds since the epoch."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        amount = float(value)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration: write it like 30s, 10m, 2h or 1d") from None
+    if amount < 0:
+        raise ValueError("a duration cannot be negative")
+    return now - amount * units[unit]
+
+
 def check_name(name: str) -> str:
     """`name` if it is a source name hostwiz understands, else a SourceNameError saying what is."""
     if name in INSTANCE or name == "rds" or name.startswith("rds:"):
@@ -49,8 +62,10 @@ def ssh_opener(session: Any, stack: str, sandbox: Any = None) -> OpenStream:
 class StackLogs:
     """The log sources of one stack. `open_stream` runs a command on the instance (the SSH layer)."""
 
-    def __init__(self, session: Any, stack: str, *, sandbox: Any = None, open_stream: OpenStream | None = None):
+    def __init__(self, session: Any, stack: str, *, sandbox: Any = None, open_stream: OpenStream | None = None,
+                 since: float | None = None):
         self.session, self.stack, self.sandbox = session, stack, sandbox
+        self.since = since  # CloudWatch: seconds since the epoch to start at (default: 10 minutes back)
         self.ledger = Ledger(session.state_dir, stack)
         self.spec: dict[str, Any] = self.ledger.get("spec") or {}
         self.outputs: dict[str, Any] = self.ledger.get("outputs") or {}
@@ -111,4 +126,4 @@ class StackLogs:
         from hostwiz.provisioners.cloudwatch_logs import CloudWatchSource
 
         group, _, prefix = name[3:].partition(":")
-        return CloudWatchSource(name, self.aws, group, prefix)
+        return CloudWatchSource(name, self.aws, group, prefix, start=self.since)
