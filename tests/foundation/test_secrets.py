@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 import tomli_w
-from hwtest import client, run_cli
+from hwtest import client, leftovers, run_cli
 
 from hostwiz import secrets
 
@@ -147,3 +147,6 @@ def test_headless_keyring_up_works_warns_and_keeps_no_plaintext_secret(session, 
     assert not [n for n in needles if n in out + err]
     code, out, err = run_cli(["status", "blog", "--json", "--state-dir", str(state_dir)])
     assert code == 0 and '"status": "ready"' in out
+    code, out, err = run_cli(["down", "blog", "--yes", "--state-dir", str(state_dir)])  # and back, headless
+    assert code == 0, out + err
+    assert leftovers("blog") == {} and not key_file.exists()
