@@ -85,6 +85,7 @@ def test_no_secret_in_debug_logs_state_or_output(session, spec_data, tmp_path, s
     for stream in (out, err, captured.out, captured.err):
         assert not [n for n in needles if n in stream]
     assert "ssh -i" in out  # the output was not simply empty
+    assert out.startswith("AWS account 123456789012 as arn:aws:sts::123456789012:")  # who, before anything
 
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert key_file.parent.stat().st_mode & 0o777 == 0o700
