@@ -11,7 +11,7 @@ from typing import Any
 
 from hostwiz.ledger import Ledger
 from hostwiz.logs.instance import OpenStream, instance_sources, pool_opener
-from hostwiz.logs.source import Source, SourceFatal
+from hostwiz.logs.source import Source
 
 INSTANCE = ("bootstrap", "cloud-init", "nginx-access", "nginx-error", "app")
 DEFAULT = ("bootstrap", "cloud-init", "app")
@@ -48,10 +48,10 @@ def ssh_opener(session: Any, stack: str, sandbox: Any = None) -> OpenStream:
     """Commands on the stack's instance through the shared SSH pool (verified host keys)."""
     try:
         from hostwiz.ssh import shared_pool
-    except ImportError:  # the SSH layer lands with its own issue
-        def unavailable(command: str) -> Any:
-            raise SourceFatal("SSH is not available in this build")
-        return unavailable
+    except ImportError:  # a build without the shared pool: paramiko straight there, known host keys only
+        from hostwiz.logs.direct_ssh import direct_opener
+
+        return direct_opener(session, stack)
     if not hasattr(sandbox, "resolve_ssh") and getattr(session, "sandbox", False):
         from hostwiz.cli import context  # the running sandbox (the TUI's app.sandbox is only a flag)
 
