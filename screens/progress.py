@@ -91,6 +91,11 @@ class RunScreen(Screen):
         outcome.set_class(phase == FAILED, "failed")
         outcome.set_class(phase == OK, "ok")
         self.refresh_bindings()
+        table = self.query_one(StepTable)
+        failed = [step for step, state in table.status.items() if state == ev.FAILED]
+        if phase == FAILED and failed:  # small terminals: bring the failed step into view
+            row = table.get_row_index(failed[0])
+            table.call_after_refresh(table.scroll_to, y=row, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
