@@ -12,7 +12,7 @@ from hostwiz.screens.wizard.instance import InstanceStep
 from hostwiz.screens.wizard.review import ReviewStep
 from hostwiz.screens.wizard.runtime import RuntimeStep
 
-from pilot_helpers import SIZE, live_instances, settle, shown, tagged
+from pilot_helpers import SIZE, live_instances, open_wizard, settle, shown, tagged
 
 
 def run(coro):
@@ -28,9 +28,7 @@ def test_keystrokes_make_a_stack_with_domain_tls_and_database(make_app, session)
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             assert isinstance(app.screen, DomainStep)
             await pilot.press(*"blog", "tab", "enter", "down", "enter")  # name; zone: example.com
             await pilot.pause()
@@ -72,9 +70,7 @@ def test_bad_values_show_field_errors_and_nothing_is_created(make_app, session):
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             step = app.screen
             await pilot.press(*"Bad_Name")
             await pilot.pause()
@@ -121,9 +117,7 @@ def test_back_keeps_answers_and_escape_asks_before_discarding(make_app):
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             await pilot.press(*"keep", "enter")
             await settle(pilot)
             app.screen.query_one("#volume").value = "42"
@@ -162,9 +156,7 @@ def test_a_failed_lookup_says_so_and_retry_fills_the_list(make_app, session):
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             await pilot.press(*"look", "enter")
             await settle(pilot)
             step = app.screen
