@@ -12,7 +12,7 @@ from hostwiz.ledger import Ledger
 from hostwiz.provisioners import operations
 from hostwiz.screens.detail import MASK, DetailScreen
 from hostwiz.screens.messages import EngineEvent
-from hostwiz.screens.progress import DONE, FAILED, ProgressScreen
+from hostwiz.screens.progress import DONE, FAILED, OK, ProgressScreen
 from hostwiz.screens.teardown import TeardownScreen
 
 
@@ -24,11 +24,16 @@ def make_spec(spec_data: dict, name: str, *, database: bool = True) -> specmod.S
     return specmod.validate(data)
 
 
-def fail_address_association(session) -> None:
-    """AssociateAddress answers with AWS's quota error (a real botocore ClientError)."""
+def fail_address_association(session, times: int = 1_000) -> None:
+    """AssociateAddress answers with an AWS error (a real botocore ClientError), `times` times."""
     from botocore.awsrequest import AWSResponse
 
+    calls = []
+
     def refuse(**_):
+        calls.append(1)
+        if len(calls) > times:
+            return None
         return AWSResponse("https://ec2", 400, {}, None), {
             "Error": {"Code": "InvalidInstanceID", "Message": "The instance is not in a valid state for this operation."}}
 
@@ -62,6 +67,28 @@ def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, sess
     asyncio.run(scenario())
     assert tagged(session, "failing") == [] and live_instances(session, "failing") == []
     assert not Ledger(session.state_dir, "failing").exists
+
+
+def test_retry_after_a_failure_resumes_to_a_ready_stack(make_app, session, spec_data):
+    fail_address_association(session, times=1)
+    spec = make_spec(spec_data, "again", database=False)
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(ProgressScreen(spec))
+            await settle(pilot)
+            screen = app.screen
+            assert screen.phase == FAILED
+            first = live_instances(session, "again")
+            await pilot.press("r")
+            await settle(pilot)
+            assert screen.phase == OK, screen_text(screen, "#outcome")
+            assert [i["InstanceId"] for i in live_instances(session, "again")] == [i["InstanceId"] for i in first]
+
+    asyncio.run(scenario())
+    assert Ledger(session.state_dir, "again").get("status") == "ready"
 
 
 def test_cancel_asks_and_keep_leaves_what_was_made(make_app, session, spec_data):
