@@ -44,4 +44,5 @@ def shown(app) -> str:
     import re
 
     svg = app.export_screenshot()
-    return html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+    text = html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+    return re.sub(r"[ \t]+", " ", text)

@@ -186,3 +186,28 @@ def test_teardown_from_the_screen_leaves_nothing(make_app, session, spec_data):
     assert tagged(session, "gone") == [] and live_instances(session, "gone") == []
     assert operations.plan_down(session, "gone").empty
     assert not Ledger(session.state_dir, "gone").exists
+
+
+def test_home_offers_to_adopt_a_stack_found_only_by_tags(make_app, session, spec_data, tmp_path):
+    from dataclasses import replace
+
+    elsewhere = replace(session, state_dir=tmp_path / "other-machine")
+    elsewhere.state_dir.mkdir()
+    assert operations.up(elsewhere, make_spec(spec_data, "stray", database=False), "127.0.0.1/32").ok
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            stray = next(s for s in app.home.stacks if s.name == "stray")
+            assert stray.source == "tags" and "press a to adopt" in shown(app)
+            table = app.home.query_one("#stacks")
+            table.move_cursor(row=table.get_row_index("stray"))
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press("tab", "enter")  # "Adopt"
+            await settle(pilot)
+            assert next(s for s in app.home.stacks if s.name == "stray").source == "ledger"
+
+    asyncio.run(scenario())
+    assert Ledger(session.state_dir, "stray").get("status") == "adopted"
