@@ -44,6 +44,15 @@ def screen_text(screen, ident: str) -> str:
     return str(screen.query_one(ident).render())
 
 
+async def run_to_failure(pilot, spec):
+    """Open the progress screen for `spec` (AWS set up to fail) and wait for the failure."""
+    await settle(pilot)
+    pilot.app.push_screen(ProgressScreen(spec))
+    await settle(pilot)
+    assert pilot.app.screen.phase == FAILED
+    return pilot.app.screen
+
+
 def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, session, spec_data):
     fail_address_association(session)
     spec = make_spec(spec_data, "failing", database=False)
@@ -51,11 +60,7 @@ def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, sess
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.push_screen(ProgressScreen(spec))
-            await settle(pilot)
-            screen = app.screen
-            assert screen.phase == FAILED
+            screen = await run_to_failure(pilot, spec)
             text = screen_text(screen, "#outcome")
             assert "InvalidInstanceID" in text and "Roll back" in text
             assert tagged(session, "failing")  # kept until the operator chooses
@@ -76,11 +81,7 @@ def test_retry_after_a_failure_resumes_to_a_ready_stack(make_app, session, spec_
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.push_screen(ProgressScreen(spec))
-            await settle(pilot)
-            screen = app.screen
-            assert screen.phase == FAILED
+            screen = await run_to_failure(pilot, spec)
             first = live_instances(session, "again")
             await pilot.press("r")
             await settle(pilot)
