@@ -36,7 +36,7 @@ class Ec2Instance(Kind):
                         "public_ip": i.get("PublicIpAddress"), "private_ip": i.get("PrivateIpAddress"),
                         "vpc_id": i.get("VpcId"), "subnet_id": i.get("SubnetId"),
                         "launch_time": str(i.get("LaunchTime", "")),
-                        "client_token": i.get("ClientToken"),
+                        "client_token": i.get("ClientToken"), "created": str(i.get("LaunchTime", "")),
                     })
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:

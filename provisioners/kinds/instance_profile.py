@@ -42,7 +42,9 @@ class InstanceProfile(Kind):
                 except Exception:
                     tags = {}
                 yield Resource(self.name, prof["InstanceProfileName"], "global", prof["InstanceProfileName"], tags,
-                               {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])]})
+                               {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])],
+                                "parents": [r["RoleName"] for r in prof.get("Roles", [])],
+                                "created": str(prof.get("CreateDate") or "")})
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return [r for r in self.list(aws, "/hostwiz/") if r.tags.get("hostwiz:stack") == stack]
