@@ -32,3 +32,8 @@ def stamp(value: Any) -> str:
 
 def name_of(tags: dict[str, str], fallback: str = "") -> str:
     return tags.get("Name") or fallback
+
+
+def listed(gone: tuple[str, ...], key: str, fn: Callable[..., Any], **kw: Any) -> bool:
+    """Does a describe-by-ID call still list something under `key`? (NotFound counts as no.)"""
+    return bool((unless_gone(gone, fn, **kw) or {}).get(key))

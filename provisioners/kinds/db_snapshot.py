@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import listed, stamp, unless_gone
 
 
 @register
@@ -28,5 +28,4 @@ class DbSnapshot(Kind):
         unless_gone(self.gone_codes, aws.client("rds").delete_db_snapshot, DBSnapshotIdentifier=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("rds").describe_db_snapshots,
-                                DBSnapshotIdentifier=res.id))
+        return listed(self.gone_codes, "DBSnapshots", aws.client("rds").describe_db_snapshots, DBSnapshotIdentifier=res.id)

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, stamp, unless_gone
+from .common import listed, name_of, stamp, unless_gone
 
 
 @register
@@ -27,4 +27,4 @@ class EbsSnapshot(Kind):
         unless_gone(self.gone_codes, aws.client("ec2").delete_snapshot, SnapshotId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_snapshots, SnapshotIds=[res.id]))
+        return listed(self.gone_codes, "Snapshots", aws.client("ec2").describe_snapshots, SnapshotIds=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import listed, stamp, unless_gone
 
 
 @register
@@ -28,5 +28,4 @@ class EcrRepository(Kind):
         unless_gone(self.gone_codes, aws.client("ecr").delete_repository, repositoryName=res.id, force=True)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return unless_gone(self.gone_codes, aws.client("ecr").describe_repositories,
-                           repositoryNames=[res.id]) is not None
+        return listed(self.gone_codes, "repositories", aws.client("ecr").describe_repositories, repositoryNames=[res.id])

@@ -16,6 +16,7 @@ class IamPolicy(Kind):
     label = "IAM policy"
     depends_on = ("iam-role",)
     gone_codes = ("NoSuchEntity",)
+    account_wide = True  # listed once, not per region
 
     def list(self, aws: Aws) -> Iterable[Resource]:
         iam = aws.client("iam")

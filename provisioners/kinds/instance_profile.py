@@ -14,6 +14,7 @@ class InstanceProfile(Kind):
     label = "instance profile"
     depends_on = ("ec2-instance", "autoscaling-group", "launch-template")
     gone_codes = ("NoSuchEntity",)
+    account_wide = True  # listed once, not per region
 
     def create(self, aws: Aws, *, profile_name: str, path: str, role_name: str,
                tags: list[dict[str, str]]) -> str:

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, unless_gone
+from .common import listed, name_of, unless_gone
 
 
 @register
@@ -37,5 +37,4 @@ class InternetGateway(Kind):
         unless_gone(self.gone_codes, ec2.delete_internet_gateway, InternetGatewayId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_internet_gateways,
-                                InternetGatewayIds=[res.id]))
+        return listed(self.gone_codes, "InternetGateways", aws.client("ec2").describe_internet_gateways, InternetGatewayIds=[res.id])

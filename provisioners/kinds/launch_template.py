@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import listed, stamp, unless_gone
 
 
 @register
@@ -27,5 +27,4 @@ class LaunchTemplate(Kind):
         unless_gone(self.gone_codes, aws.client("ec2").delete_launch_template, LaunchTemplateId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_launch_templates,
-                                LaunchTemplateIds=[res.id]))
+        return listed(self.gone_codes, "LaunchTemplates", aws.client("ec2").describe_launch_templates, LaunchTemplateIds=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import unless_gone
+from .common import listed, unless_gone
 
 
 @register
@@ -29,4 +29,4 @@ class Listener(Kind):
         unless_gone(self.gone_codes, aws.client("elbv2").delete_listener, ListenerArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("elbv2").describe_listeners, ListenerArns=[res.id]))
+        return listed(self.gone_codes, "Listeners", aws.client("elbv2").describe_listeners, ListenerArns=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import listed, stamp, unless_gone
 
 
 def elb_tags(aws: Aws, arns: list[str]) -> dict[str, dict[str, str]]:
@@ -39,5 +39,4 @@ class LoadBalancer(Kind):
         unless_gone(self.gone_codes, aws.client("elbv2").delete_load_balancer, LoadBalancerArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("elbv2").describe_load_balancers,
-                                LoadBalancerArns=[res.id]))
+        return listed(self.gone_codes, "LoadBalancers", aws.client("elbv2").describe_load_balancers, LoadBalancerArns=[res.id])

@@ -8,7 +8,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, unless_gone
+from .common import listed, name_of, unless_gone
 
 
 @register
@@ -39,5 +39,4 @@ class NetworkInterface(Kind):
         unless_gone(self.gone_codes, ec2.delete_network_interface, NetworkInterfaceId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_network_interfaces,
-                                NetworkInterfaceIds=[res.id]))
+        return listed(self.gone_codes, "NetworkInterfaces", aws.client("ec2").describe_network_interfaces, NetworkInterfaceIds=[res.id])

@@ -62,6 +62,7 @@ class Route53Record(Kind):
     name = "route53-record"
     label = "DNS record"
     gone_codes = ("NoSuchHostedZone",)
+    account_wide = True  # listed once, not per region
     retry_codes = ("PriorRequestNotComplete", "Throttling")
 
     def upsert(self, aws: Aws, *, zone_id: str, names: list[str], value: str, stack: str, run_id: str,

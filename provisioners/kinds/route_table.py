@@ -6,13 +6,14 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, unless_gone
+from .common import listed, name_of, unless_gone
 
 
 @register
 class RouteTable(Kind):
     name = "route-table"
     label = "route table"
+    depends_on = ("vpc-endpoint",)  # gateway endpoints keep routes in their tables
     gone_codes = ("InvalidRouteTableID.NotFound", "InvalidAssociationID.NotFound")
 
     def list(self, aws: Aws) -> Iterable[Resource]:
@@ -35,4 +36,4 @@ class RouteTable(Kind):
         unless_gone(self.gone_codes, ec2.delete_route_table, RouteTableId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_route_tables, RouteTableIds=[res.id]))
+        return listed(self.gone_codes, "RouteTables", aws.client("ec2").describe_route_tables, RouteTableIds=[res.id])

@@ -17,7 +17,7 @@ class S3Bucket(Kind):
     label = "S3 bucket"
     gone_codes = ("NoSuchBucket",)
     retry_codes = Kind.retry_codes + ("BucketNotEmpty", "OperationAborted")
-    regional_listing = False  # one ListBuckets answers for every region
+    account_wide = True  # one ListBuckets answers for every region; each bucket keeps its region
 
     def list(self, aws: Aws) -> Iterable[Resource]:
         s3 = aws.client("s3")

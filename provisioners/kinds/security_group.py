@@ -92,10 +92,19 @@ def revoke_references(aws: Aws, group_id: str) -> None:
     for g in {x["GroupId"]: x for x in referencing + own}.values():
         ingress = _group_rules(g.get("IpPermissions", []), None if g["GroupId"] == group_id else group_id)
         if ingress:
-            ec2.revoke_security_group_ingress(GroupId=g["GroupId"], IpPermissions=ingress)
+            _revoke(ec2.revoke_security_group_ingress, g["GroupId"], ingress)
         egress = _group_rules(g.get("IpPermissionsEgress", []), None if g["GroupId"] == group_id else group_id)
         if egress:
-            ec2.revoke_security_group_egress(GroupId=g["GroupId"], IpPermissions=egress)
+            _revoke(ec2.revoke_security_group_egress, g["GroupId"], egress)
+
+
+def _revoke(call, group_id: str, perms: list[dict]) -> None:
+    """Revoke rules; one already revoked (by a parallel deletion of the other group) is fine."""
+    try:
+        call(GroupId=group_id, IpPermissions=perms)
+    except Exception as err:
+        if error_code(err) not in ("InvalidPermission.NotFound", "InvalidGroup.NotFound"):
+            raise
 
 
 def _group_rules(perms: list[dict], only: str | None) -> list[dict]:

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, unless_gone
+from .common import listed, name_of, unless_gone
 
 
 @register
@@ -30,4 +30,4 @@ class Subnet(Kind):
         unless_gone(self.gone_codes, aws.client("ec2").delete_subnet, SubnetId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_subnets, SubnetIds=[res.id]))
+        return listed(self.gone_codes, "Subnets", aws.client("ec2").describe_subnets, SubnetIds=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import unless_gone
+from .common import listed, unless_gone
 from .load_balancer import elb_tags
 
 
@@ -30,5 +30,4 @@ class TargetGroup(Kind):
         unless_gone(self.gone_codes, aws.client("elbv2").delete_target_group, TargetGroupArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("elbv2").describe_target_groups,
-                                TargetGroupArns=[res.id]))
+        return listed(self.gone_codes, "TargetGroups", aws.client("elbv2").describe_target_groups, TargetGroupArns=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, unless_gone
+from .common import listed, name_of, unless_gone
 
 
 @register
@@ -30,4 +30,4 @@ class Vpc(Kind):
         unless_gone(self.gone_codes, aws.client("ec2").delete_vpc, VpcId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return bool(unless_gone(self.gone_codes, aws.client("ec2").describe_vpcs, VpcIds=[res.id]))
+        return listed(self.gone_codes, "Vpcs", aws.client("ec2").describe_vpcs, VpcIds=[res.id])
