@@ -47,8 +47,12 @@ class Aws:
         session = getattr(self._local, "session", None)
         if session is None:
             import boto3
+            import botocore.session
 
-            session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            core = botocore.session.get_session()
+            core.register_component("data_loader", _shared_loader(core))
+            session = boto3.session.Session(botocore_session=core, profile_name=self.profile,
+                                            region_name=self.region)
             self._local.session = session
             self._local.clients = {}
         return session
@@ -75,6 +79,20 @@ class Aws:
     def identity(self) -> dict[str, str]:
         ident = self.client("sts").get_caller_identity()
         return {"account": ident["Account"], "arn": ident["Arn"]}
+
+
+_loader: Any = None
+_loader_lock = threading.Lock()
+
+
+def _shared_loader(core: Any) -> Any:
+    """One botocore model loader for every thread's session: service models are parsed once,
+    not once per thread (a fresh EC2 client otherwise costs a few hundred milliseconds)."""
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            _loader = core.get_component("data_loader")
+        return _loader
 
 
 def error_code(err: BaseException) -> str | None:
