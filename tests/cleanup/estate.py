@@ -9,7 +9,7 @@ and attached policies and an instance profile, an AMI made from an instance (wit
 snapshots), a launch template, an Auto Scaling group in the private subnets behind an ALB
 with a listener and target group, a bastion host and a key pair; plus an SQS queue, a
 secret, an SSM parameter, an ECR repository, an ECS cluster, a spare EBS volume and
-snapshot, a VPC endpoint and a detached network interface.
+snapshot, a VPC endpoint, a detached network interface and a DNS record for the ALB.
 """
 
 from __future__ import annotations
@@ -124,6 +124,12 @@ def build(aws: Aws, prefix: str, octet: int = 10, extra_tags: dict[str, str] | N
     elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
     out["alb"], out["tg"] = lb, tg
+    r53 = aws.client("route53")
+    zone = next((z["Id"] for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == "workshops.test."), None) \
+        or r53.create_hosted_zone(Name="workshops.test", CallerReference="workshops")["HostedZone"]["Id"]
+    dns = elb.describe_load_balancers(LoadBalancerArns=[lb])["LoadBalancers"][0]["DNSName"]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": f"{p}.workshops.test", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": dns}]}}]})
     aws.client("autoscaling").create_auto_scaling_group(
         AutoScalingGroupName=f"{p}-asg", MinSize=0, MaxSize=2, DesiredCapacity=1, TargetGroupARNs=[tg],
         LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplate"]["LaunchTemplateId"], "Version": "$Latest"},

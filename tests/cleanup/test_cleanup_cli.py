@@ -36,6 +36,7 @@ def test_name_prefix_removes_the_workshop_and_nothing_else(aws, run_cli):
     # every part of the workshop estate was in the plan, including what has no name of its own
     assert f"us-east-1/vpc/{ids['vpc']}" in planned and f"us-east-1/ami/{ids['ami']}" in planned
     assert any("/listener/" in k for k in planned) and any("/sns-subscription/" in k for k in planned)
+    assert any(k.endswith("/workshop.workshops.test/CNAME") for k in planned)
     assert not any(other["vpc"] in k for k in planned)
     after = inventory(aws)
     assert planned & after == set()
