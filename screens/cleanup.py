@@ -265,7 +265,7 @@ class CleanupScreen(Screen):
         if r is None or self.plan is None:
             return
         waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
-        lines = [f"[b]{r.kind}[/] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
+        lines = [f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
                  f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
                  f"Deleted after:\n{waits}"]
         if r.data.get("cloudformation"):
