@@ -38,6 +38,8 @@ def test_name_prefix_removes_the_workshop_and_nothing_else(aws, run_cli):
     assert any("/listener/" in k for k in planned) and any("/sns-subscription/" in k for k in planned)
     assert any(k.endswith("/workshop.workshops.test/CNAME") for k in planned)
     assert not any(other["vpc"] in k for k in planned)
+    public = next(r for r in plan_of(records)["resources"] if r["id"] == ids["subnets"]["public"][0])
+    assert set(ids["nat"]) <= set(public["waits_on"])  # NAT gateways are waited out before their subnets
     after = inventory(aws)
     assert planned & after == set()
     assert after == before - planned  # the other estate (and moto's own defaults) unchanged
@@ -123,3 +125,12 @@ def test_bad_input_exits_2_before_any_aws_call(run_cli, monkeypatch):
     assert run_cli("--tag", "novalue")[0] == 2
     assert run_cli("--name-prefix", "x", "--older-than", "seven days")[0] == 2
     assert run_cli("--vpc", "subnet-123")[0] == 2
+
+
+def test_default_vpc_and_its_defaults_are_never_selected(aws, run_cli):
+    ec2 = aws.client("ec2")
+    default = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    code, records = run_cli("--vpc", default)
+    assert code == 0
+    assert plan_of(records)["resources"] == []  # no VPC, default group, main route table or default subnet
+    assert f"us-east-1/vpc/{default}" not in inventory(aws)
