@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from hostwiz import events as ev
 
-from ..aws import Aws
+from ..aws import Aws, error_code
 from ..deletion import GLOBAL
 from ..engine import describe_error
 from ..registry import KINDS, Resource, load_all
@@ -37,11 +37,15 @@ def discover_all(aws: Aws, regions: list[str], kinds: list[str] | None = None, o
     def one(job: tuple[str, str]) -> tuple[str, list[Resource], str | None]:
         region, name = job
         step = f"discover:{region}/{name}"
-        try:
-            found = list(KINDS[name].list(clients.get(region, aws)))
-        except Exception as err:
-            return step, [], describe_error(err)
-        return step, found, None
+        for attempt in (1, 2):
+            try:
+                return step, list(KINDS[name].list(clients.get(region, aws))), None
+            except Exception as err:
+                # An AWS answer (AccessDenied, a service not in this region) is final; a fault with no
+                # AWS error code (a dropped connection, a local error) gets one more read-only try.
+                if attempt == 2 or error_code(err) is not None:
+                    return step, [], describe_error(err)
+        raise AssertionError("unreachable")
 
     on_event(ev.Event(ev.RUN_STARTED, message=f"looking for {len(names)} kinds of resource in {', '.join(regions)}",
                       data={"total": len(jobs)}))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -20,7 +20,7 @@ class AutoscalingGroup(Kind):
             for g in page["AutoScalingGroups"]:
                 if g.get("Status") == "Delete in progress":
                     continue
-                tags = {t["Key"]: t["Value"] for t in g.get("Tags", [])}
+                tags = tag_dict(g.get("Tags", []))
                 lt = g.get("LaunchTemplate") or (g.get("MixedInstancesPolicy") or {}).get(
                     "LaunchTemplate", {}).get("LaunchTemplateSpecification") or {}
                 yield Resource(self.name, g["AutoScalingGroupName"], aws.region, g["AutoScalingGroupName"], tags, {

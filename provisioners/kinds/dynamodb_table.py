@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from .common import stamp, unless_gone
 
@@ -24,7 +24,7 @@ class DynamodbTable(Kind):
                     continue
                 tags = (unless_gone(self.gone_codes, ddb.list_tags_of_resource, ResourceArn=t["TableArn"]) or {})
                 yield Resource(self.name, name, aws.region, name,
-                               {x["Key"]: x["Value"] for x in tags.get("Tags", [])}, {
+                               tag_dict(tags.get("Tags", [])), {
                                    "created": stamp(t.get("CreationDateTime")),
                                    "protected": t.get("DeletionProtectionEnabled", False),
                                    "billing": (t.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from .common import listed, stamp, unless_gone
 
@@ -22,7 +22,7 @@ class EcrRepository(Kind):
                 tags = (unless_gone(self.gone_codes, ecr.list_tags_for_resource,
                                     resourceArn=r["repositoryArn"]) or {}).get("tags", [])
                 yield Resource(self.name, r["repositoryName"], aws.region, r["repositoryName"],
-                               {t["Key"]: t["Value"] for t in tags}, {"created": stamp(r.get("createdAt"))})
+                               tag_dict(tags), {"created": stamp(r.get("createdAt"))})
 
     def delete(self, aws: Aws, res: Resource) -> None:
         unless_gone(self.gone_codes, aws.client("ecr").delete_repository, repositoryName=res.id, force=True)

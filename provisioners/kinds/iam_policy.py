@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
 from .common import stamp, unless_gone
 
@@ -23,7 +23,7 @@ class IamPolicy(Kind):
         for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
             for p in page["Policies"]:
                 tags = (unless_gone(self.gone_codes, iam.list_policy_tags, PolicyArn=p["Arn"]) or {}).get("Tags", [])
-                yield Resource(self.name, p["Arn"], "global", p["PolicyName"], {t["Key"]: t["Value"] for t in tags},
+                yield Resource(self.name, p["Arn"], "global", p["PolicyName"], tag_dict(tags),
                                {"created": stamp(p.get("CreateDate")), "attachments": p.get("AttachmentCount", 0)})
 
     def delete(self, aws: Aws, res: Resource) -> None:
@@ -41,8 +41,6 @@ class IamPolicy(Kind):
                     iam.delete_policy_version(PolicyArn=res.id, VersionId=v["VersionId"])
             iam.delete_policy(PolicyArn=res.id)
         except Exception as err:
-            from ..aws import error_code
-
             if error_code(err) not in self.gone_codes:
                 raise
 

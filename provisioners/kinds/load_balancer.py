@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from .common import listed, stamp, unless_gone
 
@@ -14,7 +14,7 @@ def elb_tags(aws: Aws, arns: list[str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for i in range(0, len(arns), 20):
         for d in aws.client("elbv2").describe_tags(ResourceArns=arns[i:i + 20])["TagDescriptions"]:
-            out[d["ResourceArn"]] = {t["Key"]: t["Value"] for t in d.get("Tags", [])}
+            out[d["ResourceArn"]] = tag_dict(d.get("Tags", []))
     return out
 
 

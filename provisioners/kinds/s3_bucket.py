@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws, error_code
+from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
 from .common import stamp, unless_gone
 
@@ -33,7 +33,7 @@ class S3Bucket(Kind):
 
     def _tags(self, s3: object, bucket: str) -> dict[str, str]:
         try:
-            return {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}  # type: ignore[attr-defined]
+            return tag_dict(s3.get_bucket_tagging(Bucket=bucket)["TagSet"])  # type: ignore[attr-defined]
         except Exception as err:
             if error_code(err) in ("NoSuchTagSet", "NoSuchBucket"):
                 return {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from .common import stamp, unless_gone
 
@@ -20,7 +20,7 @@ class Secret(Kind):
             for s in page["SecretList"]:
                 if s.get("DeletedDate"):
                     continue
-                tags = {t["Key"]: t["Value"] for t in s.get("Tags", [])}
+                tags = tag_dict(s.get("Tags", []))
                 yield Resource(self.name, s["ARN"], aws.region, s["Name"], tags,
                                {"created": stamp(s.get("CreatedDate"))})
 

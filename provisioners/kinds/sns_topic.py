@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from .common import unless_gone
 
@@ -23,7 +23,7 @@ class SnsTopic(Kind):
                 arn = t["TopicArn"]
                 tags = unless_gone(self.gone_codes, sns.list_tags_for_resource, ResourceArn=arn) or {}
                 yield Resource(self.name, arn, aws.region, arn.rsplit(":", 1)[-1],
-                               {x["Key"]: x["Value"] for x in tags.get("Tags", [])}, {})
+                               tag_dict(tags.get("Tags", [])), {})
 
     def delete(self, aws: Aws, res: Resource) -> None:
         aws.client("sns").delete_topic(TopicArn=res.id)

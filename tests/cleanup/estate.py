@@ -175,6 +175,8 @@ def build(aws: Aws, prefix: str, octet: int = 10, extra_tags: dict[str, str] | N
 
 def inventory(aws: Aws, regions: list[str] | None = None) -> set[str]:
     """Every resource every kind lists, as `region/kind/id` keys (the before/after comparison)."""
-    from hostwiz.provisioners.cleanup.discovery import discover
+    from hostwiz.provisioners.cleanup.discovery import discover_all
 
-    return {r.key for r in discover(aws, regions or [aws.region])}
+    found = discover_all(aws, regions or [aws.region])
+    assert not found.errors, found.errors  # an inventory with holes would prove nothing
+    return {r.key for r in found.resources}
