@@ -36,7 +36,7 @@ def cleanup_lines(plan: Any) -> list[str]:
         lines.append(f"\n{region}  {vpc}" + (f" ({names[vpc]})" if names.get(vpc, vpc) != vpc else ""))
         for kind_name, items in kinds.items():
             for r in items:
-                waits = f"; waits on {', '.join(short(w, 24) for w in r.waits_on[:3])}" + \
+                waits = f"; waits on {', '.join(short(names.get(w) or w, 24) for w in r.waits_on[:3])}" + \
                     (f" +{len(r.waits_on) - 3}" if len(r.waits_on) > 3 else "") if r.waits_on else ""
                 cfn = f"  [CloudFormation stack {r.data['cloudformation']}]" if r.data.get("cloudformation") else ""
                 lines.append(f"  {kind_name:<18} {short(r.id):<44} {short(r.name if r.name != r.id else '', 28):<28} "
