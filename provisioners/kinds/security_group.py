@@ -13,7 +13,7 @@ class SecurityGroup(Kind):
     name = "security-group"
     label = "security group"
     depends_on = ("ec2-instance", "rds-instance", "network-interface", "load-balancer", "vpc-endpoint",
-                  "nat-gateway", "ecs-service", "lambda-function", "rds-cluster")
+                  "nat-gateway", "ecs-service", "lambda-function")
     gone_codes = ("InvalidGroup.NotFound",)
 
     def create(self, aws: Aws, *, group_name: str, description: str, vpc_id: str,
@@ -90,21 +90,17 @@ def revoke_references(aws: Aws, group_id: str) -> None:
             return
         raise
     for g in {x["GroupId"]: x for x in referencing + own}.values():
-        ingress = _group_rules(g.get("IpPermissions", []), None if g["GroupId"] == group_id else group_id)
-        if ingress:
-            _revoke(ec2.revoke_security_group_ingress, g["GroupId"], ingress)
-        egress = _group_rules(g.get("IpPermissionsEgress", []), None if g["GroupId"] == group_id else group_id)
-        if egress:
-            _revoke(ec2.revoke_security_group_egress, g["GroupId"], egress)
-
-
-def _revoke(call, group_id: str, perms: list[dict]) -> None:
-    """Revoke rules; one already revoked (by a parallel deletion of the other group) is fine."""
-    try:
-        call(GroupId=group_id, IpPermissions=perms)
-    except Exception as err:
-        if error_code(err) not in ("InvalidPermission.NotFound", "InvalidGroup.NotFound"):
-            raise
+        only = None if g["GroupId"] == group_id else group_id
+        for revoke, perms in ((ec2.revoke_security_group_ingress, g.get("IpPermissions", [])),
+                              (ec2.revoke_security_group_egress, g.get("IpPermissionsEgress", []))):
+            rules = _group_rules(perms, only)
+            try:
+                if rules:
+                    revoke(GroupId=g["GroupId"], IpPermissions=rules)
+            except Exception as err:
+                # Two groups of one wave revoke the rule between them at once: one of them finds it gone.
+                if error_code(err) not in ("InvalidPermission.NotFound", "InvalidGroup.NotFound"):
+                    raise
 
 
 def _group_rules(perms: list[dict], only: str | None) -> list[dict]:
