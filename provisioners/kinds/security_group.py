@@ -13,7 +13,7 @@ class SecurityGroup(Kind):
     name = "security-group"
     label = "security group"
     depends_on = ("ec2-instance", "rds-instance", "network-interface", "load-balancer", "vpc-endpoint",
-                  "nat-gateway", "ecs-service", "lambda-function")
+                  "nat-gateway", "ecs-service", "lambda-function", "rds-cluster")
     gone_codes = ("InvalidGroup.NotFound",)
 
     def create(self, aws: Aws, *, group_name: str, description: str, vpc_id: str,
