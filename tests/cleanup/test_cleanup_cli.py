@@ -38,7 +38,10 @@ def test_name_prefix_removes_the_workshop_and_nothing_else(aws, run_cli):
     assert any("/listener/" in k for k in planned) and any("/sns-subscription/" in k for k in planned)
     assert any(k.endswith("/workshop.workshops.test/CNAME") for k in planned)
     assert not any(other["vpc"] in k for k in planned)
-    public = next(r for r in plan_of(records)["resources"] if r["id"] == ids["subnets"]["public"][0])
+    items = {r["id"]: r for r in plan_of(records)["resources"]}
+    assert items[ids["nat"][0]]["monthly_cost"] > 30  # NAT gateways are what workshops forget and pay for
+    assert plan_of(records)["monthly_cost"] >= sum(items[n]["monthly_cost"] for n in ids["nat"])
+    public = items[ids["subnets"]["public"][0]]
     assert set(ids["nat"]) <= set(public["waits_on"])  # NAT gateways are waited out before their subnets
     after = inventory(aws)
     assert planned & after == set()
@@ -134,3 +137,18 @@ def test_default_vpc_and_its_defaults_are_never_selected(aws, run_cli):
     assert code == 0
     assert plan_of(records)["resources"] == []  # no VPC, default group, main route table or default subnet
     assert f"us-east-1/vpc/{default}" not in inventory(aws)
+
+
+def test_several_regions_are_searched_and_cleaned(aws, run_cli):
+    aws.client("sqs").create_queue(QueueName="workshop-east")
+    west = aws.with_region("eu-west-1")
+    west.client("sqs").create_queue(QueueName="workshop-west")
+    west.client("s3").create_bucket(Bucket="workshop-west-bucket",
+                                    CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    west.client("sqs").create_queue(QueueName="keep-me")
+    code, records = run_cli("--name-prefix", "workshop", "--region", "us-east-1", "--region", "eu-west-1", "--yes")
+    assert code == 0, result_of(records)["left"]
+    assert sorted(r["region"] for r in plan_of(records)["resources"]) == ["eu-west-1", "eu-west-1", "us-east-1"]
+    left = inventory(aws, ["us-east-1", "eu-west-1"])
+    assert not any("workshop" in k for k in left)
+    assert any(k.endswith("/keep-me") for k in left)
