@@ -169,7 +169,10 @@ def reconcile(frozen: dict[str, Any], found: Discovery, account: str) -> Cleanup
     for item in frozen["resources"]:
         key = item["key"]
         current = now.get(key)
-        if current is None:
+        unlisted = found.errors.get(f"{item['region']}/{item['kind']}")
+        if current is None and unlisted:
+            plan.skipped.append(Skipped(key, f"could not be listed to check it: {unlisted}"))
+        elif current is None:
             plan.skipped.append(Skipped(key, "no longer exists"))
         elif fingerprint(current) != item["fingerprint"]:
             plan.skipped.append(Skipped(key, "changed since the plan was made (name, tags or identity)"))
