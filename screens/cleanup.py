@@ -126,21 +126,11 @@ class CleanupScreen(Screen):
 
     # finding -------------------------------------------------------------------
     def filters(self) -> Any:
-        from hostwiz.provisioners.cleanup import Filters, parse_age
+        from hostwiz.provisioners.cleanup import Filters
 
         value = {i: self.query_one(f"#{i}", Input).value.strip() for i in ("prefix", "tag", "vpc", "age", "regions")}
-        tags = {}
-        for pair in filter(None, value["tag"].split(",")):
-            key, sep, val = pair.strip().partition("=")
-            if not sep or not key:
-                raise ValueError(f"tag: {pair!r} is not KEY=VALUE")
-            tags[key] = val
-        if value["age"]:
-            parse_age(value["age"])
-        if value["vpc"] and not value["vpc"].startswith("vpc-"):
-            raise ValueError(f"VPC: {value['vpc']!r} is not a VPC ID (vpc-...)")
-        regions = [r.strip() for r in value["regions"].split(",") if r.strip()]
-        f = Filters(value["prefix"] or None, tags, value["vpc"] or None, value["age"] or None, regions)
+        f = Filters.parse(value["prefix"], [t for t in value["tag"].split(",") if t.strip()], value["vpc"],
+                          value["age"], [r.strip() for r in value["regions"].split(",") if r.strip()])
         if f.empty:
             raise ValueError("give a name prefix, a tag or a VPC: cleanup never takes everything")
         return f

@@ -36,22 +36,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def filters_from(args: argparse.Namespace, regions: list[str]) -> Any:
-    from hostwiz.provisioners.cleanup import Filters, parse_age
+    from hostwiz.provisioners.cleanup import Filters
 
-    tags = {}
-    for pair in args.tag:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise CliError(f"--tag: {pair!r} is not KEY=VALUE", BAD_INPUT)
-        tags[key] = value
-    if args.older_than:
-        try:
-            parse_age(args.older_than)
-        except ValueError as err:
-            raise CliError(f"--older-than: {err}", BAD_INPUT) from None
-    if args.vpc and not args.vpc.startswith("vpc-"):
-        raise CliError(f"--vpc: {args.vpc!r} is not a VPC ID (vpc-...)", BAD_INPUT)
-    f = Filters(args.name_prefix, tags, args.vpc, args.older_than, list(dict.fromkeys(regions)))
+    try:
+        f = Filters.parse(args.name_prefix, args.tag, args.vpc, args.older_than, regions)
+    except ValueError as err:
+        raise CliError(f"--{err}", BAD_INPUT) from None
     if f.empty and not args.plan:
         raise CliError("say what to clean up: --name-prefix, --tag or --vpc (hostwiz never takes everything)",
                        BAD_INPUT)

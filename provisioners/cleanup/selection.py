@@ -40,6 +40,25 @@ class Filters:
     older_than: str | None = None  # as typed ("7d"); parsed by `age`
     regions: list[str] = field(default_factory=list)
 
+    @classmethod
+    def parse(cls, name_prefix: str | None, tags: list[str], vpc: str | None, older_than: str | None,
+              regions: list[str]) -> "Filters":
+        """Filters from what an operator typed; ValueError "field: problem" for bad input."""
+        parsed = {}
+        for pair in tags:
+            key, sep, value = pair.strip().partition("=")
+            if not sep or not key:
+                raise ValueError(f"tag: {pair!r} is not KEY=VALUE")
+            parsed[key] = value
+        if older_than:
+            try:
+                parse_age(older_than)
+            except ValueError as err:
+                raise ValueError(f"older-than: {err}") from None
+        if vpc and not vpc.startswith("vpc-"):
+            raise ValueError(f"vpc: {vpc!r} is not a VPC ID (vpc-...)")
+        return cls(name_prefix or None, parsed, vpc or None, older_than or None, list(dict.fromkeys(regions)))
+
     @property
     def empty(self) -> bool:
         """No filter that narrows the selection (cleanup refuses to take everything)."""
