@@ -78,3 +78,22 @@ async def drive(session, ids) -> str:
         assert "Deleted" in report
         assert screen.status[f"us-east-1/vpc/{ids['vpc']}"].startswith("✔")
     return bucket
+
+
+def test_screen_refuses_bad_or_missing_filters_before_any_search():
+    async def go() -> list[str]:
+        app = Harness(session=None)
+        said = []
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = app.screen
+            for prefix, tag in (("", ""), ("ws", "novalue")):
+                screen.query_one("#prefix").value, screen.query_one("#tag").value = prefix, tag
+                await pilot.press("f5")
+                await pilot.pause()
+                said.append(str(screen.query_one("#status").render()))
+                assert screen.plan is None and not app.workers
+        return said
+
+    said = asyncio.run(go())
+    assert "never takes everything" in said[0]
+    assert "tag: 'novalue' is not KEY=VALUE" in said[1]
