@@ -37,3 +37,14 @@ def name_of(tags: dict[str, str], fallback: str = "") -> str:
 def listed(gone: tuple[str, ...], key: str, fn: Callable[..., Any], **kw: Any) -> bool:
     """Does a describe-by-ID call still list something under `key`? (NotFound counts as no.)"""
     return bool((unless_gone(gone, fn, **kw) or {}).get(key))
+
+
+def interfaces_in(aws: Any, filter_name: str, value: str) -> list[str]:
+    """Network interfaces still in a VPC or subnet, with their owner: what keeps it from going."""
+    enis = aws.client("ec2").describe_network_interfaces(
+        Filters=[{"Name": filter_name, "Values": [value]}])["NetworkInterfaces"]
+    out = []
+    for eni in enis:
+        owner = (eni.get("Attachment") or {}).get("InstanceId") or eni.get("Description") or ""
+        out.append(f"{eni['NetworkInterfaceId']} ({owner})" if owner else eni["NetworkInterfaceId"])
+    return out

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, name_of, unless_gone
+from .common import interfaces_in, listed, name_of, unless_gone
 
 
 @register
@@ -31,3 +31,6 @@ class Subnet(Kind):
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         return listed(self.gone_codes, "Subnets", aws.client("ec2").describe_subnets, SubnetIds=[res.id])
+
+    def blockers(self, aws: Aws, res: Resource) -> list[str]:
+        return interfaces_in(aws, "subnet-id", res.id)

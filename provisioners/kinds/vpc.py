@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, name_of, unless_gone
+from .common import interfaces_in, listed, name_of, unless_gone
 
 
 @register
@@ -31,3 +31,6 @@ class Vpc(Kind):
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         return listed(self.gone_codes, "Vpcs", aws.client("ec2").describe_vpcs, VpcIds=[res.id])
+
+    def blockers(self, aws: Aws, res: Resource) -> list[str]:
+        return interfaces_in(aws, "vpc-id", res.id)

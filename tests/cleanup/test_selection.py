@@ -79,3 +79,17 @@ def test_parse_age(text, expected):
 def test_parse_age_rejects_nonsense():
     with pytest.raises(ValueError, match="30m, 12h, 7d or 2w"):
         parse_age("a week")
+
+
+def test_vpc_and_subnet_name_the_interfaces_that_keep_them(moto):
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.registry import kind
+
+    aws = Aws(region="us-east-1")
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.5.1.0/24")["Subnet"]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, Description="left by someone")["NetworkInterface"]
+    expected = f"{eni['NetworkInterfaceId']} (left by someone)"
+    assert kind("vpc").blockers(aws, Resource("vpc", vpc, "us-east-1")) == [expected]
+    assert kind("subnet").blockers(aws, Resource("subnet", subnet, "us-east-1")) == [expected]
