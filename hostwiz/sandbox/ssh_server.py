@@ -39,18 +39,27 @@ class _Interface(paramiko.ServerInterface):
     def __init__(self, server: "InstanceServer"):
         self.server = server
         self.sizes: dict[int, tuple[int, int]] = {}
+        self.forwards: dict[int, tuple[str, int]] = {}  # direct-tcpip channel ID -> destination
 
     def get_allowed_auths(self, username: str) -> str:
         return "publickey"
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
         ok = username == self.server.host.user and self.server.accepts(key.get_base64())
+        self.server.logins += ok
         return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         if kind == "session":
             return paramiko.OPEN_SUCCEEDED
         return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_direct_tcpip_request(self, chanid: int, origin, destination) -> int:
+        """As a bastion: forward to loopback destinations only (the sandbox never dials out)."""
+        if destination[0] not in ("127.0.0.1", "localhost", "::1"):
+            return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        self.forwards[chanid] = (destination[0], int(destination[1]))
+        return paramiko.OPEN_SUCCEEDED
 
     def check_channel_pty_request(self, channel, term, width, height, pw, ph, modes) -> bool:
         self.sizes[channel.get_id()] = (height, width)
@@ -142,6 +151,37 @@ def _later(fn: Any, *args: Any) -> None:
     timer.start()
 
 
+def _pump(chan: paramiko.Channel, dest: tuple[str, int]) -> None:
+    """Copy bytes both ways between a direct-tcpip channel and a TCP connection to `dest`."""
+    import select
+
+    try:
+        sock = socket.create_connection(dest, timeout=5)
+    except OSError:
+        chan.close()
+        return
+    try:
+        while True:
+            ready, _, _ = select.select([chan, sock], [], [], 1.0)
+            if chan in ready:
+                data = chan.recv(32768)
+                if not data:
+                    break
+                sock.sendall(data)
+            if sock in ready:
+                data = sock.recv(32768)
+                if not data:
+                    break
+                chan.sendall(data)
+            if chan.closed:
+                break
+    except OSError:
+        pass
+    finally:
+        sock.close()
+        chan.close()
+
+
 def _strip_escapes(data: str) -> str:
     """Drop cursor-key and other escape sequences the pretend line editor does not handle."""
     out, i = [], 0
@@ -171,7 +211,8 @@ class InstanceServer:
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port = self._sock.getsockname()[1]
         self.transports: list[paramiko.Transport] = []
-        self.handshakes = 0
+        self.handshakes = 0  # SSH handshakes (key exchanges) completed
+        self.logins = 0  # successful authentications
         self._stopped = threading.Event()
         threading.Thread(target=self._accept, daemon=True, name=f"sandbox-ssh-{host.instance_id}").start()
 
@@ -199,14 +240,22 @@ class InstanceServer:
                 return
             t = paramiko.Transport(conn)
             t.add_server_key(self.host_key)
+            iface = _Interface(self)
             try:
-                t.start_server(server=_Interface(self))
+                t.start_server(server=iface)
             except (paramiko.SSHException, EOFError, OSError) as err:
                 log.debug("sandbox ssh handshake failed: %s", err)
                 t.close()
                 continue
             self.handshakes += 1
             self.transports.append(t)
+            threading.Thread(target=self._channels, args=(t, iface), daemon=True).start()
+
+    def _channels(self, t: paramiko.Transport, iface: _Interface) -> None:
+        while t.is_active() and not self._stopped.is_set():
+            chan = t.accept(timeout=0.5)
+            if chan is not None and chan.get_id() in iface.forwards:
+                threading.Thread(target=_pump, args=(chan, iface.forwards.pop(chan.get_id())), daemon=True).start()
 
     def stop(self) -> None:
         self._stopped.set()

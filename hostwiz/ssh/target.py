@@ -73,7 +73,8 @@ def bastion_endpoint(session: Any, spec: str, default_user: str, resolve: Resolv
 def stack_connector(session: Any, stack: str, *, resolve: Resolve | None = None, confirm: Confirm = refuse,
                     progress: Callable[[str], None] | None = None, bastion: str | None = None,
                     user: str | None = None, port: int | None = None,
-                    cancel: threading.Event | None = None, console_timeout: float = 180.0) -> Connector:
+                    cancel: threading.Event | None = None, console_timeout: float = 180.0,
+                    console_delay: float = 2.0) -> Connector:
     """Everything needed to connect to a stack's instance, with AWS calls in the stack's region."""
     from hostwiz.provisioners import instance_access as ia
 
@@ -85,7 +86,7 @@ def stack_connector(session: Any, stack: str, *, resolve: Resolve | None = None,
     hop = bastion_endpoint(sess, bastion, target.user, resolve) if bastion else None
 
     def console_keys(instance_id: str) -> list[str]:
-        return ia.wait_console_output(sess.aws, instance_id, parse_console_keys, timeout=console_timeout,
+        return ia.wait_console_output(sess.aws, instance_id, parse_console_keys, timeout=console_timeout, delay=console_delay,
                                       progress=progress, cancel=cancel)
 
     def send_public_key(instance_id: str, os_user: str, public_key: str, az: str | None) -> None:
