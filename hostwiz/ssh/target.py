@@ -19,6 +19,10 @@ Resolve = Callable[[str | None, str], "tuple[str, int] | None"]
 """resolve(instance ID, address) -> (host, port) to dial instead, or None to dial the address."""
 
 
+CONSOLE_TIMEOUT = 180.0  # how long to wait for the host keys in the console output before asking
+CONSOLE_DELAY = 2.0  # first poll interval (backs off to 20 s)
+
+
 class TargetError(Exception):
     """The stack cannot be connected to as it stands; the message says what to do."""
 
@@ -73,8 +77,8 @@ def bastion_endpoint(session: Any, spec: str, default_user: str, resolve: Resolv
 def stack_connector(session: Any, stack: str, *, resolve: Resolve | None = None, confirm: Confirm = refuse,
                     progress: Callable[[str], None] | None = None, bastion: str | None = None,
                     user: str | None = None, port: int | None = None,
-                    cancel: threading.Event | None = None, console_timeout: float = 180.0,
-                    console_delay: float = 2.0) -> Connector:
+                    cancel: threading.Event | None = None, console_timeout: float | None = None,
+                    console_delay: float | None = None) -> Connector:
     """Everything needed to connect to a stack's instance, with AWS calls in the stack's region."""
     from hostwiz.provisioners import instance_access as ia
 
@@ -86,7 +90,8 @@ def stack_connector(session: Any, stack: str, *, resolve: Resolve | None = None,
     hop = bastion_endpoint(sess, bastion, target.user, resolve) if bastion else None
 
     def console_keys(instance_id: str) -> list[str]:
-        return ia.wait_console_output(sess.aws, instance_id, parse_console_keys, timeout=console_timeout, delay=console_delay,
+        return ia.wait_console_output(sess.aws, instance_id, parse_console_keys, delay=console_delay or CONSOLE_DELAY,
+                                      timeout=CONSOLE_TIMEOUT if console_timeout is None else console_timeout,
                                       progress=progress, cancel=cancel)
 
     def send_public_key(instance_id: str, os_user: str, public_key: str, az: str | None) -> None:

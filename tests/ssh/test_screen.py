@@ -1,0 +1,177 @@
+"""The SSH screen driven by Pilot: against OpenSSH's sshd (prompt, output, full-screen programs,
+colours, resize) and against the sandbox's paramiko server (shared transport, quick actions,
+host key confirmation)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from types import SimpleNamespace
+
+import pytest
+from textual.app import App
+
+from hostwiz.screens.host_key import ConfirmHostKey
+from hostwiz.screens.ssh import SshScreen
+from hostwiz.screens.terminal import Terminal
+from hostwiz.ssh import shared_pool
+from hostwiz.ssh.hostkeys import PinStore
+
+from .test_sshd import sshd_stack
+
+
+def sync(coro_fn):
+    """Run an async test with asyncio.run (no pytest async plugin needed)."""
+    @functools.wraps(coro_fn)
+    def run(*args, **kwargs):
+        return asyncio.run(coro_fn(*args, **kwargs))
+    return run
+
+
+class HostApp(App):
+    """Stands in for the TUI's app: it has `.session` and `.sandbox` and pushes the SSH screen."""
+
+    def __init__(self, session, sandbox=None, stack="web"):
+        super().__init__()
+        self.session, self.sandbox, self.stack = session, sandbox, stack
+
+    def on_mount(self) -> None:
+        self.push_screen(SshScreen(self.stack))
+
+
+async def until(pilot, predicate, timeout: float = 10.0, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            term = pilot.app.screen.query(Terminal)
+            shown = "\n".join(term.first().lines) if term else ""
+            raise AssertionError(f"timed out waiting for {what}; the terminal shows:\n{shown}")
+        await pilot.pause(0.05)
+
+
+async def type_line(pilot, text: str) -> None:
+    await pilot.press(*[("space" if c == " " else c) for c in text], "enter")
+
+
+def sshd_app(state_dir, sshd):
+    sshd_stack(state_dir, sshd)
+    session = SimpleNamespace(state_dir=state_dir, aws=None)
+    sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", sshd.port))
+    return HostApp(session, sandbox)
+
+
+@pytest.mark.sshd
+@sync
+async def test_terminal_shows_the_prompt_runs_a_command_and_follows_resizes(sshd, state_dir):
+    app = sshd_app(state_dir, sshd)
+    async with app.run_test(size=(100, 30)) as pilot:
+        term = app.screen.query_one(Terminal)
+        await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the remote prompt")
+        assert term.has_focus
+        await type_line(pilot, "echo hello-$((6*7))")
+        await until(pilot, lambda: "hello-42" in term.lines, what="the command's output")
+
+        await type_line(pilot, "stty size")
+        first = f"{term.size.height} {term.size.width}"
+        await until(pilot, lambda: first in term.lines, what=f"stty size = {first}")
+        await pilot.resize_terminal(84, 26)
+        await pilot.pause(0.2)
+        second = f"{term.size.height} {term.size.width}"
+        assert second != first
+        await type_line(pilot, "clear; stty size")
+        await until(pilot, lambda: second in term.lines, what=f"stty size = {second} after the resize")
+        app.screen.query_one(Terminal).close()
+
+
+@pytest.mark.sshd
+@sync
+async def test_full_screen_programs_colours_and_keys_stay_in_the_terminal(sshd, state_dir):
+    app = sshd_app(state_dir, sshd)
+    async with app.run_test(size=(100, 30)) as pilot:
+        term = app.screen.query_one(Terminal)
+        await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the remote prompt")
+        # cursor addressing on the alternate screen, in bold red
+        await type_line(pilot, r"printf '\e[?1049h\e[H\e[2J\e[5;10H\e[1;31mRED\e[0m'; read x")
+        await until(pilot, lambda: term.lines[4] == " " * 9 + "RED", what="RED at row 5, column 10")
+        red = [s for s in term.render_line(4)._segments if s.text == "RED"]
+        assert red and red[0].style.color.name == "red" and red[0].style.bold
+        await pilot.press("enter")
+        await type_line(pilot, r"printf '\e[?1049l'; seq 200 | less")
+        await until(pilot, lambda: term.lines[0] == "1" and term.lines[-1].startswith(":"), what="less")
+        await pilot.press("G")  # less's "end" key reaches less
+        await until(pilot, lambda: "200" in term.lines, what="less at the end")
+        # app bindings do not steal keys while the terminal has focus: ctrl+p is not the palette
+        screens = len(app.screen_stack)
+        await pilot.press("ctrl+p", "q")
+        await pilot.pause(0.2)
+        assert len(app.screen_stack) == screens and term.has_focus
+        await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the prompt after less")
+        await pilot.press("ctrl+right_square_bracket")  # the escape chord leaves the terminal
+        assert not term.has_focus
+        term.close()
+
+
+def sandbox_stack(state_dir, servers, *, pin: bool, session=None, instance_id="i-0123456789abcdef0"):
+    from .conftest import make_stack
+
+    stack = make_stack(state_dir, "blog", instance_id, address="203.0.113.10")
+    server = servers(stack.public_key, instance_id)
+    if pin:
+        PinStore(state_dir, "blog").pin(stack.instance_id, [server.host_key_line])
+    session = session or SimpleNamespace(state_dir=state_dir, aws=None)
+    sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", server.port))
+    return server, session, sandbox
+
+
+@sync
+async def test_the_ssh_screen_and_a_log_tail_share_one_handshake(state_dir, servers):
+    server, session, sandbox = sandbox_stack(state_dir, servers, pin=True)
+    app = HostApp(session, sandbox, stack="blog")
+    async with app.run_test(size=(110, 34)) as pilot:
+        term = app.screen.query_one(Terminal)
+        await until(pilot, lambda: any(l.rstrip().endswith("$") for l in term.lines), what="the sandbox prompt")
+        # the log pane's call (hostwiz.ssh Pool API) on the same host, from its own thread
+        tail = await asyncio.to_thread(shared_pool(session, sandbox).exec_stream, "blog",
+                                       "tail -F /var/log/hostwiz-bootstrap.log")
+        assert b"bootstrap finished" in await asyncio.to_thread(tail.recv, 65536)
+        # a quick action on the same transport too
+        await pilot.press("ctrl+right_square_bracket", "d")
+        output = lambda: "\n".join(strip.text for strip in app.screen.query_one("#ssh-output").lines)  # noqa: E731
+        await until(pilot, lambda: "Filesystem" in output(), what="the disk quick action's output")
+        assert "Disk (exit 0)" in output()
+        assert server.handshakes == 1
+        assert "verified: pinned" in str(app.screen.query_one("#ssh-status").render())
+        tail.close()
+        term.close()
+    shared_pool(session).close()
+
+
+def test_an_unknown_host_key_is_asked_about_and_pinned_only_when_accepted(session, state_dir, servers,
+                                                                          monkeypatch):
+    from hostwiz.ssh import target
+
+    from .test_connect import moto_instance
+
+    monkeypatch.setattr(target, "CONSOLE_TIMEOUT", 0.3)  # moto's console output never has host keys
+    monkeypatch.setattr(target, "CONSOLE_DELAY", 0.05)
+    iid = moto_instance(session)
+    server, session, sandbox = sandbox_stack(state_dir, servers, pin=False, session=session, instance_id=iid)
+    asyncio.run(_asked_and_pinned(session, sandbox, server, state_dir, iid))
+
+
+async def _asked_and_pinned(session, sandbox, server, state_dir, iid):
+    app = HostApp(session, sandbox, stack="blog")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ConfirmHostKey), what="the host key dialog")
+        ssh = next(s for s in app.screen_stack if isinstance(s, SshScreen))
+        await until(pilot, lambda: "waiting for the SSH host keys" in str(ssh.query_one("#ssh-status").render()),
+                    what="the waiting message")
+        assert server.logins == 0 and PinStore(state_dir, "blog").get(iid) == []
+        await pilot.click("#accept")
+        await until(pilot, lambda: isinstance(app.screen, SshScreen), what="the SSH screen")
+        term = app.screen.query_one(Terminal)
+        await until(pilot, lambda: any(l.rstrip().endswith("$") for l in term.lines), what="the sandbox prompt")
+        assert PinStore(state_dir, "blog").get(iid) == [server.host_key_line]
+        term.close()
+    shared_pool(session).close()
