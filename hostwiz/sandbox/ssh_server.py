@@ -259,6 +259,10 @@ class InstanceServer:
 
     def stop(self) -> None:
         self._stopped.set()
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() thread and stops listening
+        except OSError:
+            pass
         self._sock.close()
         for t in self.transports:
             t.close()

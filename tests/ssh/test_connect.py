@@ -79,9 +79,8 @@ def test_no_pin_and_no_confirmation_is_refused_then_an_explicit_confirmation_pin
 
 
 def moto_instance(session) -> str:
-    ec2 = session.aws.client("ec2")
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    ec2 = session.aws.client("ec2")  # ami-12c6146b: one of moto's default images
+    return ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
 
 
 def test_console_output_is_polled_with_backoff_and_pins_the_key(session, state_dir, servers, monkeypatch):

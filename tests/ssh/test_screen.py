@@ -10,6 +10,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from textual import events
 from textual.app import App
 
 from hostwiz.screens.host_key import ConfirmHostKey
@@ -54,6 +55,12 @@ async def type_line(pilot, text: str) -> None:
     await pilot.press(*[("space" if c == " " else c) for c in text], "enter")
 
 
+async def paste_line(pilot, term, text: str) -> None:
+    term.post_message(events.Paste(text))
+    await pilot.pause(0.05)
+    await pilot.press("enter")
+
+
 def sshd_app(state_dir, sshd):
     sshd_stack(state_dir, sshd)
     session = SimpleNamespace(state_dir=state_dir, aws=None)
@@ -92,12 +99,12 @@ async def test_full_screen_programs_colours_and_keys_stay_in_the_terminal(sshd, 
         term = app.screen.query_one(Terminal)
         await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the remote prompt")
         # cursor addressing on the alternate screen, in bold red
-        await type_line(pilot, r"printf '\e[?1049h\e[H\e[2J\e[5;10H\e[1;31mRED\e[0m'; read x")
+        await paste_line(pilot, term, r"printf '\e[?1049h\e[H\e[2J\e[5;10H\e[1;31mRED\e[0m'; read x")
         await until(pilot, lambda: term.lines[4] == " " * 9 + "RED", what="RED at row 5, column 10")
         red = [s for s in term.render_line(4)._segments if s.text == "RED"]
         assert red and red[0].style.color.name == "red" and red[0].style.bold
         await pilot.press("enter")
-        await type_line(pilot, r"printf '\e[?1049l'; seq 200 | less")
+        await paste_line(pilot, term, r"printf '\e[?1049l'; seq 200 | less")
         await until(pilot, lambda: term.lines[0] == "1" and term.lines[-1].startswith(":"), what="less")
         await pilot.press("G")  # less's "end" key reaches less
         await until(pilot, lambda: "200" in term.lines, what="less at the end")
@@ -153,21 +160,24 @@ def test_an_unknown_host_key_is_asked_about_and_pinned_only_when_accepted(sessio
 
     from .test_connect import moto_instance
 
-    monkeypatch.setattr(target, "CONSOLE_TIMEOUT", 0.3)  # moto's console output never has host keys
+    monkeypatch.setattr(target, "CONSOLE_TIMEOUT", 2.0)  # moto's console output never has host keys
     monkeypatch.setattr(target, "CONSOLE_DELAY", 0.05)
     iid = moto_instance(session)
     server, session, sandbox = sandbox_stack(state_dir, servers, pin=False, session=session, instance_id=iid)
     asyncio.run(_asked_and_pinned(session, sandbox, server, state_dir, iid))
 
 
+
 async def _asked_and_pinned(session, sandbox, server, state_dir, iid):
     app = HostApp(session, sandbox, stack="blog")
     async with app.run_test(size=(110, 34)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ConfirmHostKey), what="the host key dialog")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmHostKey) and app.screen.query("#accept"),
+                    what="the host key dialog")
         ssh = next(s for s in app.screen_stack if isinstance(s, SshScreen))
         await until(pilot, lambda: "waiting for the SSH host keys" in str(ssh.query_one("#ssh-status").render()),
                     what="the waiting message")
         assert server.logins == 0 and PinStore(state_dir, "blog").get(iid) == []
+        await pilot.pause()
         await pilot.click("#accept")
         await until(pilot, lambda: isinstance(app.screen, SshScreen), what="the SSH screen")
         term = app.screen.query_one(Terminal)
