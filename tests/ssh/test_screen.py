@@ -5,6 +5,7 @@ host key confirmation)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 from types import SimpleNamespace
@@ -61,20 +62,28 @@ async def paste_line(pilot, term, text: str) -> None:
     await pilot.press("enter")
 
 
-def sshd_app(state_dir, sshd):
+def at_prompt(term: Terminal) -> bool:
+    return any(line.endswith(("#", "$")) for line in term.lines)
+
+
+@contextlib.asynccontextmanager
+async def sshd_terminal(state_dir, sshd):
+    """The SSH screen on the test's sshd, once the remote prompt shows: (app, pilot, terminal)."""
     sshd_stack(state_dir, sshd)
     session = SimpleNamespace(state_dir=state_dir, aws=None)
     sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", sshd.port))
-    return HostApp(session, sandbox)
+    app = HostApp(session, sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        term = app.screen.query_one(Terminal)
+        await until(pilot, lambda: at_prompt(term), what="the remote prompt")
+        yield app, pilot, term
+        term.close()
 
 
 @pytest.mark.sshd
 @sync
 async def test_terminal_shows_the_prompt_runs_a_command_and_follows_resizes(sshd, state_dir):
-    app = sshd_app(state_dir, sshd)
-    async with app.run_test(size=(100, 30)) as pilot:
-        term = app.screen.query_one(Terminal)
-        await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the remote prompt")
+    async with sshd_terminal(state_dir, sshd) as (app, pilot, term):
         assert term.has_focus
         await type_line(pilot, "echo hello-$((6*7))")
         await until(pilot, lambda: "hello-42" in term.lines, what="the command's output")
@@ -88,16 +97,12 @@ async def test_terminal_shows_the_prompt_runs_a_command_and_follows_resizes(sshd
         assert second != first
         await type_line(pilot, "clear; stty size")
         await until(pilot, lambda: second in term.lines, what=f"stty size = {second} after the resize")
-        app.screen.query_one(Terminal).close()
 
 
 @pytest.mark.sshd
 @sync
 async def test_full_screen_programs_colours_and_keys_stay_in_the_terminal(sshd, state_dir):
-    app = sshd_app(state_dir, sshd)
-    async with app.run_test(size=(100, 30)) as pilot:
-        term = app.screen.query_one(Terminal)
-        await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the remote prompt")
+    async with sshd_terminal(state_dir, sshd) as (app, pilot, term):
         # cursor addressing on the alternate screen, in bold red
         await paste_line(pilot, term, r"printf '\e[?1049h\e[H\e[2J\e[5;10H\e[1;31mRED\e[0m'; read x")
         await until(pilot, lambda: term.lines[4] == " " * 9 + "RED", what="RED at row 5, column 10")
@@ -113,10 +118,9 @@ async def test_full_screen_programs_colours_and_keys_stay_in_the_terminal(sshd, 
         await pilot.press("ctrl+p", "q")
         await pilot.pause(0.2)
         assert len(app.screen_stack) == screens and term.has_focus
-        await until(pilot, lambda: any(l.endswith(("#", "$")) for l in term.lines), what="the prompt after less")
+        await until(pilot, lambda: at_prompt(term), what="the prompt after less")
         await pilot.press("ctrl+right_square_bracket")  # the escape chord leaves the terminal
         assert not term.has_focus
-        term.close()
 
 
 def sandbox_stack(state_dir, servers, *, pin: bool, session=None, instance_id="i-0123456789abcdef0"):
@@ -137,7 +141,7 @@ async def test_the_ssh_screen_and_a_log_tail_share_one_handshake(state_dir, serv
     app = HostApp(session, sandbox, stack="blog")
     async with app.run_test(size=(110, 34)) as pilot:
         term = app.screen.query_one(Terminal)
-        await until(pilot, lambda: any(l.rstrip().endswith("$") for l in term.lines), what="the sandbox prompt")
+        await until(pilot, lambda: at_prompt(term), what="the sandbox prompt")
         # the log pane's call (hostwiz.ssh Pool API) on the same host, from its own thread
         tail = await asyncio.to_thread(shared_pool(session, sandbox).exec_stream, "blog",
                                        "tail -F /var/log/hostwiz-bootstrap.log")
@@ -181,7 +185,7 @@ async def _asked_and_pinned(session, sandbox, server, state_dir, iid):
         await pilot.click("#accept")
         await until(pilot, lambda: isinstance(app.screen, SshScreen), what="the SSH screen")
         term = app.screen.query_one(Terminal)
-        await until(pilot, lambda: any(l.rstrip().endswith("$") for l in term.lines), what="the sandbox prompt")
+        await until(pilot, lambda: at_prompt(term), what="the sandbox prompt")
         assert PinStore(state_dir, "blog").get(iid) == [server.host_key_line]
         term.close()
     shared_pool(session).close()
