@@ -28,6 +28,7 @@ from .fake_host import FakeHost, FakeShell, prompt
 
 log = logging.getLogger(__name__)
 INSTANCE_CONNECT_TTL = 60.0
+GONE = (OSError, EOFError, paramiko.SSHException)  # the client went away mid-write
 REPLY_GRACE = 0.02  # seconds between accepting a shell/exec request and writing to its channel
 
 
@@ -86,7 +87,7 @@ class _Interface(paramiko.ServerInterface):
         try:
             code = FakeShell(self.server.host, write, lambda: not channel.closed, self._size(channel)).run(command)
             channel.send_exit_status(code)
-        except OSError:
+        except GONE:
             pass
         finally:
             channel.close()
@@ -138,7 +139,7 @@ class _Interface(paramiko.ServerInterface):
                     elif ch >= " ":
                         line += ch
                         write(ch)
-        except OSError:
+        except GONE:
             pass
         finally:
             channel.close()
@@ -175,7 +176,7 @@ def _pump(chan: paramiko.Channel, dest: tuple[str, int]) -> None:
                 chan.sendall(data)
             if chan.closed:
                 break
-    except OSError:
+    except GONE:
         pass
     finally:
         sock.close()

@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .hostkeys import Confirm, HostKeyRefused, PinPolicy, PinStore, refuse
+from .hostkeys import Confirm, ConnectFailed, HostKeyRefused, PinPolicy, PinStore, refuse
 from .keys import KeyUnavailable
 
 DIRECT, BASTION, INSTANCE_CONNECT = "direct", "bastion", "instance-connect"
@@ -73,12 +73,6 @@ class Connection:
             c.close()
 
 
-class ConnectFailed(Exception):
-    def __init__(self, message: str, attempts: list[Attempt]):
-        super().__init__(message)
-        self.attempts = attempts
-
-
 @dataclass
 class Connector:
     """Connects to one target with the fallbacks. `key_loader` returns a paramiko key or raises
@@ -99,9 +93,10 @@ class Connector:
         for path, fn in ((DIRECT, self._direct), (BASTION, self._via_bastion), (INSTANCE_CONNECT, self._instance_connect)):
             try:
                 conn = fn()
-            except HostKeyRefused as err:
+            except HostKeyRefused as err:  # raised as is: HostKeyMismatch or HostKeyUnverified
                 attempts.append(Attempt(path, False, str(err)))
-                raise ConnectFailed(str(err), attempts) from None
+                err.attempts = attempts
+                raise
             except _Skip as err:
                 attempts.append(Attempt(path, False, str(err)))
                 continue

@@ -31,8 +31,17 @@ BEGIN, END = "-----BEGIN SSH HOST KEY KEYS-----", "-----END SSH HOST KEY KEYS---
 _BLOCK = re.compile(re.escape(BEGIN) + r"(.*?)" + re.escape(END), re.S)
 
 
-class HostKeyRefused(Exception):
-    """Connecting was refused because the host key is not verified. Never retried elsewhere."""
+class ConnectFailed(Exception):
+    """No path reached the host; `attempts` says what each path tried and why it failed."""
+
+    def __init__(self, message: str, attempts: list | None = None):
+        super().__init__(message)
+        self.attempts = attempts or []
+
+
+class HostKeyRefused(ConnectFailed):
+    """Connecting was refused because the host key is not verified. Never retried elsewhere
+    (callers that retry, like a log tail, should stop on it)."""
 
 
 class HostKeyMismatch(HostKeyRefused):

@@ -92,12 +92,17 @@ class Pool:
 
 def shared_pool(session: Any, sandbox: Any = None) -> Pool:
     """The session's pool (made on first use). In the sandbox, addresses resolve to the
-    sandbox's loopback SSH servers (`sandbox.resolve_ssh`)."""
+    sandbox's loopback SSH servers (`sandbox.resolve_ssh`; when `sandbox` is only a flag, the
+    sandbox this process started)."""
     pool = getattr(session, "_hostwiz_ssh_pool", None)
     if pool is None:
         from .target import stack_connector
 
         resolve = getattr(sandbox, "resolve_ssh", None)
+        if resolve is None and (sandbox or getattr(session, "sandbox", False)):
+            from hostwiz.cli import context
+
+            resolve = getattr(context._sandbox, "resolve_ssh", None)
 
         def connector_for(host: str, confirm: Confirm, progress: Callable[[str], None] | None) -> Connector:
             return stack_connector(session, host, resolve=resolve, confirm=confirm, progress=progress)
