@@ -120,7 +120,7 @@ class Terminal(Widget, can_focus=True):
             chan.resize_pty(width=size.width, height=size.height)
         while True:
             try:
-                data = chan.recv(65536)
+                data = chan.recv(8192)  # small chunks: the lock (and the UI) is never held long
             except OSError:
                 data = b""
             if not data:

@@ -239,6 +239,7 @@ class InstanceServer:
                 conn, _ = self._sock.accept()
             except OSError:
                 return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small interactive writes, no Nagle wait
             t = paramiko.Transport(conn)
             t.add_server_key(self.host_key)
             iface = _Interface(self)

@@ -166,6 +166,9 @@ class Connector:
             client.close()
             raise
         self.handshakes += 1
+        raw = client.get_transport().sock
+        if isinstance(raw, socket.socket):  # keystrokes go out at once (no Nagle wait for the ACK)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return client, policy
 
     def _dialled(self, path: str) -> str:
