@@ -34,16 +34,22 @@ SPECIAL_KEYS = {
     "f7": "\x1b[18~", "f8": "\x1b[19~", "f9": "\x1b[20~", "f10": "\x1b[21~", "f11": "\x1b[23~", "f12": "\x1b[24~",
 }
 ARROWS = {"up": "A", "down": "B", "right": "C", "left": "D"}
+MODIFIERS = {"shift": 2, "alt": 3, "ctrl": 5}  # xterm's modifier parameter for cursor keys
 
 
 def key_bytes(key: str, character: str | None, app_cursor: bool) -> bytes | None:
     """What a terminal sends for a Textual key event (None: nothing)."""
     if key in ARROWS:
         return (("\x1bO" if app_cursor else "\x1b[") + ARROWS[key]).encode()
+    modifier, _, base = key.rpartition("+")
+    if base in ARROWS and modifier in MODIFIERS:  # ctrl+left: a word left in bash and vim
+        return f"\x1b[1;{MODIFIERS[modifier]}{ARROWS[base]}".encode()
     if key in SPECIAL_KEYS:
         return SPECIAL_KEYS[key].encode()
-    if key.startswith("ctrl+") and len(key) == 6 and key[5].isalpha():
-        return bytes([ord(key[5].lower()) - 96])
+    if modifier == "ctrl" and len(base) == 1 and base.isalpha():
+        return bytes([ord(base.lower()) - 96])
+    if modifier == "alt" and len(base) == 1:  # meta sends ESC first (readline's alt+b, alt+f)
+        return b"\x1b" + base.encode()
     if character:
         return character.encode()
     return None

@@ -189,3 +189,14 @@ async def _asked_and_pinned(session, sandbox, server, state_dir, iid):
         assert PinStore(state_dir, "blog").get(iid) == [server.host_key_line]
         term.close()
     shared_pool(session).close()
+
+
+def test_keys_become_what_a_terminal_sends():
+    from hostwiz.screens.terminal import key_bytes
+
+    assert key_bytes("ctrl+c", None, False) == b"\x03"
+    assert key_bytes("up", None, False) == b"\x1b[A" and key_bytes("up", None, True) == b"\x1bOA"  # DECCKM
+    assert key_bytes("ctrl+left", None, False) == b"\x1b[1;5D"
+    assert key_bytes("alt+b", None, False) == b"\x1bb"
+    assert key_bytes("enter", "\r", False) == b"\r" and key_bytes("backspace", "\x08", False) == b"\x7f"
+    assert key_bytes("é", "é", False) == "é".encode()
