@@ -52,6 +52,14 @@ class Engine(str, Enum):
         return 5432 if self is Engine.postgres else 3306
 
 
+class FieldProblem(ValueError):
+    """A problem a model-level check finds in one field (`field` is relative to the model)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, use_enum_values=False)
 
@@ -104,8 +112,8 @@ class DomainSpec(_Model):
     def _zone_is_suffix(self) -> "DomainSpec":
         zone = self.hosted_zone
         if zone and not (self.name == zone or self.name.endswith("." + zone)):
-            raise ValueError(
-                f"hosted_zone {zone!r} is not a suffix of {self.name!r}; "
+            raise FieldProblem(
+                "hosted_zone", f"{zone!r} is not a suffix of {self.name!r}; "
                 "use the zone that contains the name, or leave hosted_zone out"
             )
         return self
@@ -155,8 +163,8 @@ class InstanceSpec(_Model):
     @model_validator(mode="after")
     def _world(self) -> "InstanceSpec":
         if self.ssh_cidr and parse_cidr(self.ssh_cidr).prefixlen == 0 and not self.allow_world_ssh:
-            raise ValueError(
-                f"ssh_cidr {self.ssh_cidr} opens SSH to the whole internet; "
+            raise FieldProblem(
+                "ssh_cidr", f"{self.ssh_cidr} opens SSH to the whole internet; "
                 "use your address as /32, or set allow_world_ssh = true if you really mean it"
             )
         return self
@@ -204,9 +212,9 @@ class DatabaseSpec(_Model):
     def _storage(self) -> "DatabaseSpec":
         low, high = STORAGE_BOUNDS[self.engine]
         if not low <= self.storage_gb <= high:
-            raise ValueError(f"storage_gb {self.storage_gb} is out of range for {self.engine.value}: use {low}-{high}")
+            raise FieldProblem("storage_gb", f"{self.storage_gb} is out of range for {self.engine.value}: use {low}-{high}")
         if self.username.lower() in {"admin", "root", "postgres", "rdsadmin", "mysql"}:
-            raise ValueError(f"username {self.username!r} is reserved by RDS; keep the default 'hostwiz'")
+            raise FieldProblem("username", f"{self.username!r} is reserved by RDS; keep the default 'hostwiz'")
         return self
 
 
@@ -251,7 +259,7 @@ class StackSpec(_Model):
     @model_validator(mode="after")
     def _tls_needs_domain(self) -> "StackSpec":
         if self.runtime.tls and self.domain is None:
-            raise ValueError("runtime.tls needs a [domain] section: a certificate is issued for a name")
+            raise FieldProblem("runtime.tls", "needs a [domain] section: a certificate is issued for a name")
         return self
 
     # Derived names -------------------------------------------------------------
@@ -264,9 +272,6 @@ class StackSpec(_Model):
 
 
 # Errors ------------------------------------------------------------------------
-
-TOP_LEVEL_FIELD = {"_tls_needs_domain": "runtime.tls"}
-
 
 class SpecError(Exception):
     """Every problem of a spec, each as (field, message)."""
@@ -284,14 +289,16 @@ class SpecError(Exception):
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
     out = []
     for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "spec"
+        loc = [str(p) for p in e["loc"]]
+        cause = (e.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblem):  # a model-level check that knows which field is wrong
+            loc.append(cause.field)
+        field = ".".join(loc) or "spec"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "is not a known field; check the spelling (see examples/)"
         elif e["type"] == "enum":
             msg = f"{e.get('input')!r} is not one of: {e['ctx']['expected']}"
-        if msg.startswith("runtime.tls"):
-            field, msg = "runtime.tls", msg.removeprefix("runtime.tls ")
         out.append((field, msg))
     return out
 

@@ -22,6 +22,24 @@ MUTATING_PREFIXES = ("Create", "Delete", "Run", "Terminate", "Allocate", "Releas
                      "Publish", "Replace", "Reset", "Unsubscribe", "Subscribe")
 
 
+_models: dict[str, Any] = {"lock": threading.Lock()}
+
+
+def _new_session(profile: str | None, region: str) -> Any:
+    """A boto3 session sharing one model loader with every other: each service model (ec2's is
+    megabytes of JSON) is parsed once per process, not once per `Aws`."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(profile=profile)
+    with _models["lock"]:
+        loader = _models.setdefault("loader", core.get_component("data_loader"))
+        core.register_component("data_loader", loader)
+        session = boto3.session.Session(botocore_session=core, region_name=region)
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))  # boto3 appends its own each time
+    return session
+
+
 def is_mutating(operation: str) -> bool:
     return operation.startswith(MUTATING_PREFIXES)
 
@@ -37,36 +55,33 @@ class Aws:
     def __post_init__(self) -> None:
         self.endpoint_url = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         self._local = threading.local()
+        # One boto3 session for all threads (a fresh one per thread re-parsed the service models,
+        # ~0.3 s of CPU per worker thread). Clients stay per thread; only their creation is
+        # serialised, because a session is not thread-safe.
+        self._shared: dict[str, Any] = {"lock": threading.Lock()}
 
     def with_region(self, region: str) -> "Aws":
         clone = Aws(region=region, profile=self.profile, endpoint_url=self.endpoint_url,
                     hooks=self.hooks, max_pool_connections=self.max_pool_connections)
+        clone._shared = self._shared
         return clone
 
-    def _session(self) -> Any:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            import boto3
-
-            session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
-            self._local.session = session
-            self._local.clients = {}
-        return session
-
     def client(self, service: str, region: str | None = None) -> Any:
-        session = self._session()
         key = (service, region or self.region)
-        clients = self._local.clients
+        clients = self._local.__dict__.setdefault("clients", {})
         if key not in clients:
             from botocore.config import Config
 
-            client = session.client(
-                service,
-                region_name=key[1],
-                endpoint_url=self.endpoint_url,
-                config=Config(retries=dict(RETRY_CONFIG), max_pool_connections=self.max_pool_connections,
-                              user_agent_extra="hostwiz"),
-            )
+            with self._shared["lock"]:
+                if "session" not in self._shared:
+                    self._shared["session"] = _new_session(self.profile, self.region)
+                client = self._shared["session"].client(
+                    service,
+                    region_name=key[1],
+                    endpoint_url=self.endpoint_url,
+                    config=Config(retries=dict(RETRY_CONFIG), max_pool_connections=self.max_pool_connections,
+                                  user_agent_extra="hostwiz"),
+                )
             for event, handler in self.hooks:
                 client.meta.events.register(event, handler)
             clients[key] = client

@@ -117,9 +117,13 @@ def delete_resources(aws: Aws, resources: list[Resource], on_event: ev.Callback 
             return r.key, str(err), True
         except Exception as err:
             code = error_code(err)
-            if code in kind.gone_codes:
+            # "not found" may be about a resource named inside the call (a rule's peer group that
+            # another worker just deleted), so it counts only when listing again agrees.
+            if code in kind.gone_codes and not _still_there(kind, raws, r):
                 emit(ev.Event(ev.DONE, r.key, _label(r), "already gone", elapsed=time.monotonic() - started))
                 return r.key, None, False
+            if code in kind.gone_codes:
+                return r.key, describe_error(err), True
             retry = code in kind.retry_codes or code in ("Throttling", "ThrottlingException", "RequestLimitExceeded")
             msg = describe_error(err)
             if retry:
@@ -172,6 +176,13 @@ def delete_resources(aws: Aws, resources: list[Resource], on_event: ev.Callback 
         emit(ev.Event(ev.FAILED, left.resource.key, _label(left.resource),
                       left.error + (f" (blocked by {', '.join(left.blockers)})" if left.blockers else "")))
     return outcome
+
+
+def _still_there(kind, aws: Aws, r: Resource) -> bool:
+    try:
+        return kind.exists(aws, r)
+    except Exception:
+        return True
 
 
 def _label(r: Resource) -> str:

@@ -80,10 +80,16 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         run_id = ledger.get("run_id") if status in ("creating", "failed", "ready") else None
         run_id = run_id or new_run_id()
         resumed = status in ("creating", "failed")
+        was_ready = status == "ready"  # re-running up on a finished stack must never tear it down
         ledger.update(name=spec.name, region=spec.region, run_id=run_id, status="creating",
                       spec=spec.to_toml_dict(), sandbox=session.sandbox)
         on_event(ev.Event(ev.RUN_STARTED, message=("resuming" if resumed else "creating") + f" stack {spec.name}",
                           data={"run_id": run_id, "resumed": resumed}))
+        no_keyring = secrets.keyring_problem()
+        if no_keyring:  # headless: say where the secrets are kept instead (never a plaintext fallback)
+            on_event(ev.Event(ev.NOTICE, message=f"warning: {no_keyring}; the SSH key is kept only in "
+                              f"{secrets.key_path(session.state_dir, spec.name)} (0600)" +
+                              (", the database password only in SSM (SecureString)" if spec.database else "")))
         env = Env(sess.aws, ledger, spec, run_id, session.state_dir, ssh_cidr, session.timing, session.user_data)
         engine = Engine(StackBuilder(env).steps(), on_event, max_workers=session.max_workers, cancel=cancel)
         run = engine.run()
@@ -96,7 +102,7 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             "; ".join(f"{step}: {describe_error(err)}" for step, err in run.failed.items())
         ledger.update(status="failed", error=error)
         result = UpResult(False, run, stack_outputs(spec, run.outputs), error=error)
-        if not keep_on_failure:
+        if not keep_on_failure and not was_ready:
             result.rollback = _rollback_locked(sess, spec.name, ledger, run_id, on_event)
         on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} failed: {error}",
                           data={"ok": False, "rolled_back": result.rollback is not None}))
@@ -184,6 +190,12 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
     return sorted(out.values(), key=lambda s: s.name)
 
 
+# Terminated instances stay listed (with their tags) for a while after a teardown, and a final
+# DB snapshot is kept on purpose: neither means a live stack. (A live instance always has its
+# security group, which cannot go before it, so the stack is still found.)
+IGNORED_ARN_PARTS = (":instance/", ":snapshot:")
+
+
 def tagged_stack_names(aws: Aws) -> set[str]:
     """Stacks that have resources tagged in this region (the ledger may not know them)."""
     tagging = aws.client("resourcegroupstaggingapi")
@@ -191,6 +203,8 @@ def tagged_stack_names(aws: Aws) -> set[str]:
     try:
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
             for m in page["ResourceTagMappingList"]:
+                if any(part in m["ResourceARN"] for part in IGNORED_ARN_PARTS):
+                    continue
                 names.update(t["Value"] for t in m.get("Tags", []) if t["Key"] == STACK_TAG)
     except Exception:
         ec2 = aws.client("ec2")

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from hostwiz.spec import StackSpec
 
 from .aws import Aws, error_code
-from .kinds.route53_record import choose_zone
+from .kinds.route53_record import choose_zone, foreign_records
 
 
 def instance_type_offered(aws: Aws, instance_type: str) -> bool:
@@ -44,11 +44,12 @@ def _instance_type(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
 def _domain(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
     if not spec.domain:
         return []
-    if choose_zone(aws, spec.domain.name, spec.domain.hosted_zone) is None:
+    zone = choose_zone(aws, spec.domain.name, spec.domain.hosted_zone)
+    if zone is None:
         field = "domain.hosted_zone" if spec.domain.hosted_zone else "domain.name"
         return [(field, f"no public Route53 hosted zone in this account contains {spec.domain.name}; "
                         "create the zone first or remove the [domain] section")]
-    return []
+    return [("domain.name", p) for p in foreign_records(aws, zone["Id"], spec.domain.record_names, spec.name)]
 
 
 def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:

@@ -67,11 +67,13 @@ class StackBuilder:
         k = kind(kind_name)
         entry = self.env.ledger.entry(step)
         found = [r for r in k.find_stack(self.env.aws, self.name) if r.tags.get(ROLE_TAG) == step]
-        if entry and entry.id:
-            for r in found:
-                if r.id == entry.id:
-                    return r
-        return found[0] if found else None
+        same = [r for r in found if entry and r.id == entry.id]
+        res = (same or found or [None])[0]
+        if res is not None and not (entry and entry.state == CREATED and entry.id == res.id):
+            # found by tags (an earlier run crashed before recording it): the ledger learns it now
+            self.record(step, kind_name, res.id,
+                        **{k: v for k, v in res.data.items() if isinstance(v, (str, int, bool))})
+        return res
 
     def record(self, step: str, kind_name: str, rid: str, **data: Any) -> None:
         self.env.ledger.created(step, kind_name, rid, **data)
@@ -269,8 +271,8 @@ class StackBuilder:
                 password = secrets.generate_password()
                 secrets.store(account, password.reveal())
                 self.env.aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=True,
-                                                               MasterUserPassword=password)
-            return {"identifier": ident, "_message": f"{ident} (resumed)"}
+                                                               MasterUserPassword=password.reveal())
+            return {"identifier": ident, "password": password, "_message": f"{ident} (resumed)"}
         password = secrets.generate_password()
         secrets.store(account, password.reveal())
         params = {
@@ -280,8 +282,8 @@ class StackBuilder:
             "AllocatedStorage": db.storage_gb,
             "StorageType": "gp3",
             "MasterUsername": db.username,
-            "MasterUserPassword": password,
-            "DBName": db.db_name if db.engine.value != "postgres" else db.db_name,
+            "MasterUserPassword": password.reveal(),  # a Secret would serialise as ***
+            "DBName": db.db_name,
             "VpcSecurityGroupIds": [ctx.out("db-sg")["group_id"]],
             "DBSubnetGroupName": ctx.out("db-subnet-group")["name"],
             "StorageEncrypted": True,
@@ -295,7 +297,8 @@ class StackBuilder:
         self.env.ledger.intent("database", rds.name, identifier=ident)
         rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident)
-        return {"identifier": ident, "_message": ident}
+        # handed to database-url in memory: a headless machine has no keyring to fetch it from
+        return {"identifier": ident, "password": password, "_message": ident}
 
     def database_available(self, ctx: StepContext) -> dict:
         t = self.env.timing
@@ -307,16 +310,15 @@ class StackBuilder:
 
     def database_url(self, ctx: StepContext) -> dict:
         db = self.spec.database
-        password = secrets.fetch(secrets.db_password_account(self.name))
-        if password is None:
-            raise RuntimeError("the database password is not in the keyring; run 'hostwiz up' again to reset it")
+        password = ctx.out("database")["password"]
         scheme = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}[db.engine.value]
         avail = ctx.out("database-available")
         url = secrets.Secret(f"{scheme}://{db.username}:{password.reveal()}@{avail['endpoint']}:{avail['port']}/{db.db_name}")
         secrets.register(url.reveal())
         name = f"/hostwiz/{self.name}/database-url"
         self.env.ledger.intent("database-url", "ssm-parameter", name=name)
-        kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url, tags=self.tags("database-url"))
+        kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url.reveal(),
+                                            tags=self.tags("database-url"))
         self.record("database-url", "ssm-parameter", name)
         return {"parameter": name, "_message": name}
 

@@ -1,1 +1,1 @@
-"""The Textual screens (installed as hostwiz.screens): one module per screen, no boto3."""
+"""The Textual app of hostwiz: one module per screen. Textual only, never boto3."""

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, RichLog, Static
 
-from .host_key import ConfirmHostKey
+from .dialogs import confirm
 from .terminal import Terminal
 
 QUICK_ACTIONS = {
@@ -32,14 +32,6 @@ QUICK_ACTIONS = {
 class SshScreen(Screen[None]):
     """A shell on `stack_name`'s instance (needs `app.session`; uses `app.sandbox` when set)."""
 
-    DEFAULT_CSS = """
-    SshScreen #ssh-status { height: auto; padding: 0 1; background: $boost; }
-    SshScreen #ssh-status.error { color: $error; }
-    SshScreen #ssh-actions { height: auto; }
-    SshScreen #ssh-actions Button { min-width: 10; margin-right: 1; }
-    SshScreen #ssh-output { height: 12; border-top: solid $primary; display: none; }
-    SshScreen #ssh-output.visible { display: block; }
-    """
     BINDINGS = [
         Binding("d", "quick('disk')", "Disk"),
         Binding("m", "quick('memory')", "Memory"),
@@ -112,11 +104,17 @@ class SshScreen(Screen[None]):
         answered, answer = threading.Event(), [False]
         self._asking = answered  # leaving the screen answers "no"
 
-        def done(result: bool | None) -> None:
-            answer[0] = bool(result)
+        def done(result: str | None) -> None:
+            answer[0] = result == "yes"
             answered.set()
 
-        self.app.call_from_thread(self.app.push_screen, ConfirmHostKey(label, key_type, fingerprint), done)
+        dialog = confirm(
+            "Unverified host key",
+            f"{label} offers an {key_type} host key that hostwiz has not pinned, and the instance's console "
+            f"output does not list it (yet):\n\n    {fingerprint}\n\nAccept it only if it matches the instance "
+            "('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' there). Once accepted it is pinned: "
+            "a different key later is refused.", yes="Accept and pin", no="Refuse")
+        self.app.call_from_thread(self.app.push_screen, dialog, done)
         answered.wait()
         return answer[0]
 

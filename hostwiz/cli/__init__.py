@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup"]
+COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup", "prices"]
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
 

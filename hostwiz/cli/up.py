@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 
@@ -113,11 +114,20 @@ def run(args: argparse.Namespace) -> int:
             print(e.line(), flush=True)
 
     cancel = threading.Event()
+
+    def interrupted(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now; 'hostwiz up' again resumes
+        cancel.set()
+        print("\nCancelling: waiting for calls in flight, then " +
+              ("keeping what was made." if args.keep_on_failure else "rolling back (Ctrl-C again to stop at once)."),
+              file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
     try:
         result = operations.up(session, spec, cidr, on_event, keep_on_failure=args.keep_on_failure, cancel=cancel)
-    except KeyboardInterrupt:
-        cancel.set()
-        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if result.ok:
         o = result.outputs
         out({"kind": "ready", **o}, "\n".join(filter(None, [

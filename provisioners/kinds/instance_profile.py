@@ -36,11 +36,11 @@ class InstanceProfile(Kind):
         iam = aws.client("iam")
         for page in iam.get_paginator("list_instance_profiles").paginate(PathPrefix=path_prefix):
             for prof in page["InstanceProfiles"]:
-                try:
-                    tags = tag_dict(iam.list_instance_profile_tags(
-                        InstanceProfileName=prof["InstanceProfileName"])["Tags"])
-                except Exception:
-                    tags = {}
+                # AWS leaves Tags out of ListInstanceProfiles (moto includes them): ask when missing.
+                raw = prof.get("Tags")
+                if raw is None:
+                    raw = iam.list_instance_profile_tags(InstanceProfileName=prof["InstanceProfileName"])["Tags"]
+                tags = tag_dict(raw)
                 yield Resource(self.name, prof["InstanceProfileName"], "global", prof["InstanceProfileName"], tags,
                                {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])]})
 

@@ -23,6 +23,12 @@ class RecordChanged(Exception):
         self.response = {"Error": {"Code": "RecordChanged", "Message": str(self)}}
 
 
+class RecordTaken(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.response = {"Error": {"Code": "RecordTaken", "Message": message}}
+
+
 def zones(aws: Aws) -> list[dict]:
     r53 = aws.client("route53")
     out = []
@@ -44,9 +50,41 @@ def choose_zone(aws: Aws, name: str, given: str | None = None) -> dict | None:
     return best
 
 
-def _zone_id(zone: dict | str) -> str:
+def bare_zone_id(zone: dict | str) -> str:
     zid = zone["Id"] if isinstance(zone, dict) else zone
     return zid.split("/")[-1]
+
+
+def foreign_records(aws: Aws, zone_id: str, names: list[str], stack: str) -> list[str]:
+    """Names that already carry an address record hostwiz did not make for `stack`.
+
+    UPSERT would silently take such a record over (or fail on a CNAME), so provisioning
+    refuses instead and says which record is in the way.
+    """
+    r53 = aws.client("route53")
+    problems = []
+    for name in names:
+        resp = r53.list_resource_record_sets(HostedZoneId=bare_zone_id(zone_id), StartRecordName=name, MaxItems="20")
+        here = [r for r in resp["ResourceRecordSets"] if r["Name"].rstrip(".") == name]
+        marker = current_record(aws, bare_zone_id(zone_id), MARKER + name, "TXT")
+        if marker and _parse_marker(marker["ResourceRecords"][0]["Value"]).get("hostwiz:stack") == stack:
+            continue
+        for rec in here:
+            if rec["Type"] in ("A", "AAAA", "CNAME"):
+                values = ", ".join(v["Value"] for v in rec.get("ResourceRecords", [])) or "an alias"
+                problems.append(f"{name} already has a {rec['Type']} record ({values}) that hostwiz did not make "
+                                f"for stack {stack}; delete it in Route53 or choose another name")
+    return problems
+
+
+def current_record(aws: Aws, zone_id: str, name: str, rtype: str) -> dict | None:
+    """The record set `name`/`rtype` as Route53 holds it now, or None."""
+    resp = aws.client("route53").list_resource_record_sets(
+        HostedZoneId=zone_id, StartRecordName=name, StartRecordType=rtype, MaxItems="1")
+    for rec in resp["ResourceRecordSets"]:
+        if rec["Name"].rstrip(".") == name and rec["Type"] == rtype:
+            return rec
+    return None
 
 
 def _marker_value(stack: str, run_id: str, value: str) -> str:
@@ -66,6 +104,9 @@ class Route53Record(Kind):
 
     def upsert(self, aws: Aws, *, zone_id: str, names: list[str], value: str, stack: str, run_id: str,
                ttl: int = 60) -> str:
+        taken = foreign_records(aws, zone_id, names, stack)
+        if taken:
+            raise RecordTaken("; ".join(taken))
         changes = []
         for name in names:
             changes.append({"Action": "UPSERT", "ResourceRecordSet": {
@@ -74,7 +115,7 @@ class Route53Record(Kind):
                 "Name": MARKER + name, "Type": "TXT", "TTL": ttl,
                 "ResourceRecords": [{"Value": _marker_value(stack, run_id, value)}]}})
         resp = aws.client("route53").change_resource_record_sets(
-            HostedZoneId=_zone_id(zone_id), ChangeBatch={"Comment": f"hostwiz stack {stack}", "Changes": changes})
+            HostedZoneId=bare_zone_id(zone_id), ChangeBatch={"Comment": f"hostwiz stack {stack}", "Changes": changes})
         return resp["ChangeInfo"]["Id"]
 
     def _records(self, aws: Aws, zone_id: str) -> list[dict]:
@@ -86,7 +127,7 @@ class Route53Record(Kind):
 
     def list(self, aws: Aws) -> Iterable[Resource]:
         for zone in zones(aws):
-            zid = _zone_id(zone)
+            zid = bare_zone_id(zone)
             records = self._records(aws, zid)
             for rec in records:
                 if rec["Type"] == "TXT" and rec["Name"].rstrip(".").startswith(MARKER.rstrip(".")):
@@ -96,24 +137,16 @@ class Route53Record(Kind):
                     yield Resource(self.name, f"{zid}/{name}", "global", name, tags,
                                    {"zone_id": zid, "record": name, "value": marker.get("value")})
 
-    def _current(self, aws: Aws, zone_id: str, name: str, rtype: str) -> dict | None:
-        resp = aws.client("route53").list_resource_record_sets(
-            HostedZoneId=zone_id, StartRecordName=name, StartRecordType=rtype, MaxItems="1")
-        for rec in resp["ResourceRecordSets"]:
-            if rec["Name"].rstrip(".") == name and rec["Type"] == rtype:
-                return rec
-        return None
-
     def delete(self, aws: Aws, res: Resource) -> None:
         zid, name, expected = res.data["zone_id"], res.data["record"], res.data.get("value")
         changes = []
-        a = self._current(aws, zid, name, "A")
+        a = current_record(aws, zid, name, "A")
         if a is not None:
             found = ",".join(r["Value"] for r in a.get("ResourceRecords", []))
             if expected and found != expected:
                 raise RecordChanged(name, expected, found)
             changes.append({"Action": "DELETE", "ResourceRecordSet": a})
-        txt = self._current(aws, zid, MARKER + name, "TXT")
+        txt = current_record(aws, zid, MARKER + name, "TXT")
         if txt is not None:
             changes.append({"Action": "DELETE", "ResourceRecordSet": txt})
         if changes:
@@ -125,7 +158,7 @@ class Route53Record(Kind):
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         try:
-            return self._current(aws, res.data["zone_id"], MARKER + res.data["record"], "TXT") is not None
+            return current_record(aws, res.data["zone_id"], MARKER + res.data["record"], "TXT") is not None
         except Exception as err:
             if error_code(err) in self.gone_codes:
                 return False

@@ -90,12 +90,17 @@ def revoke_references(aws: Aws, group_id: str) -> None:
             return
         raise
     for g in {x["GroupId"]: x for x in referencing + own}.values():
-        ingress = _group_rules(g.get("IpPermissions", []), None if g["GroupId"] == group_id else group_id)
-        if ingress:
-            ec2.revoke_security_group_ingress(GroupId=g["GroupId"], IpPermissions=ingress)
-        egress = _group_rules(g.get("IpPermissionsEgress", []), None if g["GroupId"] == group_id else group_id)
-        if egress:
-            ec2.revoke_security_group_egress(GroupId=g["GroupId"], IpPermissions=egress)
+        only = None if g["GroupId"] == group_id else group_id
+        for revoke, perms in ((ec2.revoke_security_group_ingress, g.get("IpPermissions", [])),
+                              (ec2.revoke_security_group_egress, g.get("IpPermissionsEgress", []))):
+            rules = _group_rules(perms, only)
+            try:
+                if rules:
+                    revoke(GroupId=g["GroupId"], IpPermissions=rules)
+            except Exception as err:
+                # Two groups of one wave revoke the rule between them at once: one of them finds it gone.
+                if error_code(err) not in ("InvalidPermission.NotFound", "InvalidGroup.NotFound"):
+                    raise
 
 
 def _group_rules(perms: list[dict], only: str | None) -> list[dict]:

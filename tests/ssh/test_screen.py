@@ -8,13 +8,15 @@ import asyncio
 import contextlib
 import functools
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from textual import events
 from textual.app import App
 
-from hostwiz.screens.host_key import ConfirmHostKey
+import hostwiz.screens
+from hostwiz.screens.dialogs import Choice
 from hostwiz.screens.ssh import SshScreen
 from hostwiz.screens.terminal import Terminal
 from hostwiz.ssh import shared_pool
@@ -33,6 +35,8 @@ def sync(coro_fn):
 
 class HostApp(App):
     """Stands in for the TUI's app: it has `.session` and `.sandbox` and pushes the SSH screen."""
+
+    CSS_PATH = str(Path(hostwiz.screens.__file__).with_name("hostwiz.tcss"))
 
     def __init__(self, session, sandbox=None, stack="web"):
         super().__init__()
@@ -175,14 +179,14 @@ def test_an_unknown_host_key_is_asked_about_and_pinned_only_when_accepted(sessio
 async def _asked_and_pinned(session, sandbox, server, state_dir, iid):
     app = HostApp(session, sandbox, stack="blog")
     async with app.run_test(size=(110, 34)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ConfirmHostKey) and app.screen.query("#accept"),
+        await until(pilot, lambda: isinstance(app.screen, Choice) and app.screen.query("#answer-yes"),
                     what="the host key dialog")
         ssh = next(s for s in app.screen_stack if isinstance(s, SshScreen))
         await until(pilot, lambda: "waiting for the SSH host keys" in str(ssh.query_one("#ssh-status").render()),
                     what="the waiting message")
         assert server.logins == 0 and PinStore(state_dir, "blog").get(iid) == []
         await pilot.pause()
-        await pilot.click("#accept")
+        await pilot.click("#answer-yes")
         await until(pilot, lambda: isinstance(app.screen, SshScreen), what="the SSH screen")
         term = app.screen.query_one(Terminal)
         await until(pilot, lambda: at_prompt(term), what="the sandbox prompt")

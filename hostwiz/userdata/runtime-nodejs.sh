@@ -1,0 +1,4 @@
+# --- runtime: Node.js from the distribution -------------------------------------------
+step "runtime: nodejs"
+pkg_install "${RUNTIME_PACKAGES[@]}"
+node --version

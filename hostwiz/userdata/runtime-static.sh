@@ -1,0 +1,2 @@
+# --- runtime: static files; nginx serves /srv/app/public directly ----------------------
+step "runtime: static (nothing to install)"

@@ -1,0 +1,2 @@
+# --- app: none; nginx serves the web root ----------------------------------------------
+restart_app() { :; }

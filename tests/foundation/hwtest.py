@@ -1,0 +1,163 @@
+"""Helpers for the foundation proof: what AWS holds for a stack (read without hostwiz's own
+code), call recording, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from hostwiz.provisioners.aws import is_mutating
+
+STACK_TAG = "hostwiz:stack"
+
+
+_clients: dict[tuple[str, str | None], Any] = {}
+
+
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """A plain boto3 client (no hostwiz hooks), made once per process."""
+    key = (service, endpoint_url)
+    if key not in _clients:
+        _clients[key] = boto3.client(service, region_name="us-east-1", endpoint_url=endpoint_url)
+    return _clients[key]
+
+
+def tags_of(items: list[dict] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def stack_filter(stack: str) -> list[dict]:
+    return [{"Name": f"tag:{STACK_TAG}", "Values": [stack]}]
+
+
+def inventory(stack: str, endpoint_url: str | None = None) -> dict[str, list[dict]]:
+    """Everything in AWS that belongs to `stack`, kind by kind, by direct describes.
+
+    Deliberately independent of hostwiz's resource kinds, so a bug there cannot hide a leftover.
+    The final DB snapshot is listed apart (under "db-snapshot"): it is meant to stay.
+    """
+    ec2, rds, iam, ssm, r53 = (client(s, endpoint_url) for s in ("ec2", "rds", "iam", "ssm", "route53"))
+    out: dict[str, list[dict]] = {}
+    out["instance"] = [i for r in ec2.describe_instances(Filters=stack_filter(stack))["Reservations"]
+                       for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+    out["volume"] = ec2.describe_volumes(Filters=stack_filter(stack))["Volumes"]
+    out["security-group"] = ec2.describe_security_groups(Filters=stack_filter(stack))["SecurityGroups"]
+    out["key-pair"] = ec2.describe_key_pairs(Filters=stack_filter(stack))["KeyPairs"]
+    out["eip"] = ec2.describe_addresses(Filters=stack_filter(stack))["Addresses"]
+    out["rds"] = [d for d in rds.describe_db_instances()["DBInstances"]
+                  if tags_of(d.get("TagList")).get(STACK_TAG) == stack]
+    out["db-subnet-group"] = [
+        g for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+        if tags_of(rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"])["TagList"]).get(STACK_TAG) == stack]
+    out["iam-role"] = [r for r in iam.list_roles()["Roles"]
+                       if tags_of(iam.list_role_tags(RoleName=r["RoleName"])["Tags"]).get(STACK_TAG) == stack]
+    out["instance-profile"] = [
+        p for p in iam.list_instance_profiles()["InstanceProfiles"]
+        if tags_of(iam.get_instance_profile(InstanceProfileName=p["InstanceProfileName"])["InstanceProfile"].get("Tags"))
+        .get(STACK_TAG) == stack]
+    out["ssm-parameter"] = [
+        p for p in ssm.describe_parameters()["Parameters"]
+        if tags_of(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=p["Name"])["TagList"]).get(STACK_TAG)
+        == stack]
+    records = []
+    for zone in r53.list_hosted_zones()["HostedZones"]:
+        for rec in r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]:
+            if rec["Type"] == "TXT" and f"hostwiz:stack={stack} " in rec["ResourceRecords"][0]["Value"]:
+                records.append(rec)  # the marker beside each A record hostwiz wrote
+                records += [a for a in r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+                            if a["Type"] == "A" and "_hostwiz." + a["Name"] == rec["Name"]]
+    out["dns-record"] = records
+    tagging = client("resourcegroupstaggingapi", endpoint_url)
+    arns = [m["ResourceARN"] for m in tagging.get_resources(
+        TagFilters=[{"Key": STACK_TAG, "Values": [stack]}])["ResourceTagMappingList"]]
+    live = {i["InstanceId"] for i in out["instance"]}  # terminated instances stay listed for a while
+    out["tagged-arn"] = [{"arn": a} for a in arns if ":snapshot:" not in a
+                         and not (":instance/" in a and a.rsplit("/", 1)[1] not in live)]
+    out["db-snapshot"] = [s for s in rds.describe_db_snapshots()["DBSnapshots"]
+                          if s["DBInstanceIdentifier"].startswith(f"{stack}-")]
+    return out
+
+
+ID_KEYS = ("InstanceId", "VolumeId", "GroupId", "KeyPairId", "AllocationId", "DBInstanceIdentifier",
+           "DBSubnetGroupName", "RoleName", "InstanceProfileName", "DBSnapshotIdentifier", "arn")
+
+
+def ids(inv: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """An inventory by identifiers only (Name for parameters, Name+Type for records)."""
+    def ident(res: dict) -> str:
+        key = next((k for k in ID_KEYS if k in res), None)
+        return res[key] if key else f"{res['Name']} {res.get('Type', '')}"
+    return {k: sorted(ident(r) for r in v) for k, v in inv.items()}
+
+
+def leftovers(stack: str, endpoint_url: str | None = None) -> dict[str, list[dict]]:
+    """What of `stack` is still there, ignoring the final snapshot (kept on purpose)."""
+    return {k: v for k, v in inventory(stack, endpoint_url).items() if v and k != "db-snapshot"}
+
+
+@dataclass
+class Recorder:
+    """Every API call hostwiz makes through `Aws` (a `provide-client-params` hook), with its parameters."""
+
+    calls: list[tuple[str, str, dict]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hook(self, params: dict, model: Any, **_: Any) -> None:
+        with self.lock:
+            self.calls.append((model.service_model.service_name, model.name, dict(params)))
+
+    def install(self, aws: Any) -> "Recorder":
+        aws.hooks.append(("provide-client-params", self.hook))
+        return self
+
+    def params(self, operation: str) -> list[dict]:
+        return [p for _, op, p in self.calls if op == operation]
+
+    @property
+    def mutating(self) -> list[str]:
+        return [op for _, op, _ in self.calls if is_mutating(op)]
+
+
+class Fault:
+    """Fails the `nth` call of `operation` once, with a non-retryable ClientError.
+
+    `when="before"`: AWS refuses the call (nothing made). `when="after"`: AWS did it but the
+    answer is lost (the resource exists and hostwiz never learns its id).
+    """
+
+    def __init__(self, operation: str, nth: int, when: str = "before"):
+        self.operation, self.nth, self.when = operation, nth, when
+        self.seen = 0
+        self.fired = False
+        self.lock = threading.Lock()
+
+    def hook(self, model: Any, **_: Any) -> None:
+        if model.name != self.operation:
+            return
+        with self.lock:
+            self.seen += 1
+            if self.fired or self.seen != self.nth:
+                return
+            self.fired = True
+        raise ClientError({"Error": {"Code": "InjectedFault", "Message": f"injected at {self.operation} #{self.nth}"}},
+                          self.operation)
+
+    def install(self, aws: Any) -> "Fault":
+        aws.hooks.append((f"{'before' if self.when == 'before' else 'after'}-call", self.hook))
+        return self
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """`hostwiz ARGV` in this process (on the test's moto): (exit code, stdout, stderr)."""
+    from hostwiz.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()

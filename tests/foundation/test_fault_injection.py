@@ -1,0 +1,53 @@
+"""A non-retryable error at each mutating call of `up`, one at a time: `up` fails, rolls back,
+and nothing tagged with the stack is left (in AWS or on this machine).
+
+`MUTATING` is the list of mutating calls a clean `up` makes (N of them); the first test proves
+it against a recorded clean run, so the list cannot drift from the code. Each call is named by
+(operation, n-th occurrence), so every call is hit once although steps run concurrently.
+Two ways to fail: AWS refuses the call ("before"), or AWS does it and the answer is lost
+("after": the resource exists and hostwiz never learns its id; only the tags find it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hwtest import Fault, Recorder, leftovers
+
+from hostwiz import secrets
+from hostwiz.ledger import Ledger
+from hostwiz.provisioners import operations
+
+MUTATING = Counter({
+    "CreateSecurityGroup": 2, "AuthorizeSecurityGroupIngress": 2, "ImportKeyPair": 1, "CreateRole": 1,
+    "PutRolePolicy": 1, "CreateInstanceProfile": 1, "AddRoleToInstanceProfile": 1, "RunInstances": 1,
+    "AllocateAddress": 1, "AssociateAddress": 1, "CreateDBSubnetGroup": 1, "CreateDBInstance": 1,
+    "PutParameter": 1, "ChangeResourceRecordSets": 1,
+})
+CREATES = {"CreateSecurityGroup", "ImportKeyPair", "CreateRole", "CreateInstanceProfile", "RunInstances",
+           "AllocateAddress", "CreateDBSubnetGroup", "CreateDBInstance", "PutParameter", "ChangeResourceRecordSets"}
+CALLS = [(op, n) for op, count in sorted(MUTATING.items()) for n in range(1, count + 1)]
+CASES = [("before", op, n) for op, n in CALLS] + [("after", op, n) for op, n in CALLS if op in CREATES]
+
+
+def test_the_list_is_every_mutating_call_of_a_clean_up(session, full_spec):
+    rec = Recorder().install(session.aws)
+    assert operations.up(session, full_spec, full_spec.instance.ssh_cidr).ok
+    assert Counter(rec.mutating) == MUTATING
+    assert sum(MUTATING.values()) == len(CALLS) == 16
+
+
+@pytest.mark.parametrize(("when", "op", "nth"), CASES, ids=[f"{w}-{op}-{n}" for w, op, n in CASES])
+def test_a_failure_at_a_mutating_call_rolls_back_to_nothing(when, op, nth, session, full_spec, state_dir):
+    fault = Fault(op, nth, when).install(session.aws)
+    result = operations.up(session, full_spec, full_spec.instance.ssh_cidr)
+    assert fault.fired
+    assert not result.ok and "InjectedFault" in result.error
+    assert result.rollback is not None and result.rollback.ok, \
+        [(x.resource.key, x.error) for x in result.rollback.left]
+    assert leftovers("blog") == {}
+    assert not Ledger(state_dir, "blog").exists
+    assert not secrets.key_path(state_dir, "blog").exists()
+    assert secrets.fetch(secrets.db_password_account("blog")) is None
+    assert secrets.fetch(secrets.ssh_key_account("blog")) is None

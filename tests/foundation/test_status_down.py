@@ -1,0 +1,113 @@
+"""`status` shows a stack's resources; `down` leaves nothing tagged with it, and is safe to repeat."""
+
+from __future__ import annotations
+
+import json
+
+from hwtest import ids, inventory, leftovers, run_cli
+
+from hostwiz import secrets
+from hostwiz.ledger import Ledger
+from hostwiz.provisioners import operations
+
+KINDS = {"db-subnet-group", "ec2-instance", "elastic-ip", "iam-role", "instance-profile", "key-pair",
+         "rds-instance", "route53-record", "security-group", "ssm-parameter"}
+
+
+def cli(state_dir, *argv):
+    return run_cli([*argv, "--state-dir", str(state_dir)])
+
+
+def test_status_json_lists_every_resource_of_the_stack(stack_up, state_dir):
+    code, out, err = cli(state_dir, "status", "blog", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["status"] == "ready" and doc["region"] == "us-east-1"
+    assert {r["kind"] for r in doc["resources"]} == KINDS
+    ids = {r["id"] for r in doc["resources"]}
+    inv = inventory("blog")
+    assert inv["instance"][0]["InstanceId"] in ids
+    assert {g["GroupId"] for g in inv["security-group"]} <= ids
+    assert doc["outputs"]["public_ip"] == inv["eip"][0]["PublicIp"]
+    code, out, _ = cli(state_dir, "status", "--json")
+    assert code == 0 and [s["name"] for s in json.loads(out)] == ["blog"]
+
+
+def test_status_operations_and_unknown_stack(stack_up, session, state_dir):
+    (summary,) = operations.list_stacks(session)
+    assert (summary.name, summary.status, summary.source) == ("blog", "ready", "ledger")
+    assert {r.kind for r in operations.stack_resources(session, "blog")} == KINDS
+    Ledger(state_dir, "blog").remove()
+    (found,) = operations.list_stacks(session)
+    assert (found.name, found.source) == ("blog", "tags")  # the tags alone find it
+    code, out, _ = cli(state_dir, "status", "nosuch", "--json")
+    assert code == 1 and json.loads(out) == {"name": "nosuch", "found": False}
+
+
+def local_secrets_exist(state_dir) -> dict[str, bool]:
+    return {"key file": secrets.key_path(state_dir, "blog").exists(),
+            "ssh key in keyring": secrets.fetch(secrets.ssh_key_account("blog")) is not None,
+            "db password in keyring": secrets.fetch(secrets.db_password_account("blog")) is not None}
+
+
+def test_down_without_yes_and_without_a_tty_deletes_nothing(stack_up, state_dir):
+    before = ids(inventory("blog"))
+    code, out, err = cli(state_dir, "down", "blog")
+    assert code == 2
+    assert "add --yes" in err and "Teardown plan" in out
+    assert ids(inventory("blog")) == before
+    assert all(local_secrets_exist(state_dir).values())
+
+
+def test_down_leaves_nothing_keeps_a_final_snapshot_and_forgets_local_secrets(stack_up, state_dir):
+    assert all(local_secrets_exist(state_dir).values())
+    code, out, err = cli(state_dir, "down", "blog", "--yes")
+    assert code == 0, err
+    assert leftovers("blog") == {}
+    (snap,) = inventory("blog")["db-snapshot"]
+    assert snap["DBSnapshotIdentifier"].startswith("blog-db-final-")
+    assert not any(local_secrets_exist(state_dir).values())
+    assert not Ledger(state_dir, "blog").exists
+    # twice is harmless: nothing to do, exit 0, the snapshot untouched
+    code, out, err = cli(state_dir, "down", "blog", "--yes")
+    assert code == 0 and "nothing to delete" in out
+    assert len(inventory("blog")["db-snapshot"]) == 1
+
+
+def test_down_skip_final_snapshot_makes_none(stack_up, state_dir):
+    code, _, err = cli(state_dir, "down", "blog", "--yes", "--skip-final-snapshot")
+    assert code == 0, err
+    assert leftovers("blog") == {}
+    assert inventory("blog")["db-snapshot"] == []
+
+
+def test_down_works_from_tags_alone_when_the_ledger_is_gone(stack_up, state_dir):
+    Ledger(state_dir, "blog").remove()
+    code, out, err = cli(state_dir, "down", "blog", "--yes", "--json")
+    assert code == 0, err
+    plan = json.loads(out.splitlines()[0])
+    assert {r["kind"] for r in plan["resources"]} == KINDS
+    assert leftovers("blog") == {}
+    assert not any(local_secrets_exist(state_dir).values())
+
+
+def test_concurrent_deletion_of_groups_that_reference_each_other(session):
+    """Both groups fall in one deletion wave; each revokes the rule between them (a race, run often)."""
+    from hwtest import client
+
+    from hostwiz.provisioners import deletion
+    from hostwiz.provisioners.registry import kind
+
+    ec2 = client("ec2")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    sg = kind("security-group")
+    for _ in range(6):
+        a = ec2.create_security_group(GroupName="a", Description="a", VpcId=vpc)["GroupId"]
+        b = ec2.create_security_group(GroupName="b", Description="b", VpcId=vpc)["GroupId"]
+        for x, y in ((a, b), (b, a)):
+            ec2.authorize_security_group_ingress(GroupId=x, IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": y}]}])
+        found = [r for r in sg.list(session.aws) if r.id in (a, b)]
+        outcome = deletion.delete_resources(session.aws, found, settings=session.deletion)
+        assert outcome.ok, [(x.resource.id, x.error) for x in outcome.left]
+        assert not [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupId"] in (a, b)]

@@ -1,0 +1,243 @@
+#!/bin/bash
+# hostwiz bootstrap of stack blog: static on amazon-linux-2023.
+# Rendered by hostwiz from reviewed templates; it holds no secret (the database URL is read from SSM).
+set -Eeuo pipefail
+STACK=blog
+REGION=eu-west-1
+OS_NAME=amazon-linux-2023
+RUNTIME=static
+APP_PORT=3000
+APP_ENV=/etc/hostwiz/app.env
+DOMAIN_NAMES=(blog.example.com www.blog.example.com)
+DNS_WAIT_SECONDS=1800
+DB_PARAMETER=/hostwiz/blog/database-url
+DB_WAIT_SECONDS=2700
+
+# --- prelude: one log, timestamped steps, a final success or failure line -------------
+LOG=/var/log/hostwiz-bootstrap.log
+touch "$LOG" && chmod 0640 "$LOG"
+exec > >(tee -a "$LOG") 2>&1
+WARNINGS=()
+CURRENT_STEP=start
+
+log() { printf '%s hostwiz: %s\n' "$(date -Is)" "$*"; }
+step() { CURRENT_STEP=$1; log "step: $1"; }
+warn() { WARNINGS+=("$1"); log "warning: $1 (not fatal; the bootstrap goes on)"; }
+on_error() {
+    local rc=$?
+    # Command substitutions inherit the trap (set -E); only the script itself reports and exits.
+    if [ "$BASHPID" != "$$" ]; then return "$rc"; fi
+    log "bootstrap finished: failure (step '$CURRENT_STEP', line $1, exit $rc); see $LOG"
+    exit "$rc"
+}
+trap 'on_error $LINENO' ERR
+
+# IMDSv2 (the instance requires tokens): imds PATH prints a metadata value.
+imds() {
+    local token
+    token=$(curl -sf -X PUT http://169.254.169.254/latest/api/token \
+        -H 'X-aws-ec2-metadata-token-ttl-seconds: 300') || return 1
+    curl -sf -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
+}
+
+log "bootstrap of stack $STACK: $RUNTIME on $OS_NAME, app port $APP_PORT"
+
+# --- os: Amazon Linux 2023 (dnf, firewalld, dnf-automatic) -----------------------------
+pkg_install() { dnf install -y -q "$@"; }
+nologin_shell() { echo /sbin/nologin; }
+nginx_site() { echo /etc/nginx/conf.d/hostwiz.conf; }
+
+# The stock nginx.conf has its own port-80 server; hostwiz's site is the default server.
+enable_nginx_site() { sed -i 's/ default_server//' /etc/nginx/nginx.conf; }
+
+enable_updates() {
+    pkg_install dnf-automatic
+    sed -i -e 's/^upgrade_type *=.*/upgrade_type = security/' \
+        -e 's/^apply_updates *=.*/apply_updates = yes/' /etc/dnf/automatic.conf
+    systemctl enable --now dnf-automatic.timer
+}
+
+enable_firewall() {
+    pkg_install firewalld
+    systemctl enable --now firewalld
+    firewall-cmd --permanent --add-service=ssh --add-service=http --add-service=https
+    firewall-cmd --reload
+}
+
+# Amazon Linux 2023 has no certbot package: certbot's own pip install in a venv, and a
+# systemd timer for renewal.
+install_certbot() {
+    python3 -m venv /opt/certbot
+    /opt/certbot/bin/pip install -q --upgrade pip
+    /opt/certbot/bin/pip install -q certbot certbot-nginx
+    ln -sf /opt/certbot/bin/certbot /usr/bin/certbot
+    cat > /etc/systemd/system/hostwiz-certbot-renew.service <<'HOSTWIZ_EOF'
+[Unit]
+Description=hostwiz: renew Let's Encrypt certificates
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/certbot renew -q --deploy-hook "systemctl reload nginx"
+HOSTWIZ_EOF
+    cat > /etc/systemd/system/hostwiz-certbot-renew.timer <<'HOSTWIZ_EOF'
+[Unit]
+Description=hostwiz: renew Let's Encrypt certificates twice a day
+
+[Timer]
+OnCalendar=*-*-* 00,12:00:00
+RandomizedDelaySec=1h
+Persistent=true
+
+[Install]
+WantedBy=timers.target
+HOSTWIZ_EOF
+    systemctl daemon-reload
+    systemctl enable --now hostwiz-certbot-renew.timer
+}
+
+# SSM reads use the instance role's credentials from IMDSv2, through the preinstalled AWS CLI.
+install_ssm_reader() { command -v aws >/dev/null || pkg_install awscli-2; }
+ssm_get() {
+    aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption \
+        --query Parameter.Value --output text
+}
+
+# --- base: automatic security updates, host firewall ------------------------------------
+step "automatic security updates"
+enable_updates
+
+step "firewall: allow 22, 80, 443"
+enable_firewall
+
+# --- app: an unprivileged user, its directories, an environment file only root reads ---
+step "app user and directories"
+id app >/dev/null 2>&1 || useradd --system --user-group --home-dir /srv/app --shell "$(nologin_shell)" app
+install -d -m 0755 -o app -g app /srv/app /srv/app/public
+install -d -m 0700 /etc/hostwiz
+[ -f "$APP_ENV" ] || install -m 0600 /dev/null "$APP_ENV"
+
+# --- runtime: static files; nginx serves /srv/app/public directly ----------------------
+step "runtime: static (nothing to install)"
+
+# --- app files (from templates) ---
+step "app files"
+mkdir -p "$(dirname "/srv/app/public/index.html")"
+cat > "/srv/app/public/index.html" <<'HOSTWIZ_EOF'
+<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>blog</title></head>
+<body>
+<h1>blog is running</h1>
+<p>This is the hostwiz placeholder for a static app. Put your app in /srv/app
+(see docs/runtimes.md in hostwiz); the health page is <a href="/health">/health</a>.</p>
+</body>
+</html>
+HOSTWIZ_EOF
+chmod 0644 "/srv/app/public/index.html"
+chown app:app "/srv/app/public/index.html"
+mkdir -p "$(dirname "/srv/app/public/health")"
+cat > "/srv/app/public/health" <<'HOSTWIZ_EOF'
+ok
+HOSTWIZ_EOF
+chmod 0644 "/srv/app/public/health"
+chown app:app "/srv/app/public/health"
+
+# --- app: none; nginx serves the web root ----------------------------------------------
+restart_app() { :; }
+
+# --- nginx: on port 80 in front of the app (certbot adds 443) --------------------------
+step "nginx"
+pkg_install nginx
+cat > "$(nginx_site)" <<'HOSTWIZ_EOF'
+# hostwiz: nginx serves the web root /srv/app/public directly
+server {
+    listen 80 default_server;
+    listen [::]:80 default_server;
+    server_name blog.example.com www.blog.example.com;
+    root /srv/app/public;
+    index index.html;
+
+    location / {
+        try_files $uri $uri/ =404;
+    }
+
+    location = /health {
+        default_type text/plain;
+    }
+}
+HOSTWIZ_EOF
+enable_nginx_site
+nginx -t
+systemctl enable nginx
+systemctl restart nginx
+
+step "health check through nginx"
+curl -sf --retry 30 --retry-connrefused --retry-delay 2 http://127.0.0.1/health
+
+# --- tls: wait until the names resolve to this instance, then certbot (renewal on) -----
+resolves_here() {  # NAME IP
+    getent ahostsv4 "$1" | awk '{print $1}' | grep -qxF "$2"
+}
+
+obtain_certificate() {
+    local ip="" name deadline=$((SECONDS + DNS_WAIT_SECONDS))
+    local ready=() args=()
+    while :; do
+        ip=$(imds public-ipv4) || ip=""
+        ready=()
+        for name in "${DOMAIN_NAMES[@]}"; do
+            if [ -n "$ip" ] && resolves_here "$name" "$ip"; then ready+=("$name"); fi
+        done
+        if [ "${#ready[@]}" -eq "${#DOMAIN_NAMES[@]}" ] || [ "$SECONDS" -ge "$deadline" ]; then break; fi
+        sleep 20
+    done
+    if [ "${#ready[@]}" -eq 0 ]; then
+        log "tls: ${DOMAIN_NAMES[*]} do not resolve to ${ip:-this instance} after $((DNS_WAIT_SECONDS / 60)) min"
+        return 1
+    fi
+    log "tls: ${ready[*]} resolve to $ip"
+    install_certbot || return 1
+    for name in "${ready[@]}"; do args+=(-d "$name"); done
+    certbot --nginx --non-interactive --agree-tos --register-unsafely-without-email --redirect "${args[@]}" || return 1
+    log "tls: certificate for ${ready[*]} installed; nginx serves 443 and redirects 80; renewal is on"
+    if [ "${#ready[@]}" -ne "${#DOMAIN_NAMES[@]}" ]; then
+        warn "tls: the certificate covers only ${ready[*]}"
+    fi
+}
+
+step "tls"
+obtain_certificate || warn "tls: no certificate, the site stays on http; once DNS points here run: sudo certbot --nginx ${DOMAIN_NAMES[*]/#/-d }"
+
+# --- database: DATABASE_URL from SSM Parameter Store into the app's environment --------
+# The database is ready minutes after the instance boots: poll until hostwiz stored the URL.
+# The value goes straight into a root-only file, never to this log.
+fetch_database_url() {
+    local url="" errors deadline=$((SECONDS + DB_WAIT_SECONDS))
+    install_ssm_reader || return 1
+    errors=$(mktemp)
+    log "database: waiting for SSM parameter $DB_PARAMETER"
+    until url=$(ssm_get "$DB_PARAMETER" 2>"$errors") && [ -n "$url" ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            log "database: $DB_PARAMETER not readable after $((DB_WAIT_SECONDS / 60)) min: $(tail -n 1 "$errors")"
+            rm -f "$errors"
+            return 1
+        fi
+        sleep 20
+    done
+    rm -f "$errors"
+    (umask 077 && printf 'DATABASE_URL=%s\n' "$url" > "$APP_ENV.new") || return 1
+    mv "$APP_ENV.new" "$APP_ENV" || return 1
+    restart_app || return 1
+    log "database: DATABASE_URL is in $APP_ENV (0600, root only); the app was restarted"
+}
+
+step "database url"
+fetch_database_url || warn "database: DATABASE_URL not set; check the instance role and $DB_PARAMETER, then write it to $APP_ENV"
+
+# --- finish -----------------------------------------------------------------------------
+CURRENT_STEP=finish
+if [ "${#WARNINGS[@]}" -eq 0 ]; then
+    log "bootstrap finished: success"
+else
+    log "bootstrap finished: success with ${#WARNINGS[@]} warning(s): ${WARNINGS[*]}"
+fi
