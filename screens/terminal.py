@@ -68,6 +68,21 @@ def _colour(value: str) -> str | None:
     return value
 
 
+def resize_screen(buf: pyte.Screen, rows: int, cols: int) -> None:
+    """Resize like xterm: when rows go, the lines above the cursor scroll off first and the rest
+    go from the bottom, so the cursor's line stays put (pyte alone drops the top lines but
+    leaves the cursor where it was, blanking a short screen)."""
+    if rows < buf.lines:
+        shift = max(0, buf.cursor.y + 1 - rows)
+        kept = {y - shift: buf.buffer[y] for y in range(shift, shift + rows) if y in buf.buffer}
+        buf.buffer.clear()
+        buf.buffer.update(kept)
+        buf.cursor.y -= shift
+        buf.lines = rows  # so pyte's resize below only handles the columns and margins
+    buf.resize(rows, cols)
+    buf.dirty.update(range(rows))
+
+
 @lru_cache(maxsize=4096)
 def cell_style(fg: str, bg: str, bold: bool, italics: bool, underscore: bool, reverse: bool,
                strike: bool) -> Style:
@@ -110,7 +125,7 @@ class Terminal(Widget, can_focus=True):
     def attach(self, open_channel: Callable[[int, int], Any]) -> None:
         cols, rows = max(self.size.width, 2), max(self.size.height, 2)
         with self._lock:
-            self.screen_buffer.resize(rows, cols)
+            resize_screen(self.screen_buffer, rows, cols)
         self._pump(open_channel, cols, rows)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="terminal")
@@ -202,7 +217,7 @@ class Terminal(Widget, can_focus=True):
         if cols < 2 or rows < 2:
             return
         with self._lock:
-            self.screen_buffer.resize(rows, cols)
+            resize_screen(self.screen_buffer, rows, cols)
         if self.channel is not None and not self.channel.closed:
             self.channel.resize_pty(width=cols, height=rows)
         self.refresh()

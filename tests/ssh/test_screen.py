@@ -204,3 +204,19 @@ def test_keys_become_what_a_terminal_sends():
     assert key_bytes("alt+b", None, False) == b"\x1bb"
     assert key_bytes("enter", "\r", False) == b"\r" and key_bytes("backspace", "\x08", False) == b"\x7f"
     assert key_bytes("é", "é", False) == "é".encode()
+
+
+def test_shrinking_the_terminal_keeps_the_cursor_line_like_xterm():
+    import pyte
+
+    from hostwiz.screens.terminal import resize_screen
+
+    top = pyte.Screen(40, 20)  # a short session near the top: the bottom blank lines go
+    pyte.Stream(top).feed("line 1\r\nline 2\r\n$ ")
+    resize_screen(top, 5, 40)
+    assert [line.rstrip() for line in top.display] == ["line 1", "line 2", "$", "", ""] and top.cursor.y == 2
+    full = pyte.Screen(40, 20)  # a full screen: the top lines scroll off
+    pyte.Stream(full).feed("\r\n".join(f"line {i}" for i in range(1, 21)))
+    resize_screen(full, 5, 30)
+    assert [line.rstrip() for line in full.display] == [f"line {i}" for i in range(16, 21)]
+    assert (full.cursor.y, full.lines, full.columns) == (4, 5, 30)
