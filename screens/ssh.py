@@ -60,6 +60,7 @@ class SshScreen(Screen[None]):
         super().__init__()
         self.stack_name = stack_name
         self._asking: threading.Event | None = None
+        self._gone = False
 
     @property
     def pool(self) -> Any:
@@ -86,8 +87,7 @@ class SshScreen(Screen[None]):
         from hostwiz.ssh import ConnectFailed, TargetError
 
         try:
-            conn = self.pool.connection(self.stack_name, confirm=self._confirm,
-                                        progress=lambda text: self.post_message(self.Status(text)))
+            conn = self.pool.connection(self.stack_name, confirm=self._confirm, progress=self._progress)
         except (ConnectFailed, TargetError) as err:
             self.post_message(self.Status(f"{err}  (r: try again)", error=True))
             return
@@ -98,6 +98,14 @@ class SshScreen(Screen[None]):
         terminal = self.query_one(Terminal)
         terminal.attach(lambda cols, rows: self.pool.shell(self.stack_name, cols=cols, rows=rows))
         terminal.focus()
+
+    def _progress(self, text: str) -> None:
+        """Called on the connect thread between console-output polls; stops them once the screen is gone."""
+        from hostwiz.ssh import ConnectCancelled
+
+        if self._gone:
+            raise ConnectCancelled(f"{self.stack_name}: the SSH screen was closed")
+        self.post_message(self.Status(text))
 
     def _confirm(self, label: str, key_type: str, fingerprint: str) -> bool:
         """Called on the connect thread: ask in a dialog and wait for the answer."""
@@ -119,6 +127,7 @@ class SshScreen(Screen[None]):
         return answer[0]
 
     def on_unmount(self) -> None:
+        self._gone = True
         if self._asking is not None:
             self._asking.set()
 

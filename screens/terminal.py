@@ -189,11 +189,12 @@ class Terminal(Widget, can_focus=True):
 
     # Input --------------------------------------------------------------------------
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        """Every key but the escape chord belongs to the remote side (hides app bindings)."""
-        return key != ESCAPE_CHORD
+        """Every key but the escape chord belongs to the remote side (hides app bindings),
+        once there is one: before the shell opens, the screen's keys work (escape goes back)."""
+        return self.channel is not None and key != ESCAPE_CHORD
 
     async def on_key(self, event: events.Key) -> None:
-        if event.key == ESCAPE_CHORD:
+        if event.key == ESCAPE_CHORD or self.channel is None:
             return
         with self._lock:
             app_cursor = DECCKM in self.screen_buffer.mode

@@ -12,9 +12,9 @@ See docs/ssh.md.
 """
 
 from .connect import ConnectFailed, Connection, Connector, Endpoint
-from .hostkeys import HostKeyMismatch, HostKeyRefused, HostKeyUnverified, PinStore
+from .hostkeys import ConnectCancelled, HostKeyMismatch, HostKeyRefused, HostKeyUnverified, PinStore
 from .pool import Pool, shared_pool
 from .target import TargetError
 
-__all__ = ["ConnectFailed", "Connection", "Connector", "Endpoint", "HostKeyMismatch", "HostKeyRefused",
+__all__ = ["ConnectCancelled", "ConnectFailed", "Connection", "Connector", "Endpoint", "HostKeyMismatch", "HostKeyRefused",
            "HostKeyUnverified", "PinStore", "Pool", "shared_pool", "TargetError"]

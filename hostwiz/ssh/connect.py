@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .hostkeys import Confirm, ConnectFailed, HostKeyRefused, PinPolicy, PinStore, refuse
+from .hostkeys import Confirm, ConnectCancelled, ConnectFailed, HostKeyRefused, PinPolicy, PinStore, refuse
 from .keys import KeyUnavailable
 
 DIRECT, BASTION, INSTANCE_CONNECT = "direct", "bastion", "instance-connect"
@@ -93,7 +93,7 @@ class Connector:
         for path, fn in ((DIRECT, self._direct), (BASTION, self._via_bastion), (INSTANCE_CONNECT, self._instance_connect)):
             try:
                 conn = fn()
-            except HostKeyRefused as err:  # raised as is: HostKeyMismatch or HostKeyUnverified
+            except (HostKeyRefused, ConnectCancelled) as err:  # raised as is: no other path is tried
                 attempts.append(Attempt(path, False, str(err)))
                 err.attempts = attempts
                 raise

@@ -39,6 +39,11 @@ class ConnectFailed(Exception):
         self.attempts = attempts or []
 
 
+class ConnectCancelled(ConnectFailed):
+    """Raised by a progress or confirm callback whose caller has gone (a closed screen): stops
+    every path at once."""
+
+
 class HostKeyRefused(ConnectFailed):
     """Connecting was refused because the host key is not verified. Never retried elsewhere
     (callers that retry, like a log tail, should stop on it)."""

@@ -220,3 +220,31 @@ def test_shrinking_the_terminal_keeps_the_cursor_line_like_xterm():
     resize_screen(full, 5, 30)
     assert [line.rstrip() for line in full.display] == [f"line {i}" for i in range(16, 21)]
     assert (full.cursor.y, full.lines, full.columns) == (4, 5, 30)
+
+
+def test_leaving_the_screen_stops_the_console_output_polling(session, state_dir, servers, monkeypatch):
+    from hostwiz.ssh import target
+
+    from .test_connect import moto_instance
+
+    monkeypatch.setattr(target, "CONSOLE_TIMEOUT", 60.0)
+    monkeypatch.setattr(target, "CONSOLE_DELAY", 0.05)
+    iid = moto_instance(session)
+    server, session, sandbox = sandbox_stack(state_dir, servers, pin=False, session=session, instance_id=iid)
+    polls = []
+    session.aws.hooks.append(("after-call.ec2.GetConsoleOutput", lambda **_: polls.append(time.monotonic())))
+    asyncio.run(_leave_while_waiting(session, sandbox, polls))
+
+
+async def _leave_while_waiting(session, sandbox, polls):
+    app = HostApp(session, sandbox, stack="blog")
+    async with app.run_test(size=(110, 34)) as pilot:
+        ssh = app.screen
+        await until(pilot, lambda: "waiting for the SSH host keys" in str(ssh.query_one("#ssh-status").render()),
+                    what="the waiting message")
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, SshScreen), what="leaving the screen")
+        await pilot.pause(0.5)
+        count = len(polls)
+        await pilot.pause(1.0)
+        assert len(polls) == count  # no more GetConsoleOutput calls once the screen is gone
