@@ -60,9 +60,15 @@ def interactive(chan: Any, stdin_fd: int | None = None, stdout_fd: int | None = 
     return chan.recv_exit_status() if chan.exit_status_ready() else 0
 
 
-def stream(chan: Any, out: BinaryIO, err: BinaryIO) -> int:
-    """Copy a running command's stdout and stderr as they arrive; return its exit status."""
+def stream(chan: Any, out: BinaryIO, err: BinaryIO, timeout: float | None = None) -> int:
+    """Copy a running command's stdout and stderr as they arrive (both, so neither can stall the
+    other); return its exit status. TimeoutError after `timeout` seconds."""
+    import time
+
+    deadline = None if timeout is None else time.monotonic() + timeout
     while True:
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"the command did not finish within {timeout:.0f}s")
         ready, _, _ = select.select([chan], [], [], 1.0)
         progressed = False
         while chan.recv_ready():

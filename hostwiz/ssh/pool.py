@@ -13,6 +13,7 @@ Calls are thread-safe and block, so run them on worker threads.
 
 from __future__ import annotations
 
+import io
 import threading
 from typing import Any, Callable
 
@@ -65,14 +66,15 @@ class Pool:
 
     def run(self, host: str, command: str, *, timeout: float | None = 60.0, **kw: Any) -> tuple[int, str, str]:
         """Run `command` to the end: (exit status, stdout, stderr) as text."""
+        from .interactive import stream
+
         chan = self.exec_stream(host, command, **kw)
-        chan.settimeout(timeout)
+        out, err = io.BytesIO(), io.BytesIO()
         try:
-            out = chan.makefile("rb").read()
-            err = chan.makefile_stderr("rb").read()
-            return chan.recv_exit_status(), out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+            code = stream(chan, out, err, timeout)
         finally:
             chan.close()
+        return code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
 
     def shell(self, host: str, *, term: str = "xterm-256color", cols: int = 80, rows: int = 24, **kw: Any) -> Any:
         """An interactive login shell on a PTY; resize it with `chan.resize_pty(width=, height=)`."""
