@@ -243,3 +243,10 @@ def test_console_block_parsing():
     assert parse_console_keys(text) == [k2]  # the last block wins (a reboot prints it again)
     assert parse_console_keys(base64.b64encode(text.encode()).decode()) == [k2]  # EC2 sends base64
     assert parse_console_keys("no block here\n") == [] and parse_console_keys(None) == []
+
+
+def test_cli_unknown_stack_is_bad_input(state_dir, capsys):
+    from hostwiz.cli import main
+
+    assert main(["ssh", "nope", "--state-dir", str(state_dir), "--", "true"]) == 2
+    assert "no stack named 'nope'" in capsys.readouterr().err
