@@ -96,6 +96,15 @@ def ids(inv: dict[str, list[dict]]) -> dict[str, list[str]]:
     return {k: sorted(ident(r) for r in v) for k, v in inv.items()}
 
 
+ONE_OF_EACH = {"instance": 1, "volume": 1, "security-group": 2, "key-pair": 1, "eip": 1, "rds": 1,
+               "db-subnet-group": 1, "iam-role": 1, "instance-profile": 1, "ssm-parameter": 1, "dns-record": 4}
+
+
+def counts(inv: dict[str, list[dict]]) -> dict[str, int]:
+    """How many of each kind a full stack has (4 DNS records: A and TXT marker, apex and www)."""
+    return {kind: len(found) for kind, found in inv.items() if kind not in ("tagged-arn", "db-snapshot")}
+
+
 def leftovers(stack: str, endpoint_url: str | None = None) -> dict[str, list[dict]]:
     """What of `stack` is still there, ignoring the final snapshot (kept on purpose)."""
     return {k: v for k, v in inventory(stack, endpoint_url).items() if v and k != "db-snapshot"}
