@@ -100,12 +100,15 @@ def parse_console_keys(output: str | None) -> list[str]:
     return keys
 
 
+_PIN_LOCK = threading.Lock()  # one for every PinStore: two stores on one file must not lose a pin
+
+
 class PinStore:
     """The pinned host keys of one stack, by host id. Thread-safe, atomic writes, mode 0600."""
 
     def __init__(self, state_dir: Path, stack: str):
         self.path = Path(state_dir) / "known_hosts" / f"{stack}.json"
-        self._lock = threading.Lock()
+        self._lock = _PIN_LOCK
 
     def _read(self) -> dict[str, list[str]]:
         try:
