@@ -73,6 +73,7 @@ def test_no_pin_and_no_confirmation_is_refused_then_an_explicit_confirmation_pin
     connector.confirm = lambda label, kind, fp: True
     connector.connect().close()
     assert stack.pins.get(stack.instance_id) == [server.host_key_line]
+    assert stack.pins.path.stat().st_mode & 0o777 == 0o600
     again = stack_connector(no_aws(stack.state_dir), "blog", resolve=resolve_to(server)).connect()
     assert again.host_key_source == "pinned"  # no question the second time
     again.close()
