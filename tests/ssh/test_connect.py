@@ -251,3 +251,18 @@ def test_cli_unknown_stack_is_bad_input(state_dir, capsys):
 
     assert main(["ssh", "nope", "--state-dir", str(state_dir), "--", "true"]) == 2
     assert "no stack named 'nope'" in capsys.readouterr().err
+
+
+def test_bastion_by_instance_id_or_address(session, state_dir):
+    from hostwiz.ssh.target import TargetError, bastion_endpoint
+
+    iid = moto_instance(session)
+    ip = session.aws.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
+        "PublicIpAddress"]
+    by_id = bastion_endpoint(session, iid, "ubuntu")
+    assert (by_id.host, by_id.port, by_id.user, by_id.host_id) == (ip, 22, "ubuntu", iid)
+    by_address = bastion_endpoint(session, "ops@198.51.100.4:2222", "ubuntu")
+    assert (by_address.host, by_address.port, by_address.user, by_address.host_id) == (
+        "198.51.100.4", 2222, "ops", "198.51.100.4:2222")
+    with pytest.raises(TargetError, match="not a stack name"):
+        bastion_endpoint(session, "a b:c:d", "ubuntu")
