@@ -147,8 +147,8 @@ class Terminal(Widget, can_focus=True):
             if not data:
                 break
             self.feed(data)
-        status = chan.recv_exit_status() if chan.exit_status_ready() else None
-        self.post_message(self.Closed(self, status))
+        status = chan.recv_exit_status()  # may follow the EOF; -1 when the channel closed without one
+        self.post_message(self.Closed(self, status if status >= 0 else None))
 
     def feed(self, data: bytes) -> None:
         """Give the emulator output from the remote side (thread-safe); repaints soon after."""

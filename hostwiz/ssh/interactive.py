@@ -57,7 +57,8 @@ def interactive(chan: Any, stdin_fd: int | None = None, stdout_fd: int | None = 
             termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
         if previous is not None:
             signal.signal(signal.SIGWINCH, previous)
-    return chan.recv_exit_status() if chan.exit_status_ready() else 0
+    status = chan.recv_exit_status()  # OpenSSH sends EOF before the exit status: wait for it (or the close)
+    return status if status >= 0 else 0
 
 
 def stream(chan: Any, out: BinaryIO, err: BinaryIO, timeout: float | None = None) -> int:

@@ -45,3 +45,36 @@ def test_cli_refuses_an_unpinned_sshd_without_confirmation(sshd, state_dir, capf
     code = main(["ssh", "web", "--state-dir", str(state_dir), "--port", str(sshd.port), "--", "true"])
     out, err = capfd.readouterr()
     assert code == 1 and "refuses to connect" in err and out == ""
+
+
+def test_cli_interactive_shell_on_a_pty(sshd, state_dir):
+    """`hostwiz ssh web` on a real terminal: raw mode, a command, and the shell's exit status."""
+    import os
+    import pty
+    import re
+    import select
+    import subprocess
+    import sys
+    import time
+
+    sshd_stack(state_dir, sshd)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "hostwiz", "ssh", "web", "--state-dir", str(state_dir),
+                             "--port", str(sshd.port)], stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 20
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        while not re.search(marker, seen):
+            assert time.monotonic() < deadline, seen.decode(errors="replace")[-500:]
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+
+    read_until(b"connected to web")
+    read_until(rb"[#$] $")  # the remote prompt: type only once the shell is there
+    os.write(master, b"stty size; echo done-$((40+2))\r")
+    read_until(b"done-42")
+    os.write(master, b"exit 5\r")
+    assert proc.wait(timeout=10) == 5
+    os.close(master)
