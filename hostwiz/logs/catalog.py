@@ -46,12 +46,8 @@ def check_name(name: str) -> str:
 
 def ssh_opener(session: Any, stack: str, sandbox: Any = None) -> OpenStream:
     """Commands on the stack's instance through the shared SSH pool (verified host keys)."""
-    try:
-        from hostwiz.ssh import shared_pool
-    except ImportError:  # a build without the shared pool: paramiko straight there, known host keys only
-        from hostwiz.logs.direct_ssh import direct_opener
+    from hostwiz.ssh import shared_pool
 
-        return direct_opener(session, stack)
     if not hasattr(sandbox, "resolve_ssh") and getattr(session, "sandbox", False):
         from hostwiz.cli import context  # the running sandbox (the TUI's app.sandbox is only a flag)
 

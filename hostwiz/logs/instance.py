@@ -27,7 +27,7 @@ APP_UNIT = "hostwiz-app"        # the systemd unit of nodejs/python/ruby apps (h
 APP_CONTAINER = "hostwiz-app"   # the container of docker apps
 PHP_UNIT = "php*-fpm"           # php apps run in the distribution's php-fpm
 BACKLOG = 200                   # lines of history on the first connect
-FATAL = ("HostKeyMismatch", "HostKeyRefused", "AuthenticationException")  # hostwiz.ssh / paramiko
+FATAL = ("HostKeyRefused", "AuthenticationException")  # hostwiz.ssh (mismatch, unverified) / paramiko
 
 
 
@@ -52,7 +52,7 @@ class CommandSource(Source):
         try:
             self._stream = stream = self.open_stream(self.command())
         except Exception as err:
-            if type(err).__name__ in FATAL:  # retrying would only repeat the refusal
+            if any(cls.__name__ in FATAL for cls in type(err).__mro__):  # retrying would only repeat the refusal
                 raise SourceFatal(str(err)) from err
             raise
         if self.stopping:
