@@ -24,6 +24,7 @@ INSTANCE = "i-0123456789abcdef0"
 @pytest.fixture
 def pretend(state_dir):
     pair = secrets.generate_ed25519("hostwiz-blog")
+    secrets.forget(secrets.ssh_key_account("blog"))  # another test's "blog" key in the keyring would win over the file
     secrets.write_private_file(secrets.key_path(state_dir, "blog"), pair.private_openssh)
     Ledger(state_dir, "blog").update(name="blog", status="ready", spec={"name": "blog", "runtime": {"kind": "docker"}},
                                      outputs={"instance_id": INSTANCE, "public_ip": "203.0.113.10", "ssh_user": "ubuntu"})
