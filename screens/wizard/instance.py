@@ -130,7 +130,8 @@ class InstanceStep(WizardStep):
         if facts is None and names:
             self.fetch_facts(region, family, names)
         table = self.query_one("#types", DataTable)
-        table.clear()
+        table.clear(columns=True)  # columns too: kept ones keep the widths of the rows they had
+        table.add_columns("type", "vCPU", "memory", "price")
         if facts:
             rows = sorted((f for f in facts.values()), key=lambda f: (f.vcpus, f.memory_gib, f.name))
             for f in rows[:SHOWN_TYPES]:
