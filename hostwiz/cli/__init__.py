@@ -48,12 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         return tui.run(args)
     module = importlib.import_module(f"hostwiz.cli.{args.command}")
     from hostwiz.cli.context import CliError
+    from hostwiz.ledger import LockHeld
 
     try:
         return module.run(args)
     except CliError as err:
         print(f"hostwiz: {err}", file=sys.stderr)
         return err.code
+    except LockHeld as err:  # another hostwiz is changing this stack: say who, change nothing
+        print(f"hostwiz: {err}", file=sys.stderr)
+        return FAILED
     except KeyboardInterrupt:
         print("hostwiz: interrupted", file=sys.stderr)
         return 130
