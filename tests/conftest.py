@@ -69,3 +69,38 @@ def spec_data() -> dict:
         "runtime": {"kind": "docker", "app_port": 3000, "tls": True},
         "database": {"engine": "postgres", "instance_class": "db.t3.micro", "storage_gb": 20},
     }
+
+
+# The foundation and reliability proofs share these: a recorded session, a full spec, a finished stack.
+
+@pytest.fixture
+def recorder(session):
+    from hwtest import Recorder
+
+    return Recorder().install(session.aws)
+
+
+@pytest.fixture
+def full_spec(spec_data):
+    from hostwiz import spec as specmod
+
+    return specmod.validate(spec_data)
+
+
+@pytest.fixture
+def stack_up(session, recorder, full_spec):
+    """A full stack (domain + www, TLS, database) made by `operations.up`; yields its UpResult."""
+    from hostwiz.provisioners import operations
+
+    result = operations.up(session, full_spec, full_spec.instance.ssh_cidr)
+    assert result.ok, result.error
+    return result
+
+
+@pytest.fixture
+def moto_server():
+    """A moto server on loopback for hostwiz subprocesses (`hwtest.moto_server_url`); yields its URL."""
+    from hwtest import moto_server_url
+
+    with moto_server_url() as url:
+        yield url

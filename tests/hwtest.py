@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,6 +19,7 @@ from botocore.exceptions import ClientError
 from hostwiz.provisioners.aws import is_mutating
 
 STACK_TAG = "hostwiz:stack"
+CRASH_RUNNER = Path(__file__).parent / "crash_runner.py"
 
 
 _clients: dict[tuple[str, str | None], Any] = {}
@@ -96,6 +101,17 @@ def ids(inv: dict[str, list[dict]]) -> dict[str, list[str]]:
     return {k: sorted(ident(r) for r in v) for k, v in inv.items()}
 
 
+# What a full stack (domain + www, TLS, database) holds, kind by kind: exactly one of each, and
+# four records (A and its TXT marker, for the name and for www).
+FULL_STACK = {"instance": 1, "volume": 1, "security-group": 2, "key-pair": 1, "eip": 1, "rds": 1,
+              "db-subnet-group": 1, "iam-role": 1, "instance-profile": 1, "ssm-parameter": 1, "dns-record": 4}
+
+
+def counts(inv: dict[str, list[dict]]) -> dict[str, int]:
+    """An inventory by numbers, without the kinds that are not counted (tag listing, final snapshot)."""
+    return {kind: len(found) for kind, found in inv.items() if kind not in ("tagged-arn", "db-snapshot")}
+
+
 def leftovers(stack: str, endpoint_url: str | None = None) -> dict[str, list[dict]]:
     """What of `stack` is still there, ignoring the final snapshot (kept on purpose)."""
     return {k: v for k, v in inventory(stack, endpoint_url).items() if v and k != "db-snapshot"}
@@ -161,3 +177,34 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
     return code, out.getvalue(), err.getvalue()
+
+
+@contextlib.contextmanager
+def moto_server_url():
+    """A fresh moto server on loopback, for hostwiz running in other processes: yields its URL."""
+    import requests
+    from moto.server import ThreadedMotoServer
+
+    from hostwiz.sandbox import quiet_moto
+
+    quiet_moto()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    requests.post(f"{url}/moto-api/reset", timeout=10)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def hostwiz_env(endpoint_url: str, state_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a hostwiz subprocess on `endpoint_url` (no keyring: headless, as in CI)."""
+    return {**os.environ, "AWS_ENDPOINT_URL": endpoint_url, "HOSTWIZ_STATE_DIR": str(state_dir),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **extra}
+
+
+def hostwiz(script: list[str], *argv: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python SCRIPT... ARGV` (script: `["-m", "hostwiz"]` or `[str(CRASH_RUNNER)]`), waited for."""
+    return subprocess.run([sys.executable, *script, *argv], capture_output=True, text=True, env=env, timeout=timeout)
