@@ -20,6 +20,8 @@ from hostwiz.provisioners.aws import is_mutating
 
 STACK_TAG = "hostwiz:stack"
 CRASH_RUNNER = Path(__file__).parent / "crash_runner.py"
+# CI runs a cheaper subset of the reliability matrices; `HOSTWIZ_RELIABILITY_FULL=1` runs all of them.
+FULL_MATRIX = os.environ.get("HOSTWIZ_RELIABILITY_FULL") == "1"
 
 
 _clients: dict[tuple[str, str | None], Any] = {}
