@@ -18,6 +18,7 @@ from hostwiz.provisioners import aws
 
 _post_init = aws.Aws.__post_init__
 _calls = itertools.count(1)
+_seen = [0]
 _lock = threading.Lock()
 
 
@@ -28,7 +29,8 @@ def _die(**_):
 def _kill_hook(n: int, phase: str):
     def hook(**_):
         with _lock:
-            if next(_calls) == n:
+            _seen[0] = next(_calls)
+            if _seen[0] == n:
                 os.kill(os.getpid(), signal.SIGKILL)
     return (f"{'before-send' if phase == 'before' else 'after-call'}", hook)
 
@@ -63,4 +65,7 @@ aws.Aws.__post_init__ = _with_crash
 if __name__ == "__main__":
     from hostwiz.cli import main
 
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    if os.environ.get("HOSTWIZ_TEST_KILL_AT"):
+        print(f"crash_runner: not killed after {_seen[0]} calls", file=sys.stderr)
+    sys.exit(code)
