@@ -16,7 +16,7 @@ os.environ.update({
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 
-from hostwiz.sandbox import SANDBOX_ZONE, prepare_amis  # noqa: E402
+from hostwiz.sandbox import prepare_amis  # noqa: E402
 
 prepare_amis(Path(tempfile.mkdtemp(prefix="hostwiz-test-amis-")))
 
@@ -44,19 +44,9 @@ def state_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def session(moto, state_dir):
     """A provisioning session on moto with fast waits and the sandbox's hosted zone."""
-    from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.operations import Session
-    from hostwiz.provisioners.sandbox_seed import seed
-    from hostwiz.provisioners.stack import Timing
-    from hostwiz.userdata import render
+    from hwtest import make_session
 
-    aws = Aws(region="us-east-1")
-    seed(aws, SANDBOX_ZONE)
-    s = Session(aws, state_dir, timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01),
-                user_data=render)
-    s.deletion.confirm_delay = 0.01
-    s.deletion.backoff = 0.01
-    return s
+    return make_session(state_dir)
 
 
 @pytest.fixture

@@ -35,6 +35,25 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     return _clients[key]
 
 
+def make_session(state_dir: Path, endpoint_url: str | None = None) -> Any:
+    """A provisioning Session with fast waits, on in-process moto (or the moto server at
+    `endpoint_url`), seeded with the sandbox's images and hosted zone."""
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.operations import Session
+    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.provisioners.stack import Timing
+    from hostwiz.sandbox import SANDBOX_ZONE
+    from hostwiz.userdata import render
+
+    aws = Aws(region="us-east-1", endpoint_url=endpoint_url)
+    seed(aws, SANDBOX_ZONE)
+    s = Session(aws, state_dir, timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01),
+                user_data=render)
+    s.deletion.confirm_delay = 0.01
+    s.deletion.backoff = 0.01
+    return s
+
+
 def tags_of(items: list[dict] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 
