@@ -94,3 +94,18 @@ def moto_server():
 
     with moto_server_url() as url:
         yield url
+
+
+@pytest.fixture
+def no_aws(monkeypatch) -> list:
+    """Any attempt to make an AWS client is recorded (and fails): a bad spec must make none."""
+    attempts: list = []
+
+    def refuse(self, service, region=None):
+        attempts.append(service)
+        raise AssertionError(f"an AWS client for {service} was made")
+
+    from hostwiz.provisioners.aws import Aws
+
+    monkeypatch.setattr(Aws, "client", refuse)
+    return attempts

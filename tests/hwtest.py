@@ -4,6 +4,7 @@ code), call recording, and running the CLI in-process."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import os
 import subprocess
@@ -190,13 +191,38 @@ class Fault:
         return self
 
 
+class _Drop:
+    def __repr__(self) -> str:  # a stable test id (xdist needs the same ids on every worker)
+        return "<dropped>"
+
+
+DROP = _Drop()
+
+
+def mutated(spec_data: dict, path: str, value) -> dict:
+    """`spec_data` with the value at the dotted `path` replaced (DROP removes it)."""
+    data = copy.deepcopy(spec_data)
+    *parents, leaf = path.split(".")
+    node = data
+    for p in parents:
+        node = node[p]
+    if value is DROP:
+        del node[leaf]
+    else:
+        node[leaf] = value
+    return data
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """`hostwiz ARGV` in this process (on the test's moto): (exit code, stdout, stderr)."""
     from hostwiz.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
+        try:
+            code = main(argv)
+        except SystemExit as exit_:  # argparse refusing the arguments, as a process would exit
+            code = exit_.code
     return code, out.getvalue(), err.getvalue()
 
 
