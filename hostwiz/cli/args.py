@@ -12,7 +12,7 @@ def _checked(check: Callable[[str], str], what: str) -> Callable[[str], str]:
         try:
             return check(text)
         except ValueError as err:
-            message = str(err) if repr(text) in str(err) else f"{text!r} {err}"
+            message = str(err) if str(err).startswith("'") else f"{text!r} {err}"
             raise argparse.ArgumentTypeError(message) from None
 
     parse.__name__ = what
