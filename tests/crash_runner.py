@@ -4,6 +4,7 @@ used by product code. What kills it comes from the environment:
 - nothing set: exit 137 the moment RunInstances has returned (a crash right after the instance was made);
 - `HOSTWIZ_TEST_KILL_AT="N before|after"`: SIGKILL itself just before the N-th API request is sent,
   or just after the N-th answer was parsed (AWS did it, the process never records it);
+  `HOSTWIZ_TEST_KILL_AT=never`: no kill (with the knob below);
 - `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer (to hold a lock for a while).
 """
 
@@ -40,7 +41,10 @@ def _slow(seconds: float):
 
 
 def _hooks() -> list:
-    if kill_at := os.environ.get("HOSTWIZ_TEST_KILL_AT"):
+    kill_at = os.environ.get("HOSTWIZ_TEST_KILL_AT")
+    if kill_at == "never":
+        hooks = []
+    elif kill_at:
         n, phase = kill_at.split()
         hooks = [_kill_hook(int(n), phase)]
     else:
