@@ -190,6 +190,12 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
     return sorted(out.values(), key=lambda s: s.name)
 
 
+# Terminated instances stay listed (with their tags) for a while after a teardown, and a final
+# DB snapshot is kept on purpose: neither means a live stack. (A live instance always has its
+# security group, which cannot go before it, so the stack is still found.)
+IGNORED_ARN_PARTS = (":instance/", ":snapshot:")
+
+
 def tagged_stack_names(aws: Aws) -> set[str]:
     """Stacks that have resources tagged in this region (the ledger may not know them)."""
     tagging = aws.client("resourcegroupstaggingapi")
@@ -197,6 +203,8 @@ def tagged_stack_names(aws: Aws) -> set[str]:
     try:
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
             for m in page["ResourceTagMappingList"]:
+                if any(part in m["ResourceARN"] for part in IGNORED_ARN_PARTS):
+                    continue
                 names.update(t["Value"] for t in m.get("Tags", []) if t["Key"] == STACK_TAG)
     except Exception:
         ec2 = aws.client("ec2")

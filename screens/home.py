@@ -1,0 +1,225 @@
+"""Home: who and where (account, region, profile, SANDBOX), the stacks, and what to do with them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, LoadingIndicator, Static
+
+from .messages import SessionReady
+
+STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleting": "yellow",
+                "found by tags": "magenta", "adopted": "cyan"}
+
+
+class HomeScreen(Screen):
+    BINDINGS = [
+        Binding("n", "new", "New"),
+        Binding("o", "open", "Open"),
+        Binding("s", "ssh", "SSH"),
+        Binding("l", "logs", "Logs"),
+        Binding("t", "teardown", "Teardown"),
+        Binding("c", "cleanup", "Cleanup"),
+        Binding("a", "adopt", "Adopt"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="home")
+        self.stacks: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("SANDBOX  local AWS on 127.0.0.1, nothing real is touched", id="sandbox-banner")
+        yield Static("hostwiz", id="who", classes="screen-title")
+        with Vertical(id="home-body"):
+            yield LoadingIndicator(id="home-loading")
+            yield Static("", id="home-message")
+            yield DataTable(id="stacks", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#sandbox-banner").display = self.app.sandbox
+        table = self.query_one("#stacks", DataTable)
+        table.add_columns("stack", "status", "region", "address", "known from")
+        table.display = False
+        self.query_one("#home-message", Static).update(
+            "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
+
+    def on_session_ready(self, message: SessionReady) -> None:
+        if message.error:
+            self.query_one("#home-loading").display = False
+            self.query_one("#home-message", Static).update(
+                f"[b red]Could not start:[/] {message.error}\n\nFix that, then press [b]r[/] to retry.")
+            return
+        self.action_refresh()
+
+    # data -----------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        if self.app.session is None:
+            if self.app.session_error:
+                self.app.session_error = ""
+                self.query_one("#home-message", Static).update("Connecting to AWS...")
+                self.query_one("#home-loading").display = True
+                self.app.make_session()
+            return
+        self.query_one("#home-loading").display = True
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    def load(self) -> None:
+        from hostwiz.provisioners import operations
+
+        session = self.app.session
+        who = ""
+        try:
+            ident = session.aws.identity()
+            who = f"account {ident['account']}"
+        except Exception as err:  # noqa: BLE001
+            self.app.call_from_thread(self.show_error, f"AWS did not answer: {_plain(err)}")
+            return
+        try:
+            stacks = operations.list_stacks(session)
+        except Exception as err:  # noqa: BLE001
+            self.app.call_from_thread(self.show_error, f"could not list stacks: {_plain(err)}")
+            return
+        self.app.call_from_thread(self.show, who, stacks)
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#home-loading").display = False
+        self.query_one("#home-message", Static).update(f"[b red]{text}[/]\n\nPress [b]r[/] to retry.")
+
+    def show(self, who: str, stacks: list[Any]) -> None:
+        session = self.app.session
+        profile = session.aws.profile or ("sandbox" if self.app.sandbox else "default chain")
+        self.query_one("#who", Static).update(
+            f"[b]hostwiz[/]   {who}   region [b]{session.aws.region}[/]   profile [b]{profile}[/]")
+        self.query_one("#home-loading").display = False
+        self.stacks = stacks
+        table = self.query_one("#stacks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for s in stacks:
+            style = STATUS_STYLE.get(s.status, "")
+            addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
+            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr,
+                          "ledger" if s.source == "ledger" else "AWS tags only", key=s.name)
+        table.display = bool(stacks)
+        msg = self.query_one("#home-message", Static)
+        if not stacks:
+            msg.update("No stacks yet. Press [b]n[/] to create one with the wizard.")
+        elif any(s.source == "tags" for s in stacks):
+            msg.update("Some stacks exist in AWS but not in this machine's ledger: select one and press "
+                       "[b]a[/] to adopt it.")
+        else:
+            msg.update("Select a stack and press [b]Enter[/] to open it, or [b]n[/] for a new one.")
+        if stacks:
+            table.move_cursor(row=min(cursor, len(stacks) - 1))
+            table.focus()
+
+    # actions --------------------------------------------------------------------
+    def selected(self) -> Any | None:
+        table = self.query_one("#stacks", DataTable)
+        if not self.stacks or not table.display:
+            self.notify("No stack selected; press n to create one.", severity="warning")
+            return None
+        return self.stacks[min(table.cursor_row, len(self.stacks) - 1)]
+
+    def _ready(self) -> bool:
+        if self.app.session is None:
+            self.notify("Still connecting; try again in a moment.", severity="warning")
+            return False
+        return True
+
+    def action_new(self) -> None:
+        if self._ready():
+            from .wizard import start
+
+            start(self.app)
+
+    @on(DataTable.RowSelected, "#stacks")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        s = self.selected()
+        if s is None:
+            return
+        if s.source == "tags":
+            self.action_adopt()
+            return
+        from .detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(s.name))
+
+    def action_ssh(self) -> None:
+        if (s := self.selected()) is not None:
+            self.app.open_optional("ssh", s.name)
+
+    def action_logs(self) -> None:
+        if (s := self.selected()) is not None:
+            self.app.open_optional("logs", s.name)
+
+    def action_cleanup(self) -> None:
+        self.app.open_optional("cleanup")
+
+    def action_teardown(self) -> None:
+        if (s := self.selected()) is not None and self._ready():
+            from .teardown import TeardownScreen
+
+            self.app.push_screen(TeardownScreen(s.name))
+
+    def action_adopt(self) -> None:
+        s = self.selected()
+        if s is None:
+            return
+        if s.source != "tags":
+            self.notify(f"{s.name} is already in the ledger.")
+            return
+        from .dialogs import confirm
+
+        def done(answer: str | None) -> None:
+            if answer == "yes":
+                self.adopt(s.name)
+
+        self.app.push_screen(confirm(
+            f"Adopt {s.name}?", f"{s.name} has resources tagged hostwiz:stack={s.name} in AWS but no ledger on "
+            "this machine. Adopting writes a ledger for it (nothing in AWS changes), so you can open and tear "
+            "it down here.", yes="Adopt", no="Not now"), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    def adopt(self, name: str) -> None:
+        from hostwiz.provisioners import operations
+
+        try:
+            operations.adopt(self.app.session, name)
+        except Exception as err:  # noqa: BLE001
+            self.app.call_from_thread(self.notify, f"Could not adopt {name}: {_plain(err)}", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"{name} adopted; it is in the ledger now.")
+        self.app.call_from_thread(self.action_refresh)
+
+    def on_screen_resume(self) -> None:
+        if self.app.session is not None:
+            self.action_refresh()
+
+    def palette(self):
+        from textual.app import SystemCommand
+
+        yield SystemCommand("Refresh stacks", "List the stacks again (ledger and AWS tags)", self.action_refresh)
+        yield SystemCommand("Open stack", "Open the selected stack", self.action_open)
+        yield SystemCommand("Tear down stack", "Plan and delete the selected stack", self.action_teardown)
+        yield SystemCommand("Adopt stack", "Write a ledger for a stack found only by its tags", self.action_adopt)
+        yield SystemCommand("SSH", "Open a shell on the selected stack's instance", self.action_ssh)
+        yield SystemCommand("Logs", "Follow the selected stack's logs", self.action_logs)
+
+
+def _plain(err: BaseException) -> str:
+    from hostwiz.provisioners.engine import describe_error
+
+    return describe_error(err)

@@ -1,0 +1,187 @@
+"""Step 2: region, instance type (offered there, with vCPU, memory, price), OS, disk, SSH source."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.containers import Horizontal
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Select, Static
+
+from ..pricing import instance_monthly, money
+from .base import WizardStep, fieldbox
+
+REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
+           "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+           "ap-northeast-1", "sa-east-1"]
+OS_CHOICES = [("Ubuntu 24.04 LTS", "ubuntu-24.04"), ("Ubuntu 22.04 LTS", "ubuntu-22.04"),
+              ("Amazon Linux 2023", "amazon-linux-2023")]
+SHOWN_TYPES = 8
+
+
+class InstanceStep(WizardStep):
+    STEP = 1
+    FIELDS = ("region", "instance")
+
+    def fields(self):
+        s = self.state
+        regions = REGIONS if s.region in REGIONS else [s.region] + REGIONS
+        yield fieldbox("Region", Select([(r, r) for r in regions], value=s.region, allow_blank=False, id="region"),
+                       "region")
+        yield fieldbox("Instance type", Input(s.instance["type"], placeholder="t3.micro", id="type"), "instance.type",
+                       "type a name or pick one below (Tab to the list, Enter to choose)")
+        yield Horizontal(LoadingIndicator(id="types-loading"), Button("Retry", id="types-retry"), id="types-state")
+        yield DataTable(id="types", cursor_type="row")
+        yield fieldbox("Operating system", Select(OS_CHOICES, value=s.instance["os"], allow_blank=False, id="os"),
+                       "instance.os")
+        yield fieldbox("Disk size (GB)", Input(str(s.instance["volume_gb"]), id="volume", type="integer"),
+                       "instance.volume_gb", "8-16384 GB of gp3, encrypted")
+        yield fieldbox("SSH allowed from (CIDR)", Input(s.instance["ssh_cidr"], placeholder="203.0.113.7/32",
+                                                        id="ssh-cidr"),
+                       "instance.ssh_cidr", "your address as /32; port 22 opens to this range only")
+        yield fieldbox("", Checkbox("Allow SSH from anywhere (0.0.0.0/0): not recommended",
+                                    s.instance["allow_world_ssh"], id="allow-world"), "instance.allow_world_ssh")
+
+    offered: list[str] = []
+    offered_region: str | None = None
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#types", DataTable)
+        table.add_columns("type", "vCPU", "memory", "price")
+        self.query_one("#types-retry").display = False
+        self.load_types(self.state.region)
+        if not self.state.instance["ssh_cidr"]:
+            self.detect_cidr()
+
+    # lookups ---------------------------------------------------------------------------
+    def load_types(self, region: str) -> None:
+        cached = self.cached(("types", region))
+        if cached is not None:
+            self.show_types(region, cached)
+        else:
+            self.fetch_types(region)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="types")
+    def fetch_types(self, region: str) -> None:
+        from hostwiz.provisioners import preflight
+        from hostwiz.provisioners.engine import describe_error
+
+        self.app.call_from_thread(self._loading, True)
+        try:
+            offered = preflight.offered_types(self.app.session.for_region(region).aws)
+        except Exception as err:  # noqa: BLE001
+            self.app.call_from_thread(self.types_failed, region, describe_error(err))
+            return
+        self.app.lookups[("types", region)] = offered
+        self.app.call_from_thread(self.show_types, region, offered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="facts")
+    def fetch_facts(self, region: str, family: str, names: list[str]) -> None:
+        from hostwiz.provisioners import catalog
+
+        try:
+            facts = catalog.instance_types(self.app.session.for_region(region).aws, names)
+        except Exception:  # noqa: BLE001 (the table then shows names only; the type can still be typed)
+            facts = {}
+        self.app.lookups[("facts", region, family)] = facts
+        self.app.call_from_thread(self.fill_table)
+
+    def _loading(self, on: bool) -> None:
+        (self.busy.add if on else self.busy.discard)("types")
+        self.query_one("#types-loading").display = on
+        self.query_one("#types-retry").display = False
+        if on:
+            self.query_one("#err-instance-type-hint", Static).update(
+                f"looking up the instance types offered in {self.state.region}...")
+
+    def types_failed(self, region: str, error: str) -> None:
+        self._loading(False)
+        self.state.offered = None
+        self.query_one("#err-instance-type-hint", Static).update(
+            f"[red]could not list the instance types of {region}: {error}[/]; press Retry")
+        self.query_one("#types-retry").display = True
+        self.busy.add("types")  # Next waits until the type is known to be offered
+        self.revalidate()
+
+    @on(Button.Pressed, "#types-retry")
+    def retry(self) -> None:
+        self.fetch_types(self.state.region)
+
+    def show_types(self, region: str, offered: list[str]) -> None:
+        if region != self.state.region:
+            return
+        self._loading(False)
+        self.offered, self.offered_region = offered, region
+        self.state.offered = set(offered)
+        self.query_one("#err-instance-type-hint", Static).update(
+            f"{len(offered)} types offered in {region}; type a name or pick one below")
+        self.query_one("#type", Input).suggester = SuggestFromList(offered, case_sensitive=False)
+        self.fill_table()
+        self.revalidate()
+
+    def fill_table(self) -> None:
+        region = self.state.region
+        text = self.query_one("#type", Input).value.strip().lower()
+        family = text.split(".")[0] or "t3"
+        names = [n for n in self.offered if n.startswith(family)][:100]
+        if not names:
+            family, names = "t3", [n for n in self.offered if n.startswith("t3")][:100]
+        facts = self.cached(("facts", region, family))
+        if facts is None and names:
+            self.fetch_facts(region, family, names)
+        table = self.query_one("#types", DataTable)
+        table.clear()
+        if facts:
+            rows = sorted((f for f in facts.values()), key=lambda f: (f.vcpus, f.memory_gib, f.name))
+            for f in rows[:SHOWN_TYPES]:
+                table.add_row(f.name, str(f.vcpus), f"{f.memory_gib:g} GiB",
+                              money(instance_monthly(region, f.name)), key=f.name)
+        else:
+            for n in names[:SHOWN_TYPES]:
+                table.add_row(n, "…", "…", money(instance_monthly(region, n)), key=n)
+        if text in table.rows:
+            table.move_cursor(row=table.get_row_index(text))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cidr")
+    def detect_cidr(self) -> None:
+        if self.app.sandbox:
+            from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
+
+            self.app.call_from_thread(self.set_cidr, SANDBOX_OPERATOR_CIDR, "the sandbox's operator address")
+            return
+        from hostwiz.netinfo import NoPublicIp, detect_public_ip
+
+        try:
+            cidr = detect_public_ip()
+        except NoPublicIp as err:
+            self.app.call_from_thread(self.set_cidr, "", f"could not detect your address ({err}); type it")
+            return
+        self.app.call_from_thread(self.set_cidr, cidr, "your public address, as seen by checkip.amazonaws.com")
+
+    def set_cidr(self, cidr: str, how: str) -> None:
+        box = self.query_one("#ssh-cidr", Input)
+        if cidr and not box.value:
+            box.value = cidr
+        self.query_one("#err-instance-ssh-cidr-hint", Static).update(f"{how}; port 22 opens to this range only")
+
+    # fields ------------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#types")
+    def pick(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#type", Input).value = str(event.row_key.value)
+        self.query_one("#os", Select).focus()
+
+    def read(self) -> None:
+        s = self.state
+        s.region = str(self.query_one("#region", Select).value)
+        s.instance.update(type=self.query_one("#type", Input).value, os=str(self.query_one("#os", Select).value),
+                          volume_gb=self.query_one("#volume", Input).value,
+                          ssh_cidr=self.query_one("#ssh-cidr", Input).value,
+                          allow_world_ssh=self.query_one("#allow-world", Checkbox).value)
+
+    def changed(self, widget) -> None:
+        if widget.id == "region" and self.state.region != self.offered_region:
+            self.state.offered = None
+            self.offered, self.offered_region = [], None
+            self.load_types(self.state.region)
+        elif widget.id == "type":
+            self.fill_table()

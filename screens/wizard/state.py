@@ -1,0 +1,60 @@
+"""The wizard's answers, and their validation by the `hostwiz.spec` models (one step's fields at a time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hostwiz import spec as specmod
+
+# Model-level errors name a section; each step shows them on the field they are about.
+ALIASES = {"domain": "domain.name", "instance": "instance.ssh_cidr", "database": "database.storage_gb",
+           "spec": "name"}
+
+
+@dataclass
+class WizardState:
+    region: str = "us-east-1"
+    name: str = ""
+    zone: str | None = None  # None: no domain
+    domain: str = ""
+    www: bool = False
+    instance: dict[str, Any] = field(default_factory=lambda: {
+        "type": "t3.micro", "os": "ubuntu-24.04", "volume_gb": "20", "ssh_cidr": "", "allow_world_ssh": False})
+    runtime: dict[str, Any] = field(default_factory=lambda: {"kind": "docker", "app_port": "3000", "tls": False})
+    engine: str | None = None  # None: no database
+    database: dict[str, Any] = field(default_factory=lambda: {"instance_class": "db.t3.micro", "storage_gb": "20"})
+    offered: set[str] | None = None  # instance types offered in `region`, once looked up
+
+    def data(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name.strip(), "region": self.region,
+                             "instance": {k: (v.strip() if isinstance(v, str) else v) for k, v in self.instance.items()},
+                             "runtime": dict(self.runtime)}
+        if not d["instance"]["ssh_cidr"]:
+            d["instance"].pop("ssh_cidr")
+        if self.zone is not None:
+            d["domain"] = {"name": self.domain.strip(), "hosted_zone": self.zone, "www": self.www}
+        if self.engine is not None:
+            d["database"] = {"engine": self.engine, **self.database}
+        return d
+
+    def problems(self, fields: tuple[str, ...] = ()) -> dict[str, str]:
+        """Problems of the fields under `fields` (all when empty), by field path."""
+        found: dict[str, str] = {}
+        try:
+            specmod.validate(self.data())
+        except specmod.SpecError as err:
+            for name, message in err.problems:
+                name = ALIASES.get(name, name)
+                found.setdefault(name, message)
+        itype = str(self.instance["type"]).strip().lower()
+        if self.offered is not None and "instance.type" not in found and itype not in self.offered:
+            found["instance.type"] = f"{itype} is not offered in {self.region}; pick one from the list below"
+        if not self.instance["ssh_cidr"].strip() and "instance.ssh_cidr" not in found:
+            found["instance.ssh_cidr"] = "is empty; write the address you connect from, like 203.0.113.7/32"
+        if not fields:
+            return found
+        return {k: v for k, v in found.items() if any(k == f or k.startswith(f + ".") for f in fields)}
+
+    def spec(self) -> specmod.StackSpec:
+        return specmod.validate(self.data())

@@ -1,0 +1,137 @@
+"""Regenerate screenshots/*.svg from the sandbox: python screenshots/make.py [--size 120x36] [--out DIR]
+
+Drives the real app (`hostwiz --sandbox`: moto server on 127.0.0.1, simulated waits) by keys:
+home, each wizard step, progress mid-run, the stack detail, teardown, and a failure (an
+injected AWS error). Nothing real is touched. Secrets stay hidden: the detail screen is shot
+with the password masked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def fail_association(**_):
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse("https://ec2", 400, {}, None), {"Error": {
+        "Code": "InsufficientAddressCapacity", "Message": "no Elastic IP capacity right now; try again later"}}
+
+
+async def settle(pilot, workers: bool = True) -> None:
+    await pilot.pause()
+    if workers:
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+
+
+async def keys(pilot, *names: str) -> None:
+    """Press keys one by one, letting each land (a Select opens its list between two keys)."""
+    for name in names:
+        await pilot.press(name)
+        await pilot.pause(0.15)
+
+
+async def until(pilot, check, timeout: float = 60) -> None:
+    for _ in range(int(timeout / 0.2)):
+        if check():
+            return
+        await pilot.pause(0.2)
+    raise TimeoutError("the screen did not get there")
+
+
+async def shoot(app, out: Path, name: str) -> None:
+    from textual.widgets import Input
+
+    for box in app.screen.query(Input):
+        box.cursor_blink = False
+    app.save_screenshot(str(out / f"{name}.svg"))
+    print("wrote", out / f"{name}.svg")
+
+
+async def tour(size: tuple[int, int], out: Path) -> None:
+    from hostwiz.screens.app import HostwizApp
+    from hostwiz.screens.progress import FAILED, OK
+
+    app = HostwizApp(argparse.Namespace(sandbox=True, region=None, state_dir=None, profile=None, endpoint_url=None))
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        await settle(pilot)
+        await shoot(app, out, "home-empty")
+        await pilot.press("n")
+        await settle(pilot)
+        await keys(pilot, *"blog", "tab", "enter", "down", "enter", "tab", "tab", "space")
+        await settle(pilot)
+        await shoot(app, out, "wizard-1-domain")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await shoot(app, out, "wizard-2-instance")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await keys(pilot, "tab", "tab", "space")
+        await settle(pilot)
+        await shoot(app, out, "wizard-3-runtime")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await keys(pilot, "enter", "down", "enter")
+        await settle(pilot)
+        await shoot(app, out, "wizard-4-database")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await shoot(app, out, "wizard-5-review")
+        await pilot.press("ctrl+n")
+        await pilot.pause(4.0)
+        await shoot(app, out, "progress")
+        await until(pilot, lambda: getattr(app.screen, "phase", "") == OK, timeout=120)
+        await pilot.pause(0.3)
+        await shoot(app, out, "progress-done")
+        await pilot.press("o")
+        await settle(pilot)
+        await shoot(app, out, "detail")
+        await pilot.press("escape")
+        await settle(pilot)
+        await shoot(app, out, "home")
+        await pilot.press("t")
+        await settle(pilot)
+        await shoot(app, out, "teardown-plan")
+        await pilot.press(*"blog", "enter")
+        await until(pilot, lambda: app.screen.phase == "done", timeout=120)
+        await pilot.pause(0.3)
+        await shoot(app, out, "teardown-done")
+        # a failure: AWS refuses the Elastic IP association of a second stack
+        app.session.aws.hooks.append(("before-call.ec2.AssociateAddress", fail_association))
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"shop", "enter")
+        await settle(pilot)
+        for _ in range(4):
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+        await until(pilot, lambda: getattr(app.screen, "phase", "") == FAILED, timeout=120)
+        await pilot.pause(0.3)
+        await shoot(app, out, "failure")
+        await pilot.press("b")
+        await until(pilot, lambda: app.screen.phase == "done", timeout=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="120x36")
+    parser.add_argument("--out", type=Path, default=HERE)
+    args = parser.parse_args()
+    os.environ.setdefault("HOSTWIZ_SANDBOX_PACE", "0.5")
+    os.environ["TZ"] = "UTC"
+    width, height = (int(x) for x in args.size.split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    asyncio.run(tour((width, height), args.out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Screens on in-process moto: an app with a ready session, and helpers to drive it by keys.
+
+moto's services warm up once per module (a shared `mock_aws`); each test has its own state dir
+and uses its own stack names, and asserts only about those.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hostwiz.screens import app as appmod
+from hostwiz.screens.widgets import steps as stepw
+
+
+@pytest.fixture(scope="module")
+def shared_moto():
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def session(shared_moto, tmp_path):
+    """Like the top-level `session` (fast waits, the sandbox's zone), on the module's moto."""
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.operations import Session
+    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.provisioners.stack import Timing
+    from hostwiz.sandbox import SANDBOX_ZONE
+    from hostwiz.userdata import render
+
+    aws = Aws(region="us-east-1")
+    seed(aws, SANDBOX_ZONE)
+    s = Session(aws, tmp_path / "state", sandbox=True,
+                timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
+    s.state_dir.mkdir()
+    s.deletion.confirm_delay = 0.01
+    s.deletion.backoff = 0.01
+    return s
+
+
+@pytest.fixture
+def make_app(session):
+    """A HostwizApp on the test session (moto), in sandbox mode so the SSH source is known offline."""
+
+    def make() -> appmod.HostwizApp:
+        return appmod.HostwizApp(session=session)
+
+    return make
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(stepw, "clock", lambda: 1000.0)

@@ -1,0 +1,161 @@
+"""Progress, failure, detail and teardown screens against moto."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pilot_helpers import SIZE, live_instances, settle, shown, tagged
+
+from hostwiz import events as ev
+from hostwiz import spec as specmod
+from hostwiz.ledger import Ledger
+from hostwiz.provisioners import operations
+from hostwiz.screens.detail import MASK, DetailScreen
+from hostwiz.screens.messages import EngineEvent
+from hostwiz.screens.progress import DONE, FAILED, ProgressScreen
+from hostwiz.screens.teardown import TeardownScreen
+
+
+def make_spec(spec_data: dict, name: str, *, database: bool = True) -> specmod.StackSpec:
+    data = {**spec_data, "name": name, "domain": {"name": f"{name}.example.com", "www": False}}
+    data["instance"] = {**data["instance"], "ssh_cidr": "127.0.0.1/32"}
+    if not database:
+        data.pop("database")
+    return specmod.validate(data)
+
+
+def fail_address_association(session) -> None:
+    """AssociateAddress answers with AWS's quota error (a real botocore ClientError)."""
+    from botocore.awsrequest import AWSResponse
+
+    def refuse(**_):
+        return AWSResponse("https://ec2", 400, {}, None), {
+            "Error": {"Code": "InvalidInstanceID", "Message": "The instance is not in a valid state for this operation."}}
+
+    session.aws.hooks.append(("before-call.ec2.AssociateAddress", refuse))
+
+
+def screen_text(screen, ident: str) -> str:
+    return str(screen.query_one(ident).render())
+
+
+def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, session, spec_data):
+    fail_address_association(session)
+    spec = make_spec(spec_data, "failing", database=False)
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(ProgressScreen(spec))
+            await settle(pilot)
+            screen = app.screen
+            assert screen.phase == FAILED
+            text = screen_text(screen, "#outcome")
+            assert "InvalidInstanceID" in text and "Roll back" in text
+            assert tagged(session, "failing")  # kept until the operator chooses
+            await pilot.press("b")
+            await settle(pilot)
+            assert screen.phase == DONE
+            assert "nothing of failing is left" in screen_text(screen, "#outcome")
+
+    asyncio.run(scenario())
+    assert tagged(session, "failing") == [] and live_instances(session, "failing") == []
+    assert not Ledger(session.state_dir, "failing").exists
+
+
+def test_cancel_asks_and_keep_leaves_what_was_made(make_app, session, spec_data):
+    spec = make_spec(spec_data, "halted", database=False)
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = ProgressScreen(spec)
+            screen.run_up = lambda: None  # the run is started by hand below, after the cancel
+            app.push_screen(screen)
+            await pilot.pause()
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.press("tab", "tab", "enter")  # "Stop and keep"
+            await pilot.pause()
+            assert screen.cancel_event.is_set() and screen.cancel_choice == "keep"
+            ProgressScreen.run_up(screen)  # up() sees the cancel at once and keeps what exists
+            await settle(pilot)
+            assert screen.phase == FAILED
+            assert "Cancelled" in screen_text(screen, "#outcome")
+
+    asyncio.run(scenario())
+    assert Ledger(session.state_dir, "halted").get("status") == "failed"
+
+
+def test_progress_floods_collapse():
+    e = lambda kind, step, msg="": EngineEvent(ev.Event(kind, step, message=msg))  # noqa: E731
+    assert e(ev.PROGRESS, "db", "creating").can_replace(e(ev.PROGRESS, "db", "still creating"))
+    assert e(ev.PROGRESS, "db").can_replace(e(ev.DONE, "db"))
+    assert not e(ev.PROGRESS, "db").can_replace(e(ev.PROGRESS, "instance"))
+    assert not e(ev.DONE, "db").can_replace(e(ev.PROGRESS, "db"))
+
+
+def test_detail_hides_the_password_until_revealed(make_app, session, spec_data):
+    spec = make_spec(spec_data, "shown")
+    assert operations.up(session, spec, "127.0.0.1/32").ok
+    from hostwiz import secrets
+
+    password = secrets.fetch(secrets.db_password_account("shown")).reveal()
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen("shown"))
+            await settle(pilot)
+            screen = app.screen
+            facts = shown(app)
+            assert MASK in facts and password not in facts
+            assert "https://shown.example.com/" in facts
+            ids = {row[1] for row in (screen.query_one("#resources").get_row_at(i)
+                                      for i in range(screen.query_one("#resources").row_count))}
+            assert "shown-db" in ids and any(i.startswith("i-") for i in ids)
+            await pilot.press("p")
+            await pilot.pause()
+            assert password in shown(app)
+
+    asyncio.run(scenario())
+
+
+def test_teardown_from_the_screen_leaves_nothing(make_app, session, spec_data):
+    spec = make_spec(spec_data, "gone")
+    assert operations.up(session, spec, "127.0.0.1/32").ok
+    assert tagged(session, "gone")
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            names = [s.name for s in app.home.stacks]
+            assert "gone" in names and "failing" not in names  # a rolled-back stack is no ghost
+            table = app.home.query_one("#stacks")
+            table.move_cursor(row=table.get_row_index("gone"))
+            await pilot.press("t")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, TeardownScreen)
+            assert screen.query_one("#plan").row_count == len(operations.plan_down(session, "gone").resources), \
+                shown(app)
+            assert screen.query_one("#snapshot").value and "final database snapshot" in shown(app)
+            await pilot.click("#snapshot")  # no final snapshot: then nothing at all is left
+            assert screen.plan.final_snapshot is False
+            screen.query_one("#confirm").focus()
+            await pilot.press(*"gon", "enter")  # not the name: refused
+            await pilot.pause()
+            assert screen.query_one("#delete").disabled and screen.phase != "running"
+            await pilot.press("e", "enter")
+            await settle(pilot)
+            assert screen.phase == DONE, screen_text(screen, "#outcome")
+            assert "gone is gone" in screen_text(screen, "#outcome")
+
+    asyncio.run(scenario())
+    assert tagged(session, "gone") == [] and live_instances(session, "gone") == []
+    assert operations.plan_down(session, "gone").empty
+    assert not Ledger(session.state_dir, "gone").exists

@@ -1,0 +1,145 @@
+"""The wizard driven by keystrokes on moto: a created stack; bad values; Back and Esc."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hostwiz.ledger import all_stacks
+from hostwiz.screens.progress import OK, ProgressScreen
+from hostwiz.screens.wizard.database import DatabaseStep
+from hostwiz.screens.wizard.domain import DomainStep
+from hostwiz.screens.wizard.instance import InstanceStep
+from hostwiz.screens.wizard.review import ReviewStep
+from hostwiz.screens.wizard.runtime import RuntimeStep
+
+from pilot_helpers import SIZE, live_instances, settle, tagged
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def error_text(screen, ident: str) -> str:
+    box = screen.query_one(f"#{ident}")
+    return str(box.render()) if box.display else ""
+
+
+def test_keystrokes_make_a_stack_with_domain_tls_and_database(make_app, session):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, DomainStep)
+            await pilot.press(*"blog", "tab", "enter", "down", "enter")  # name; zone: example.com
+            await pilot.pause()
+            assert app.screen.query_one("#domain").value == "blog.example.com"
+            await pilot.press("tab", "tab", "space", "ctrl+n")  # www on, Next
+            await settle(pilot)
+            assert isinstance(app.screen, InstanceStep)
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, RuntimeStep)
+            await pilot.press("tab", "delete", "delete", "delete", "delete", *"8080", "tab", "space", "ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, DatabaseStep)
+            await pilot.press("enter", "down", "enter", "ctrl+n")  # PostgreSQL
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewStep)
+            await pilot.press("ctrl+n")  # Create
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ProgressScreen)
+            assert screen.phase == OK, screen.query_one("#outcome").render()
+            return screen.spec
+
+    spec = run(scenario())
+    assert (spec.domain.name, spec.domain.www, spec.runtime.app_port, spec.runtime.tls) == \
+        ("blog.example.com", True, 8080, True)
+    [inst] = live_instances(session, "blog")
+    assert inst["InstanceType"] == "t3.micro"
+    rds = session.aws.client("rds").describe_db_instances(DBInstanceIdentifier="blog-db")["DBInstances"][0]
+    assert rds["Engine"] == "postgres"
+    zone = session.aws.client("route53").list_hosted_zones()["HostedZones"][0]["Id"]
+    records = session.aws.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    names = {r["Name"].rstrip(".") for r in records if r["Type"] == "A"}
+    assert {"blog.example.com", "www.blog.example.com"} <= names
+    assert [ledger.get("status") for ledger in all_stacks(session.state_dir)] == ["ready"]
+
+
+def test_bad_values_show_field_errors_and_nothing_is_created(make_app, session):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            step = app.screen
+            await pilot.press(*"Bad_Name")
+            await pilot.pause()
+            assert "lowercase letters" in error_text(step, "err-name")
+            assert step.query_one("#next").disabled
+            await pilot.press("ctrl+n", "enter")
+            await settle(pilot)
+            assert app.screen is step  # Next refused
+            for _ in "Bad_Name":
+                await pilot.press("backspace")
+            await pilot.press(*"shop", "enter")
+            await settle(pilot)
+            step = app.screen
+            assert isinstance(step, InstanceStep)
+            step.query_one("#type").value = "t3.nosuch"
+            step.query_one("#ssh-cidr").value = "0.0.0.0/0"
+            await pilot.pause()
+            assert "not offered in us-east-1" in error_text(step, "err-instance-type")
+            assert "whole internet" in error_text(step, "err-instance-ssh-cidr")
+            step.query_one("#volume").value = "3"
+            await pilot.pause()
+            assert "greater than or equal to 8" in error_text(step, "err-instance-volume-gb")
+            assert step.query_one("#next").disabled
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert app.screen is step
+            step.query_one("#ssh-cidr").value = "10.0.0.1/8"
+            await pilot.pause()
+            assert "host bits set" in error_text(step, "err-instance-ssh-cidr")
+            await pilot.press("escape")  # discard asks first
+            await pilot.pause()
+            await pilot.press("tab", "enter")  # the second answer: Discard
+            await settle(pilot)
+            assert app.screen is app.home
+
+    run(scenario())
+    assert tagged(session, "shop") == [] and live_instances(session, "shop") == []
+    assert session.aws.client("ec2").describe_key_pairs(
+        Filters=[{"Name": "key-name", "Values": ["hostwiz-shop"]}])["KeyPairs"] == []
+    assert list(all_stacks(session.state_dir)) == []
+
+
+def test_back_keeps_answers_and_escape_asks_before_discarding(make_app):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            await pilot.press(*"keep", "enter")
+            await settle(pilot)
+            app.screen.query_one("#volume").value = "42"
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            await pilot.press("ctrl+b")
+            await settle(pilot)
+            assert app.screen.query_one("#volume").value == "42"
+            await pilot.press("ctrl+b")
+            await settle(pilot)
+            assert app.screen.query_one("#name").value == "keep"
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("enter")  # the focused answer is "Keep editing"
+            await pilot.pause()
+            assert isinstance(app.screen, DomainStep)
+            assert app.screen.query_one("#name").value == "keep"
+
+    run(scenario())
