@@ -213,6 +213,27 @@ def mutated(spec_data: dict, path: str, value) -> dict:
     return data
 
 
+def files_containing(root: Path, needles: list[str], *, skip: Path | None = None) -> list[str]:
+    """Every file under `root` (but `skip`) that holds one of `needles`, as "path has secret #i"."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and path != skip:
+            text = path.read_bytes().decode("utf-8", "replace")
+            found += [f"{path.relative_to(root)} has secret #{i}" for i, n in enumerate(needles) if n in text]
+    return found
+
+
+def database_url(stack: str = "blog", endpoint_url: str | None = None) -> str:
+    """The connection string hostwiz gave the app (SSM, decrypted): it holds the DB password."""
+    ssm = client("ssm", endpoint_url)
+    return ssm.get_parameter(Name=f"/hostwiz/{stack}/database-url", WithDecryption=True)["Parameter"]["Value"]
+
+
+def key_secrets(private_key: str) -> list[str]:
+    """The private key and each of its base64 lines (a log may cut it into lines)."""
+    return [private_key] + [line for line in private_key.splitlines() if len(line) >= 16 and "PRIVATE KEY" not in line]
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """`hostwiz ARGV` in this process (on the test's moto): (exit code, stdout, stderr)."""
     from hostwiz.cli import main
