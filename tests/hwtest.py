@@ -234,6 +234,31 @@ def key_secrets(private_key: str) -> list[str]:
     return [private_key] + [line for line in private_key.splitlines() if len(line) >= 16 and "PRIVATE KEY" not in line]
 
 
+@dataclass
+class StackSecrets:
+    key_file: Path
+    private_key: str
+    password: str
+    url: str  # the connection string, password included
+
+    @property
+    def needles(self) -> list[str]:
+        """What must never be found outside the key file and the keyring."""
+        return key_secrets(self.private_key) + [self.password, self.url]
+
+
+def stack_secrets(state_dir: Path, stack: str = "blog") -> StackSecrets:
+    """The secrets of a stack just made (the keyring must hold the password), checked to be real."""
+    from hostwiz import secrets
+
+    key_file = secrets.key_path(state_dir, stack)
+    found = StackSecrets(key_file, key_file.read_text(), secrets.fetch(secrets.db_password_account(stack)).reveal(),
+                         database_url(stack))
+    assert "BEGIN OPENSSH PRIVATE KEY" in found.private_key and len(found.password) >= 16
+    assert found.password in found.url
+    return found
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """`hostwiz ARGV` in this process (on the test's moto): (exit code, stdout, stderr)."""
     from hostwiz.cli import main

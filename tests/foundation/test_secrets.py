@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 import tomli_w
-from hwtest import database_url, files_containing, key_secrets, run_cli
+from hwtest import database_url, files_containing, key_secrets, run_cli, stack_secrets
 
 from hostwiz import secrets
 
@@ -52,12 +52,8 @@ def test_no_secret_in_debug_logs_state_or_output(session, spec_data, tmp_path, s
     finally:
         os.umask(old_umask)
     assert code == 0, out + err
-    key_file = secrets.key_path(state_dir, "blog")
-    private_key = key_file.read_text()
-    password = secrets.fetch(secrets.db_password_account("blog")).reveal()
-    url = database_url()
-    assert "BEGIN OPENSSH PRIVATE KEY" in private_key and len(password) >= 16 and password in url
-    needles = key_secrets(private_key) + [password, url]
+    found = stack_secrets(state_dir)
+    key_file, private_key, needles = found.key_file, found.private_key, found.needles
 
     log = (state_dir / "logs" / "hostwiz.log").read_text()
     assert "CreateDBInstance" in log and "DEBUG" in log and "botocore" in log  # botocore's DEBUG output is there

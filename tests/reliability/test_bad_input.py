@@ -37,17 +37,20 @@ LETTERS = string.ascii_lowercase
 # A field (the dotted path the problem must name) -> values that are wrong for it, by construction.
 BAD_VALUES: dict[str, st.SearchStrategy] = {
     "name": regex(r"[A-Z0-9_-][a-z0-9-]{2,20}") | st.text(LETTERS, min_size=33, max_size=60)
-            | regex(r"[a-z]{1,8}--[a-z]{1,8}") | regex(r"[a-z]{2,20}-") | st.text(LETTERS, max_size=2) | st.integers(),
+            | regex(r"[a-z]{1,8}--[a-z]{1,8}") | regex(r"[a-z]{2,20}-") | st.text(LETTERS, max_size=2)
+            | st.integers(),
     "region": regex(r"[a-z]{1,12}") | regex(r"[a-z]{2}-[a-z]{2,9}") | regex(r"[a-z]{2}-[a-z]{2,9}-[a-z]")
               | st.booleans(),
-    "domain.name": regex(r"[a-z]{64,70}\.example\.com") | regex(r"[a-z0-9]{1,20}") | regex(r"[a-z]{1,8}_[a-z]{1,8}\.example\.com")
-                   | regex(r"[a-z]{1,8}\.\.example\.com") | regex(r"[a-z]{1,8}\.[0-9]{1,3}") | regex(r"-[a-z]{1,8}\.example\.com"),
+    "domain.name": regex(r"[a-z]{64,70}\.example\.com") | regex(r"[a-z0-9]{1,20}")
+                   | regex(r"[a-z]{1,8}_[a-z]{1,8}\.example\.com") | regex(r"[a-z]{1,8}\.\.example\.com")
+                   | regex(r"[a-z]{1,8}\.[0-9]{1,3}") | regex(r"-[a-z]{1,8}\.example\.com"),
     "domain.hosted_zone": regex(r"[a-z]{1,10}\.(org|net|io)") | regex(r"x[a-z]{0,5}example\.com"),
-    "instance.type": regex(r"[a-z]{1,10}") | regex(r"[0-9][a-z0-9]{0,4}\.[a-z]{1,6}") | regex(r"[a-z]{1,3}\.[a-z]{1,3}\.[a-z]{1,3}"),
+    "instance.type": regex(r"[a-z]{1,10}") | regex(r"[0-9][a-z0-9]{0,4}\.[a-z]{1,6}")
+                     | regex(r"[a-z]{1,3}\.[a-z]{1,3}\.[a-z]{1,3}"),
     "instance.os": not_in({"ubuntu-24.04", "ubuntu-22.04", "amazon-linux-2023"}),
     "instance.volume_gb": outside(8, 16384) | st.text(LETTERS, min_size=1, max_size=8),
-    "instance.ssh_cidr": regex(r"[a-z]{1,12}") | st.builds("203.0.113.{}/{}".format, st.integers(1, 255).map(lambda n: n | 1),
-                                                       st.integers(1, 31))
+    "instance.ssh_cidr": regex(r"[a-z]{1,12}")  # and host bits set under the prefix, and prefixes over 32:
+                         | st.builds("203.0.113.{}/{}".format, st.integers(1, 255).map(lambda n: n | 1), st.integers(1, 31))
                          | st.builds("10.0.0.0/{}".format, st.integers(33, 999)),
     "runtime.kind": not_in({"docker", "nodejs", "python", "php", "ruby", "static"}),
     "runtime.app_port": outside(1, 65535) | st.sampled_from([22, 80, 443]),

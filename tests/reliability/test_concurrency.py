@@ -15,7 +15,8 @@ from hwtest import CRASH_RUNNER, FULL_STACK, counts, hostwiz_env, inventory
 from hostwiz.ledger import Ledger
 
 
-def test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder(moto_server, spec_data, tmp_path, figures):
+def test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder(moto_server, spec_data, tmp_path,
+                                                                         figures):
     from hostwiz.provisioners.aws import Aws
     from hostwiz.provisioners.sandbox_seed import seed
 

@@ -11,9 +11,7 @@ import re
 from pathlib import Path
 
 import tomli_w
-from hwtest import database_url, files_containing, key_secrets, run_cli
-
-from hostwiz import secrets
+from hwtest import files_containing, run_cli, stack_secrets
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,12 +46,8 @@ def test_no_secret_anywhere_after_a_full_run(session, spec_data, tmp_path, state
         code, out, err = run_cli([*argv, "--state-dir", str(state_dir)])
         assert code == 0, out + err
         printed += [out, err]
-    key_file = secrets.key_path(state_dir, "blog")
-    private_key = key_file.read_text()
-    password = secrets.fetch(secrets.db_password_account("blog")).reveal()
-    url = database_url()
-    assert "PRIVATE KEY" in private_key and len(password) >= 16 and password in url
-    needles = key_secrets(private_key) + [password, url]
+    found = stack_secrets(state_dir)
+    key_file, needles = found.key_file, found.needles
 
     shots_dir = tmp_path / "screenshots"
     shots = asyncio.run(screenshots(session, shots_dir))
