@@ -1,11 +1,13 @@
 """Provisioning benchmark: the threaded engine against a strictly sequential run of the same steps.
 
-Both run a full stack (domain + www, TLS, database) on in-process moto with
+Both run a full stack (domain + www, TLS, database) on moto (a server process on loopback) with
 `provisioners.latency.LatencyModel`: every API call takes `--per-call` seconds, a new instance
 stays `pending` for `--boot` seconds and a new database `creating` for `--db-create` seconds
 (realistic durations, scaled down). The sequential run calls the very same step functions one
-at a time in topological order. Printed: wall time and API calls of both, and the critical path
-(`engine.critical_path` over each step's duration as measured in the engine run).
+at a time in a topological order: by default the declared order, where each wait follows its
+create (`--order waves` uses the engine's waves instead, where AWS overlaps the waits by
+itself). Printed: wall time and API calls of both, and the critical path (`engine.critical_path`
+over each step's duration as measured in the engine run).
 
 Targets: engine wall <= 1.05x the critical path, and <= 0.65x the sequential wall.
 
@@ -39,7 +41,7 @@ from hostwiz import secrets  # noqa: E402
 from hostwiz import spec as specmod  # noqa: E402
 from hostwiz.ledger import Ledger, new_run_id  # noqa: E402
 from hostwiz.provisioners.aws import Aws  # noqa: E402
-from hostwiz.provisioners.engine import Engine, StepContext, critical_path, topological  # noqa: E402
+from hostwiz.provisioners.engine import Engine, Step, StepContext, critical_path, topological  # noqa: E402
 from hostwiz.provisioners.latency import LatencyModel  # noqa: E402
 from hostwiz.provisioners.sandbox_seed import seed  # noqa: E402
 from hostwiz.provisioners.stack import Env, StackBuilder, Timing  # noqa: E402
@@ -113,6 +115,20 @@ def run_engine(name: str, state_dir: Path, args: argparse.Namespace) -> dict:
     return {"wall": wall, "calls": model.total_calls, "critical_path": cp, "path": path, "durations": durations}
 
 
+def runbook_order(steps: list[Step]) -> list[Step]:
+    """A topological order that stays as close as it can to the declared order, so each wait follows
+    its create: what a person working down a runbook (or the console walkthrough) does."""
+    done: set[str] = set()
+    order: list[Step] = []
+    pending = list(steps)
+    while pending:
+        step = next(s for s in pending if set(s.deps) <= done)
+        order.append(step)
+        done.add(step.name)
+        pending.remove(step)
+    return order
+
+
 def run_sequential(name: str, state_dir: Path, args: argparse.Namespace) -> dict:
     b, model = builder(name, state_dir, args)
     outputs: dict[str, dict] = {}
@@ -120,7 +136,7 @@ def run_sequential(name: str, state_dir: Path, args: argparse.Namespace) -> dict
     cancel = threading.Event()
     steps = b.steps()
     start = time.monotonic()
-    for step in topological(steps):
+    for step in (runbook_order(steps) if args.order == "runbook" else topological(steps)):
         began = time.monotonic()
         out = step.run(StepContext(step.name, outputs, cancel, lambda e: None, step.label)) or {}
         durations[step.name] = time.monotonic() - began
@@ -139,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--poll", type=float, default=0.1, help="first poll delay of the waits")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--moto", choices=["server", "inprocess"], default="server")
+    p.add_argument("--order", choices=["runbook", "waves"], default="runbook",
+                   help="sequential order: each wait right after its create (runbook), or the engine's "
+                        "waves (creates everything of a wave before waiting, so AWS overlaps the waits)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
@@ -159,14 +178,16 @@ def main(argv: list[str] | None = None) -> int:
     cp = statistics.median(r["engine"]["critical_path"] for r in rows)
     summary = {
         "model": {"per_call": args.per_call, "boot": args.boot, "db_create": args.db_create, "poll": args.poll,
-                  "moto": args.moto},
+                  "moto": args.moto, "sequential_order": args.order},
         "runs": args.repeat,
         "engine_wall": round(eng_wall, 3), "engine_calls": rows[-1]["engine"]["calls"],
         "sequential_wall": round(seq_wall, 3), "sequential_calls": rows[-1]["sequential"]["calls"],
         "critical_path": round(cp, 3), "critical_path_steps": rows[-1]["engine"]["path"],
         "engine_over_critical_path": round(eng_wall / cp, 3),
         "engine_over_sequential": round(eng_wall / seq_wall, 3),
-        "best_possible_over_sequential": round(statistics.median(r["sequential"]["best_possible"] for r in rows), 3),
+        # only in runbook order: in wave order AWS overlaps the waits, so their durations understate the work
+        "best_possible_over_sequential": round(statistics.median(r["sequential"]["best_possible"] for r in rows), 3)
+        if args.order == "runbook" else None,
     }
     summary["targets_met"] = summary["engine_over_critical_path"] <= 1.05 and summary["engine_over_sequential"] <= 0.65
     if args.json:
@@ -178,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  sequential  wall {seq_wall:6.2f} s   API calls {summary['sequential_calls']}")
         print(f"  critical path    {cp:6.2f} s   {' -> '.join(summary['critical_path_steps'])}")
         print(f"  engine / critical path = {summary['engine_over_critical_path']:.3f}  (target <= 1.05)")
-        print(f"  engine / sequential    = {summary['engine_over_sequential']:.3f}  (target <= 0.65; "
-              f"a zero-overhead engine would reach {summary['best_possible_over_sequential']:.3f})")
+        bound = summary["best_possible_over_sequential"]
+        print(f"  engine / sequential    = {summary['engine_over_sequential']:.3f}  (target <= 0.65"
+              + (f"; a zero-overhead engine would reach {bound:.3f})" if bound else ")"))
         print("  targets met" if summary["targets_met"] else "  TARGETS MISSED")
     return 0 if summary["targets_met"] else 1
 

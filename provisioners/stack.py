@@ -131,10 +131,15 @@ class StackBuilder:
                             description=f"hostwiz {self.name}: database port from the app only",
                             tags=self.tags("db-sg"))
             self.record("db-sg", sg.name, gid)
-        port = self.spec.database.engine.port
-        sg.allow(self.env.aws, gid, [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-                                      "UserIdGroupPairs": [{"GroupId": ctx.out("app-sg")["group_id"]}]}])
         return {"group_id": gid, "_message": gid + (" (resumed)" if found else "")}
+
+    def db_sg_rule(self, ctx: StepContext) -> dict:
+        """A step of its own, so the database create need not wait for the app's group."""
+        port = self.spec.database.engine.port
+        app = ctx.out("app-sg")["group_id"]
+        kind("security-group").allow(self.env.aws, ctx.out("db-sg")["group_id"], [
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": app}]}])
+        return {"_message": f"port {port} from {app}"}
 
     # key pair ------------------------------------------------------------------
     def key_pair(self, ctx: StepContext) -> dict:
@@ -354,7 +359,8 @@ class StackBuilder:
         ]
         if self.spec.database:
             s += [
-                Step("db-sg", "Database security group", self.db_sg, ("network", "app-sg"), estimate=2),
+                Step("db-sg", "Database security group", self.db_sg, ("network",), estimate=2),
+                Step("db-sg-rule", "Database port open to the app", self.db_sg_rule, ("db-sg", "app-sg"), estimate=1),
                 Step("instance-role", "Instance role (reads the DB URL)", self.instance_role, estimate=3),
                 Step("db-subnet-group", "DB subnet group", self.db_subnet_group, ("network",), estimate=1),
                 Step("database", "RDS database", self.database, ("db-sg", "db-subnet-group"), estimate=3),

@@ -20,7 +20,11 @@ class WaitTimeout(Exception):
 def poll(check: Callable[[], T | None], *, what: str, timeout: float, delay: float,
          cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None,
          max_delay: float | None = None) -> T:
-    """Call `check` until it returns something other than None; back off up to `max_delay`."""
+    """Call `check` until it returns something other than None.
+
+    The delay grows 1.5x per poll up to `max_delay`, and never beyond 4x the first delay: a
+    scaled-down wait (sandbox, benchmark) stays as prompt, relative to its length, as a real one.
+    """
     deadline = time.monotonic() + timeout
     start = time.monotonic()
     wait = delay
@@ -40,4 +44,4 @@ def poll(check: Callable[[], T | None], *, what: str, timeout: float, delay: flo
         else:
             time.sleep(wait)
         if max_delay:
-            wait = min(max_delay, wait * 1.5)
+            wait = min(max_delay, 4 * delay, wait * 1.5)

@@ -149,3 +149,17 @@ def test_ledger_records_intent_before_each_create_and_the_id_after(session, reco
     final = Ledger(session.state_dir, "blog")
     assert final.get("status") == "ready"
     assert all(e.state == "created" and e.id for e in final.entries())
+
+
+def test_the_database_create_waits_only_for_what_it_needs(session, full_spec):
+    """The RDS wait is the long pole: its create must not wait for the app's group, key or instance."""
+    from hostwiz.provisioners.stack import Env, StackBuilder
+
+    steps = {s.name: s for s in StackBuilder(Env(session.aws, Ledger(session.state_dir, "blog"), full_spec,
+                                                 "run", session.state_dir, "203.0.113.7/32")).steps()}
+
+    def needs(name: str) -> set[str]:
+        return {d for dep in steps[name].deps for d in {dep} | needs(dep)}
+
+    assert needs("database") == {"network", "db-sg", "db-subnet-group"}
+    assert needs("db-sg-rule") >= {"db-sg", "app-sg"}
