@@ -5,7 +5,7 @@ absolute figures of this machine.
 
 Each benchmark runs in its own process (as its own command would) and is read through its
 machine-readable output: `provision.py --json`, `logs.py --child KIND` (JSON per widget),
-`cleanup.py` (JSON), `startup.py` (its printed table). A benchmark whose script is not in this
+`cleanup.py` (JSON), `startup.py` and `ssh.py` (their printed lines). A benchmark whose script is not in this
 tree, or whose output cannot be read, gets a "not available" row saying why. `--quick` uses
 smaller parameters (a smoke run; record figures from a full run).
 """
@@ -100,8 +100,23 @@ def cleanup(quick: bool) -> dict:
             "target": "faster than one worker", "met": r["speedup"] > 1.0}
 
 
+def ssh(quick: bool) -> dict:
+    out = script("ssh", "--runs", "10" if quick else "50", "--mb", "1" if quick else "4")
+    pooled = re.search(r"shared transport: ([\d.]+) ms", out)
+    fresh = re.search(r"fresh connection: ([\d.]+) ms", out)
+    emulator = re.search(r"pyte 120x36: ([\d.]+) MB/s, ([\d,]+) lines/s", out)
+    if not (pooled and fresh):
+        raise NotAvailable("its output could not be read")
+    p, f = float(pooled.group(1)), float(fresh.group(1))
+    return {"compared with": "a fresh SSH connection per command",
+            "ratio": f"{f / p:.1f}x faster on the shared transport",
+            "absolute": f"one command {p:.1f} ms pooled, {f:.1f} ms fresh (loopback)"
+                        + (f"; terminal emulator {emulator.group(1)} MB/s" if emulator else ""),
+            "target": "", "met": None}
+
+
 BENCHES: dict[str, Callable[[bool], dict]] = {"provision": provision, "startup": startup, "logs": logs,
-                                              "cleanup": cleanup}
+                                              "cleanup": cleanup, "ssh": ssh}
 
 
 def main() -> int:
