@@ -94,6 +94,14 @@ def table(results: dict, rows: list[dict]) -> list[str]:
             f"{r['up_wall_throttled']:.1f} s vs {r['up_wall_calm']:.1f} s unthrottled (+{cost:.1f} s); "
             f"`down`: {r['down_throttled']} of {r['down_requests']} throttled, {r['down_wall_throttled']:.1f} s vs "
             f"{r['down_wall_calm']:.1f} s |")
+    cln = results.get("test_cleanup_completes_with_30_percent_of_requests_throttled", [])
+    for r in figure(rows, "test_cleanup_completes_with_30_percent_of_requests_throttled"):
+        calm = f" vs {r['cleanup_wall_calm']:.1f} s unthrottled" if "cleanup_wall_calm" in r else ""
+        lines.append(f"| throttling, cleanup of a workshop estate | {passed(cln)} | {r['cleanup_resources']} resources: "
+                     f"{r['cleanup_throttled']} of {r['cleanup_requests']} requests throttled, "
+                     f"{r['cleanup_retries']} retries, {r['cleanup_wall_throttled']:.1f} s{calm} |")
+    if not cln:
+        lines.append("| throttling, cleanup | not available | the cleanup branch has not landed in this tree |")
     generated = sum(r["examples"] for r in rows if "examples" in r)
     args_cases = results["test_bad_command_lines_exit_2_naming_the_argument"]
     table_cases = results["test_bad_spec_names_its_field_and_the_cli_exits_2_without_aws"]

@@ -1,13 +1,15 @@
 """Throttling: 30% of the requests answered with a throttling error (a real HTTP response that
 botocore's standard retry mode parses and retries); provisioning still completes, with exactly one
-of each resource, and so does its teardown. Reports the retries and the time they cost."""
+of each resource, and so does its teardown; so does a cleanup of a workshop's leftovers. Reports the
+retries and the time they cost."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 
-from hwtest import FULL_STACK, counts, inventory, leftovers, make_session
+import pytest
+from hwtest import FULL_MATRIX, FULL_STACK, counts, inventory, leftovers, make_session
 from throttle import Throttle
 
 from hostwiz import spec as specmod
@@ -50,3 +52,34 @@ def test_up_and_down_complete_with_30_percent_of_requests_throttled(moto_server,
                    up_wall_calm=round(calm, 2), up_wall_throttled=round(throttled_up, 2),
                    down_requests=throttle.sent - up_figures[0], down_throttled=throttle.throttled - up_figures[1],
                    down_wall_throttled=round(throttled_down, 2))
+
+
+def test_cleanup_completes_with_30_percent_of_requests_throttled(moto_server, figures):
+    cleanup = pytest.importorskip("hostwiz.provisioners.cleanup", reason="cleanup (its branch) is not in this tree yet")
+    from cleanup.estate import build  # tests/cleanup/estate.py: a workshop's leftovers
+
+    from hostwiz.provisioners.deletion import DeletionSettings
+
+    calm = Aws(region="us-east-1", endpoint_url=moto_server)
+    build(calm, "thr", 10)
+    throttle = Throttle(rate=0.3)
+    aws = Aws(region="us-east-1", endpoint_url=moto_server, hooks=throttle.hooks(), max_pool_connections=32)
+    only_ours = cleanup.Filters(name_prefix="thr", regions=["us-east-1"])
+    started = time.monotonic()
+    plan = cleanup.build_plan(cleanup.discover_all(aws, ["us-east-1"], workers=8), only_ours, "test")
+    outcome = cleanup.execute(aws, plan, settings=DeletionSettings(confirm_delay=0.05, backoff=0.2))
+    took = time.monotonic() - started
+    assert outcome.ok, [(x.resource.key, x.error) for x in outcome.left]
+    assert len(plan.resources) >= 30
+    assert cleanup.build_plan(cleanup.discover_all(calm, ["us-east-1"], workers=8), only_ours, "test").resources == []
+    assert throttle.throttled >= 0.2 * throttle.sent and throttle.retries == throttle.throttled
+    figures.update(cleanup_resources=len(plan.resources), cleanup_requests=throttle.sent,
+                   cleanup_throttled=throttle.throttled, cleanup_retries=throttle.retries,
+                   cleanup_wall_throttled=round(took, 2))
+    if FULL_MATRIX:  # the time cost: the same estate (another copy) cleaned up without throttling
+        build(calm, "calm", 20)
+        started = time.monotonic()
+        only_calm = cleanup.Filters(name_prefix="calm", regions=["us-east-1"])
+        plan = cleanup.build_plan(cleanup.discover_all(calm, ["us-east-1"], workers=8), only_calm, "test")
+        assert cleanup.execute(calm, plan, settings=DeletionSettings(confirm_delay=0.05, backoff=0.2)).ok
+        figures.update(cleanup_wall_calm=round(time.monotonic() - started, 2))
