@@ -86,7 +86,7 @@ def logs(quick: bool) -> dict:
     return {"compared with": "Textual's `Log` widget",
             "ratio": f"{ratio:.2f}x the lines/s",
             "absolute": f"LogView {ours[key]:,.0f} lines/s, Log {theirs[key]:,.0f} lines/s end to end"
-                        + (f"; LogView longest stall {stall}" if stall is not None else ""),
+                        + (f"; LogView longest stall {stall} ms" if stall is not None else ""),
             "target": ">= 1.0x and >= 100k lines/s", "met": ratio >= 1.0 and ours[key] >= 100_000}
 
 
