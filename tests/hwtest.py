@@ -123,14 +123,12 @@ def ids(inv: dict[str, list[dict]]) -> dict[str, list[str]]:
     return {k: sorted(ident(r) for r in v) for k, v in inv.items()}
 
 
-# What a full stack (domain + www, TLS, database) holds, kind by kind: exactly one of each, and
-# four records (A and its TXT marker, for the name and for www).
-FULL_STACK = {"instance": 1, "volume": 1, "security-group": 2, "key-pair": 1, "eip": 1, "rds": 1,
-              "db-subnet-group": 1, "iam-role": 1, "instance-profile": 1, "ssm-parameter": 1, "dns-record": 4}
+ONE_OF_EACH = {"instance": 1, "volume": 1, "security-group": 2, "key-pair": 1, "eip": 1, "rds": 1,
+               "db-subnet-group": 1, "iam-role": 1, "instance-profile": 1, "ssm-parameter": 1, "dns-record": 4}
 
 
 def counts(inv: dict[str, list[dict]]) -> dict[str, int]:
-    """An inventory by numbers, without the kinds that are not counted (tag listing, final snapshot)."""
+    """How many of each kind a full stack has (4 DNS records: A and TXT marker, apex and www)."""
     return {kind: len(found) for kind, found in inv.items() if kind not in ("tagged-arn", "db-snapshot")}
 
 

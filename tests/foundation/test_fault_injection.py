@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from hwtest import Fault, Recorder, leftovers
+from hwtest import ONE_OF_EACH, Fault, Recorder, counts, inventory, leftovers
 
 from hostwiz import secrets
 from hostwiz.ledger import Ledger
@@ -51,3 +51,20 @@ def test_a_failure_at_a_mutating_call_rolls_back_to_nothing(when, op, nth, sessi
     assert not secrets.key_path(state_dir, "blog").exists()
     assert secrets.fetch(secrets.db_password_account("blog")) is None
     assert secrets.fetch(secrets.ssh_key_account("blog")) is None
+
+
+@pytest.mark.parametrize("op", sorted(CREATES))
+def test_resume_after_a_lost_create_answer_makes_no_second_copy(op, session, full_spec, state_dir):
+    """AWS made the resource but the answer never came (as in a crash); the run is kept, and
+    `up` again adopts what exists instead of making it twice."""
+    fault = Fault(op, 1, "after").install(session.aws)
+    first = operations.up(session, full_spec, full_spec.instance.ssh_cidr, keep_on_failure=True)
+    assert fault.fired and not first.ok and first.rollback is None
+    kept = Ledger(state_dir, "blog")
+    assert kept.get("status") == "failed"
+    again = operations.up(session, full_spec, full_spec.instance.ssh_cidr)
+    assert again.ok, again.error
+    assert counts(inventory("blog")) == ONE_OF_EACH
+    ledger = Ledger(state_dir, "blog")
+    assert ledger.get("status") == "ready" and ledger.get("run_id") == kept.get("run_id")  # the same run, resumed
+    assert all(e.state == "created" and e.id for e in ledger.entries())

@@ -163,3 +163,17 @@ def test_the_database_create_waits_only_for_what_it_needs(session, full_spec):
 
     assert needs("database") == {"network", "db-sg", "db-subnet-group"}
     assert needs("db-sg-rule") >= {"db-sg", "app-sg"}
+
+
+def test_user_data_carries_no_secret(stack_up, recorder):
+    import base64
+
+    from hostwiz import secrets
+
+    (params,) = recorder.params("RunInstances")
+    user_data = params["UserData"]
+    text = user_data if user_data.startswith("#!") else base64.b64decode(user_data).decode()
+    assert text.startswith("#!/bin/bash")
+    password = secrets.fetch(secrets.db_password_account("blog")).reveal()
+    private_key = secrets.fetch(secrets.ssh_key_account("blog")).reveal()
+    assert password not in text and private_key.splitlines()[1] not in text

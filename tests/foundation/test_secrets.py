@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 import tomli_w
-from hwtest import database_url, files_containing, key_secrets, run_cli, stack_secrets
+from hwtest import database_url, files_containing, key_secrets, leftovers, run_cli, stack_secrets
 
 from hostwiz import secrets
 
@@ -63,6 +63,7 @@ def test_no_secret_in_debug_logs_state_or_output(session, spec_data, tmp_path, s
     for stream in (out, err, captured.out, captured.err):
         assert not [n for n in needles if n in stream]
     assert "ssh -i" in out  # the output was not simply empty
+    assert out.startswith("AWS account 123456789012 as arn:aws:sts::123456789012:")  # who, before anything
 
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert key_file.parent.stat().st_mode & 0o777 == 0o700
@@ -125,3 +126,6 @@ def test_headless_keyring_up_works_warns_and_keeps_no_plaintext_secret(session, 
     assert not [n for n in needles if n in out + err]
     code, out, err = run_cli(["status", "blog", "--json", "--state-dir", str(state_dir)])
     assert code == 0 and '"status": "ready"' in out
+    code, out, err = run_cli(["down", "blog", "--yes", "--state-dir", str(state_dir)])  # and back, headless
+    assert code == 0, out + err
+    assert leftovers("blog") == {} and not key_file.exists()

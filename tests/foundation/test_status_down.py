@@ -50,7 +50,10 @@ def local_secrets_exist(state_dir) -> dict[str, bool]:
             "db password in keyring": secrets.fetch(secrets.db_password_account("blog")) is not None}
 
 
-def test_down_without_yes_and_without_a_tty_deletes_nothing(stack_up, state_dir):
+def test_down_without_yes_and_without_a_tty_deletes_nothing(stack_up, state_dir, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", None)  # as under cron or CI: no terminal at all
     before = ids(inventory("blog"))
     code, out, err = cli(state_dir, "down", "blog")
     assert code == 2
@@ -111,3 +114,19 @@ def test_concurrent_deletion_of_groups_that_reference_each_other(session):
         outcome = deletion.delete_resources(session.aws, found, settings=session.deletion)
         assert outcome.ok, [(x.resource.id, x.error) for x in outcome.left]
         assert not [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupId"] in (a, b)]
+
+
+def test_down_in_a_terminal_deletes_only_after_the_typed_stack_name(stack_up, state_dir, monkeypatch):
+    from hostwiz.cli import context, down
+
+    monkeypatch.setattr(context, "is_interactive", lambda: True)
+    monkeypatch.setattr(down, "is_interactive", lambda: True)
+    before = ids(inventory("blog"))
+    monkeypatch.setattr("builtins.input", lambda _prompt="": "yes")
+    code, out, _ = cli(state_dir, "down", "blog")
+    assert code == 0 and "Nothing was deleted" in out
+    assert ids(inventory("blog")) == before
+    monkeypatch.setattr("builtins.input", lambda _prompt="": "blog")
+    code, out, _ = cli(state_dir, "down", "blog")
+    assert code == 0 and "is gone" in out
+    assert leftovers("blog") == {}
