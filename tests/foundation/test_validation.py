@@ -162,8 +162,7 @@ def test_no_ssh_cidr_and_no_public_ip_fails_clearly_and_never_opens_ssh(session,
     monkeypatch.setattr(netinfo, "detect_public_ip", offline)
     for module in (context, up):  # no terminal to ask in
         monkeypatch.setattr(module, "is_interactive", lambda: False)
-    data = copy.deepcopy(spec_data)
-    del data["instance"]["ssh_cidr"]
+    data = mutated(spec_data, "instance.ssh_cidr", DROP)
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(tomli_w.dumps(data))
     code, _, err = run_cli(["up", str(spec_file), "--yes", "--state-dir", str(state_dir)])
