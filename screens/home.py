@@ -192,7 +192,7 @@ class HomeScreen(Screen):
             "this machine. Adopting writes a ledger for it (nothing in AWS changes), so you can open and tear "
             "it down here.", yes="Adopt", no="Not now"), done)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="adopt")  # not cancelled by a refresh
     def adopt(self, name: str) -> None:
         from hostwiz.provisioners import operations
 

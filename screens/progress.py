@@ -34,6 +34,16 @@ def plain(err: BaseException) -> str:
     return describe_error(err)
 
 
+def step_estimates(spec: StackSpec) -> dict[str, float]:
+    """Each step's typical seconds on AWS (the RDS wait dominates), from the stack's own graph."""
+    from pathlib import Path
+
+    from hostwiz.provisioners.stack import Env, StackBuilder
+
+    env = Env(aws=None, ledger=None, spec=spec, run_id="", state_dir=Path("."), ssh_cidr="")  # type: ignore[arg-type]
+    return {step.name: step.estimate for step in StackBuilder(env).steps()}
+
+
 class RunScreen(Screen):
     """A screen that runs one operation on worker threads and shows its steps live."""
 
@@ -61,18 +71,23 @@ class RunScreen(Screen):
         self.set_interval(0.5, self.tick)
         self.set_phase(self.phase)
 
+    weights: dict[str, float] = {}  # typical seconds per step: the bar and its ETA move by these
+
     def tick(self) -> None:
         table = self.query_one(StepTable)
         done = table.count(ev.DONE, ev.FAILED, ev.SKIPPED)
         secs = int(stepw.clock() - self.started)
         self.query_one("#counts", Static).update(f"{done}/{len(table.status)} steps   {secs // 60}:{secs % 60:02d}")
+        weight = lambda step: self.weights.get(step, 1.0)  # noqa: E731
+        finished = sum(weight(s) for s, st in table.status.items() if st in (ev.DONE, ev.FAILED, ev.SKIPPED))
+        running = sum(min(table.elapsed(s), 0.9 * weight(s)) for s, st in table.status.items() if st == ev.STARTED)
+        self.query_one("#bar", ProgressBar).update(total=sum(map(weight, table.status)) or 1,
+                                                   progress=finished + running)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         e = message.event
         table = self.query_one(StepTable)
         table.apply(e)
-        bar = self.query_one("#bar", ProgressBar)
-        bar.update(total=max(len(table.status), 1), progress=table.count(ev.DONE, ev.FAILED, ev.SKIPPED))
         self.tick()
         if e.kind != ev.QUEUED:
             self.query_one("#log", RichLog).write(e.line())
@@ -91,6 +106,11 @@ class RunScreen(Screen):
         outcome.set_class(phase == FAILED, "failed")
         outcome.set_class(phase == OK, "ok")
         self.refresh_bindings()
+        table = self.query_one(StepTable)
+        failed = [step for step, state in table.status.items() if state == ev.FAILED]
+        if phase == FAILED and failed:  # small terminals: bring the failed step into view
+            row = table.get_row_index(failed[0])
+            table.call_after_refresh(table.scroll_to, y=row, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -124,6 +144,7 @@ class ProgressScreen(RunScreen):
     def __init__(self, spec: StackSpec) -> None:
         super().__init__(spec.name)
         self.spec = spec
+        self.weights = step_estimates(spec)
         self.cancel_choice = ""
         self.result: Any = None
 

@@ -48,6 +48,9 @@ class StepTable(DataTable):
             self.update_cell(e.step, "message", e.message, update_width=True)
         self._paint(e.step)
 
+    def elapsed(self, step: str) -> float:
+        return clock() - self._started.get(step, clock())
+
     def count(self, *kinds: str) -> int:
         return sum(1 for s in self.status.values() if s in kinds)
 
@@ -55,7 +58,7 @@ class StepTable(DataTable):
         state = self.status.get(step, ev.QUEUED)
         if state == ev.STARTED:
             self.update_cell(step, "state", Text(SPINNER[self._frame % len(SPINNER)], "yellow"))
-            self.update_cell(step, "time", f"{clock() - self._started.get(step, clock()):.0f}s")
+            self.update_cell(step, "time", f"{self.elapsed(step):.0f}s")
         else:
             glyph, style = STATES.get(state, ("·", "dim"))
             self.update_cell(step, "state", Text(glyph, style))

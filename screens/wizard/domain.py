@@ -71,7 +71,7 @@ class DomainStep(WizardStep):
         select.set_options([("No domain (use the Elastic IP address)", NO_DOMAIN)] + [(z, z) for z in zones])
         select.value = self.state.zone if self.state.zone in zones else NO_DOMAIN
         self.query_one("#err-domain-hosted-zone-hint", Static).update(
-            f"{len(zones)} public hosted zone(s) in this account" if zones else
+            f"{len(zones)} public hosted zone(s) in this account; Enter opens the list" if zones else
             "no public hosted zones in this account: create one in Route53 to use a domain")
         self.sync_enabled()
         self.revalidate()

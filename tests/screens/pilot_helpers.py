@@ -14,6 +14,13 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def open_wizard(pilot) -> None:
+    """From a fresh app: wait for home, press n, wait for the wizard's first step."""
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+
+
 def tagged(session, stack: str) -> list[str]:
     """Every live resource in moto tagged hostwiz:stack=<stack> (by the resource groups tagging API;
     terminated instances, which AWS also keeps listing for a while, do not count)."""
@@ -37,4 +44,5 @@ def shown(app) -> str:
     import re
 
     svg = app.export_screenshot()
-    return html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+    text = html.unescape(" ".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+    return re.sub(r"[ \t]+", " ", text)

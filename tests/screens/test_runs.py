@@ -12,7 +12,7 @@ from hostwiz.ledger import Ledger
 from hostwiz.provisioners import operations
 from hostwiz.screens.detail import MASK, DetailScreen
 from hostwiz.screens.messages import EngineEvent
-from hostwiz.screens.progress import DONE, FAILED, ProgressScreen
+from hostwiz.screens.progress import DONE, FAILED, OK, ProgressScreen
 from hostwiz.screens.teardown import TeardownScreen
 
 
@@ -24,11 +24,16 @@ def make_spec(spec_data: dict, name: str, *, database: bool = True) -> specmod.S
     return specmod.validate(data)
 
 
-def fail_address_association(session) -> None:
-    """AssociateAddress answers with AWS's quota error (a real botocore ClientError)."""
+def fail_address_association(session, times: int = 1_000) -> None:
+    """AssociateAddress answers with an AWS error (a real botocore ClientError), `times` times."""
     from botocore.awsrequest import AWSResponse
 
+    calls = []
+
     def refuse(**_):
+        calls.append(1)
+        if len(calls) > times:
+            return None
         return AWSResponse("https://ec2", 400, {}, None), {
             "Error": {"Code": "InvalidInstanceID", "Message": "The instance is not in a valid state for this operation."}}
 
@@ -39,6 +44,15 @@ def screen_text(screen, ident: str) -> str:
     return str(screen.query_one(ident).render())
 
 
+async def run_to_failure(pilot, spec):
+    """Open the progress screen for `spec` (AWS set up to fail) and wait for the failure."""
+    await settle(pilot)
+    pilot.app.push_screen(ProgressScreen(spec))
+    await settle(pilot)
+    assert pilot.app.screen.phase == FAILED
+    return pilot.app.screen
+
+
 def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, session, spec_data):
     fail_address_association(session)
     spec = make_spec(spec_data, "failing", database=False)
@@ -46,11 +60,7 @@ def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, sess
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.push_screen(ProgressScreen(spec))
-            await settle(pilot)
-            screen = app.screen
-            assert screen.phase == FAILED
+            screen = await run_to_failure(pilot, spec)
             text = screen_text(screen, "#outcome")
             assert "InvalidInstanceID" in text and "Roll back" in text
             assert tagged(session, "failing")  # kept until the operator chooses
@@ -62,6 +72,24 @@ def test_failure_says_what_happened_then_roll_back_leaves_nothing(make_app, sess
     asyncio.run(scenario())
     assert tagged(session, "failing") == [] and live_instances(session, "failing") == []
     assert not Ledger(session.state_dir, "failing").exists
+
+
+def test_retry_after_a_failure_resumes_to_a_ready_stack(make_app, session, spec_data):
+    fail_address_association(session, times=1)
+    spec = make_spec(spec_data, "again", database=False)
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await run_to_failure(pilot, spec)
+            first = live_instances(session, "again")
+            await pilot.press("r")
+            await settle(pilot)
+            assert screen.phase == OK, screen_text(screen, "#outcome")
+            assert [i["InstanceId"] for i in live_instances(session, "again")] == [i["InstanceId"] for i in first]
+
+    asyncio.run(scenario())
+    assert Ledger(session.state_dir, "again").get("status") == "ready"
 
 
 def test_cancel_asks_and_keep_leaves_what_was_made(make_app, session, spec_data):
@@ -159,3 +187,28 @@ def test_teardown_from_the_screen_leaves_nothing(make_app, session, spec_data):
     assert tagged(session, "gone") == [] and live_instances(session, "gone") == []
     assert operations.plan_down(session, "gone").empty
     assert not Ledger(session.state_dir, "gone").exists
+
+
+def test_home_offers_to_adopt_a_stack_found_only_by_tags(make_app, session, spec_data, tmp_path):
+    from dataclasses import replace
+
+    elsewhere = replace(session, state_dir=tmp_path / "other-machine")
+    elsewhere.state_dir.mkdir()
+    assert operations.up(elsewhere, make_spec(spec_data, "stray", database=False), "127.0.0.1/32").ok
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            stray = next(s for s in app.home.stacks if s.name == "stray")
+            assert stray.source == "tags" and "press a to adopt" in shown(app)
+            table = app.home.query_one("#stacks")
+            table.move_cursor(row=table.get_row_index("stray"))
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press("tab", "enter")  # "Adopt"
+            await settle(pilot)
+            assert next(s for s in app.home.stacks if s.name == "stray").source == "ledger"
+
+    asyncio.run(scenario())
+    assert Ledger(session.state_dir, "stray").get("status") == "adopted"

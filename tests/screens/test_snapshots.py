@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from pilot_helpers import SIZE, settle
+from pilot_helpers import SIZE, open_wizard, settle
 
 from hostwiz import events as ev
 from hostwiz import spec as specmod
@@ -82,9 +82,7 @@ async def steady(pilot):
 
 
 async def to_wizard(pilot, keys=()):
-    await settle(pilot)
-    await pilot.press("n")
-    await settle(pilot)
+    await open_wizard(pilot)
     for key in keys:
         await pilot.press(key)
     await steady(pilot)

@@ -12,7 +12,7 @@ from hostwiz.screens.wizard.instance import InstanceStep
 from hostwiz.screens.wizard.review import ReviewStep
 from hostwiz.screens.wizard.runtime import RuntimeStep
 
-from pilot_helpers import SIZE, live_instances, settle, tagged
+from pilot_helpers import SIZE, live_instances, open_wizard, settle, shown, tagged
 
 
 def run(coro):
@@ -28,9 +28,7 @@ def test_keystrokes_make_a_stack_with_domain_tls_and_database(make_app, session)
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             assert isinstance(app.screen, DomainStep)
             await pilot.press(*"blog", "tab", "enter", "down", "enter")  # name; zone: example.com
             await pilot.pause()
@@ -72,9 +70,7 @@ def test_bad_values_show_field_errors_and_nothing_is_created(make_app, session):
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             step = app.screen
             await pilot.press(*"Bad_Name")
             await pilot.pause()
@@ -121,9 +117,7 @@ def test_back_keeps_answers_and_escape_asks_before_discarding(make_app):
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            await pilot.press("n")
-            await settle(pilot)
+            await open_wizard(pilot)
             await pilot.press(*"keep", "enter")
             await settle(pilot)
             app.screen.query_one("#volume").value = "42"
@@ -141,5 +135,53 @@ def test_back_keeps_answers_and_escape_asks_before_discarding(make_app):
             await pilot.pause()
             assert isinstance(app.screen, DomainStep)
             assert app.screen.query_one("#name").value == "keep"
+
+    run(scenario())
+
+
+def test_a_failed_lookup_says_so_and_retry_fills_the_list(make_app, session):
+    from botocore.awsrequest import AWSResponse
+
+    calls = []
+
+    def refuse_once(**_):
+        calls.append(1)
+        if len(calls) == 1:
+            return AWSResponse("https://ec2", 403, {}, None), {
+                "Error": {"Code": "UnauthorizedOperation", "Message": "You are not authorized to perform this operation."}}
+        return None
+
+    session.aws.hooks.append(("before-call.ec2.DescribeInstanceTypeOfferings", refuse_once))
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot)
+            await pilot.press(*"look", "enter")
+            await settle(pilot)
+            step = app.screen
+            assert isinstance(step, InstanceStep)
+            assert "UnauthorizedOperation" in shown(app)
+            assert step.query_one("#types-retry").display and step.query_one("#next").disabled
+            await pilot.click("#types-retry")
+            await settle(pilot)
+            assert not step.query_one("#types-retry").display
+            assert step.query_one("#types").row_count > 0 and not step.query_one("#next").disabled
+            assert "$7.59/mo" in shown(app)  # t3.micro's price from hostwiz.costs
+
+    run(scenario())
+
+
+def test_palette_offers_the_screen_actions(make_app):
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            titles = {c.title for c in app.get_system_commands(app.screen)}
+            assert {"New stack", "Refresh stacks", "Tear down stack", "Cleanup"} <= titles
+            await pilot.press("n")
+            await settle(pilot)
+            titles = {c.title for c in app.get_system_commands(app.screen)}
+            assert {"Wizard: next step", "Wizard: discard"} <= titles
 
     run(scenario())
