@@ -14,3 +14,40 @@ def plan_lines(plan: Any) -> list[str]:
         lines.append(f"  {r.kind:<18} {r.id:<40} {r.name if r.name != r.id else ''}{extra}")
     lines.append("Also removed from this machine: the stack's key file, keyring entries and host key pins.")
     return lines
+
+
+def money(value: float | None, known: bool = True) -> str:
+    """A monthly cost; "?" while prices are unknown (never a misleading $0)."""
+    return f"${value:,.2f}" if known and value is not None else "?"
+
+
+def short(text: str, width: int = 44) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1):]
+
+
+def cleanup_lines(plan: Any) -> list[str]:
+    """A cleanup plan grouped by region and VPC, then kind; totals first."""
+    n = len(plan.resources)
+    lines = [f"Cleanup plan ({plan.filters.describe()}): {n} resource(s), "
+             f"{money(plan.total_monthly, plan.costs_known)}/month"]
+    names = {r.id: r.name for r in plan.resources}
+    for where, kinds in plan.groups().items():
+        region, vpc = where.split(" ", 1)
+        lines.append(f"\n{region}  {vpc}" + (f" ({names[vpc]})" if names.get(vpc, vpc) != vpc else ""))
+        for kind_name, items in kinds.items():
+            for r in items:
+                waits = f"; waits on {', '.join(short(names.get(w) or w, 24) for w in r.waits_on[:3])}" + \
+                    (f" +{len(r.waits_on) - 3}" if len(r.waits_on) > 3 else "") if r.waits_on else ""
+                cfn = f"  [CloudFormation stack {r.data['cloudformation']}]" if r.data.get("cloudformation") else ""
+                lines.append(f"  {kind_name:<18} {short(r.id):<44} {short(r.name if r.name != r.id else '', 28):<28} "
+                             f"{money(r.monthly_cost, plan.costs_known):>9}  {r.reason}{waits}{cfn}")
+    for stack, keys in plan.cloudformation.items():
+        lines.append(f"\nNote: {len(keys)} resource(s) belong to CloudFormation stack {stack}; "
+                     "deleting the stack itself is usually better.")
+    for s in plan.skipped:
+        lines.append(f"Skipped {s.key}: {s.why}")
+    for r in plan.unplanned:
+        lines.append(f"Not in the plan, left alone: {r.key} {r.name}")
+    for where, err in plan.discovery_errors.items():
+        lines.append(f"Could not list {where}: {err}")
+    return lines

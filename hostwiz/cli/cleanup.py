@@ -1,16 +1,147 @@
-"""`hostwiz cleanup`: arrives with its own issue."""
+"""`hostwiz cleanup`: find leftovers, show the plan (a dry run by default), delete with --yes.
+
+    hostwiz cleanup [--name-prefix P] [--tag K=V] [--vpc ID] [--older-than 7d] [--region R]...
+                    [--plan-out FILE] [--plan FILE] [--yes] [--json]
+
+With `--plan FILE --yes` it deletes exactly the reviewed plan: anything gone or changed since
+is skipped and reported, anything new is left alone.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
-from hostwiz.cli.context import CliError
+from hostwiz import events as ev
+from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.context import CliError, identity, make_session
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("cleanup", parents=[common], help="(not yet available)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p = sub.add_parser("cleanup", parents=[common], conflict_handler="resolve",
+                       help="find and delete leftovers (a dry-run plan unless --yes)")
+    p.add_argument("--name-prefix", metavar="P", help="Name tag or resource name starts with P")
+    p.add_argument("--tag", action="append", default=[], metavar="K=V", help="has tag K=V (repeatable)")
+    p.add_argument("--vpc", metavar="ID", help="in this VPC (the VPC and everything inside it)")
+    p.add_argument("--older-than", metavar="AGE", help="created more than AGE ago: 30m, 12h, 7d, 2w")
+    p.add_argument("--region", dest="regions", action="append", metavar="R",
+                   help="region to look in (repeatable; default: the profile's)")
+    p.add_argument("--plan-out", metavar="FILE", help="write the plan as a frozen plan to review and pass to --plan")
+    p.add_argument("--plan", metavar="FILE", help="delete exactly this frozen plan (with --yes)")
+    p.add_argument("--yes", "-y", action="store_true", help="delete (without it: a dry run)")
+    p.add_argument("--json", action="store_true", help="plan, events and result as JSON lines")
+
+
+def filters_from(args: argparse.Namespace, regions: list[str]) -> Any:
+    from hostwiz.provisioners.cleanup import Filters
+
+    try:
+        f = Filters.parse(args.name_prefix, args.tag, args.vpc, args.older_than, regions)
+    except ValueError as err:
+        raise CliError(f"--{err}", BAD_INPUT) from None
+    if f.empty and not args.plan:
+        raise CliError("say what to clean up: --name-prefix, --tag or --vpc (hostwiz never takes everything)",
+                       BAD_INPUT)
+    return f
 
 
 def run(args: argparse.Namespace) -> int:
-    raise CliError("'hostwiz cleanup' is not available yet in this build", 1)
+    regions = getattr(args, "regions", None) or []
+    filters = filters_from(args, regions)  # bad input stops here, before any AWS call
+    frozen = None
+    if args.plan:
+        from hostwiz.provisioners.cleanup import load_frozen
+
+        try:
+            frozen = load_frozen(Path(args.plan))
+        except ValueError as err:
+            raise CliError(str(err), BAD_INPUT) from None
+        regions = regions or frozen["regions"]
+    if regions:
+        args.region = regions[0]
+    session = make_session(args)
+    filters.regions = filters.regions or [session.aws.region]
+    who = identity(session)
+    out = Output(args.json)
+    out.line(f"AWS account {who['account']}" + (" (SANDBOX)" if session.sandbox else ""))
+
+    from hostwiz.provisioners.cleanup import build_plan, discover_all, execute, reconcile
+
+    if frozen is not None:
+        kinds = sorted({item["kind"] for item in frozen["resources"]})
+        found = discover_all(session.aws, frozen["regions"], kinds, out.discovery)
+        try:
+            plan = reconcile(frozen, found, who["account"])
+        except ValueError as err:
+            raise CliError(str(err), BAD_INPUT) from None
+    else:
+        found = discover_all(session.aws, filters.regions, None, out.discovery)
+        plan = build_plan(found, filters, who["account"])
+    out.plan(plan)
+    if args.plan_out:
+        plan.write(Path(args.plan_out))
+        out.line(f"Frozen plan written to {args.plan_out}; delete exactly it with "
+                 f"'hostwiz cleanup --plan {args.plan_out} --yes'.")
+    if not args.yes or plan.empty:
+        out.line("Nothing to delete." if plan.empty else
+                 "Dry run: nothing was deleted. Add --yes to delete (or review with --plan-out FILE first).")
+        return OK
+    outcome = execute(session.aws, plan, out.event, settings=session.deletion)
+    out.result(outcome, plan)
+    return OK if outcome.ok else FAILED
+
+
+class Output:
+    """Human lines, or JSON lines with --json."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+
+    def emit(self, record: dict[str, Any]) -> None:
+        print(json.dumps(record, default=str), flush=True)
+
+    def line(self, text: str) -> None:
+        if self.as_json:
+            self.emit({"kind": "message", "message": text})
+        else:
+            print(text, flush=True)
+
+    def discovery(self, e: ev.Event) -> None:
+        if self.as_json:
+            self.emit({"event": e.kind, **e.as_dict()})
+        elif e.kind == ev.FAILED:
+            print(f"  could not list {e.step.removeprefix('discover:')}: {e.message}", file=sys.stderr)
+        elif e.kind == ev.DONE and sys.stderr.isatty():
+            print(f"\r  looked at {e.data['done']}/{e.data['total']} kinds and regions", end="", file=sys.stderr)
+
+    def plan(self, plan: Any) -> None:
+        from hostwiz.deletion_text import cleanup_lines
+
+        if self.as_json:
+            self.emit({"kind": "plan", **plan.as_dict()})
+        else:
+            print("\n".join(cleanup_lines(plan)))
+
+    def event(self, e: ev.Event) -> None:
+        if self.as_json:
+            self.emit({"event": e.kind, **e.as_dict()})
+        elif e.kind not in (ev.QUEUED, ev.STARTED):
+            print(e.line(), flush=True)
+
+    def result(self, outcome: Any, plan: Any) -> None:
+        left = [{"key": x.resource.key, "name": x.resource.name, "error": x.error, "blockers": x.blockers}
+                for x in outcome.left]
+        if self.as_json:
+            self.emit({"kind": "result", "ok": outcome.ok, "deleted": [r.key for r in outcome.deleted], "left": left,
+                       "skipped": [s.as_dict() for s in plan.skipped]})
+            return
+        print(f"\nDeleted {len(outcome.deleted)} of {len(plan.resources)} resource(s) in {outcome.passes} pass(es).")
+        if left:
+            print(f"{len(left)} resource(s) are left:", file=sys.stderr)
+            for x in left:
+                blockers = f"; blocked by {', '.join(x['blockers'])}" if x["blockers"] else ""
+                print(f"  {x['key']} {x['name']}: {x['error']}{blockers}", file=sys.stderr)
+            print("Resolve the blockers (or add them to the selection) and run the cleanup again.", file=sys.stderr)

@@ -36,7 +36,9 @@ class Ec2Instance(Kind):
                         "public_ip": i.get("PublicIpAddress"), "private_ip": i.get("PrivateIpAddress"),
                         "vpc_id": i.get("VpcId"), "subnet_id": i.get("SubnetId"),
                         "launch_time": str(i.get("LaunchTime", "")),
-                        "client_token": i.get("ClientToken"),
+                        "client_token": i.get("ClientToken"), "created": str(i.get("LaunchTime", "")),
+                        "security_groups": [g["GroupId"] for g in i.get("SecurityGroups", [])],
+                        "parents": [tags["aws:autoscaling:groupName"]] if "aws:autoscaling:groupName" in tags else [],
                     })
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:

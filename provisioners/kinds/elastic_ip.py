@@ -29,7 +29,8 @@ class ElasticIp(Kind):
             tags = tag_dict(a.get("Tags"))
             yield Resource(self.name, a["AllocationId"], aws.region, tags.get("Name", a.get("PublicIp", "")), tags,
                            {"public_ip": a.get("PublicIp"), "association_id": a.get("AssociationId"),
-                            "instance_id": a.get("InstanceId"), "eni": a.get("NetworkInterfaceId")})
+                            "instance_id": a.get("InstanceId"), "eni": a.get("NetworkInterfaceId"),
+                            "parents": [a["InstanceId"]] if a.get("InstanceId") else []})
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))

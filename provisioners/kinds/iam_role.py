@@ -18,6 +18,7 @@ class IamRole(Kind):
     label = "IAM role"
     depends_on = ("instance-profile", "lambda-function")
     gone_codes = ("NoSuchEntity",)
+    account_wide = True  # listed once, not per region
 
     def create(self, aws: Aws, *, role_name: str, path: str, policy_name: str, policy: dict,
                tags: list[dict[str, str]]) -> str:

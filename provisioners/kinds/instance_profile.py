@@ -14,6 +14,7 @@ class InstanceProfile(Kind):
     label = "instance profile"
     depends_on = ("ec2-instance", "autoscaling-group", "launch-template")
     gone_codes = ("NoSuchEntity",)
+    account_wide = True  # listed once, not per region
 
     def create(self, aws: Aws, *, profile_name: str, path: str, role_name: str,
                tags: list[dict[str, str]]) -> str:
@@ -42,7 +43,9 @@ class InstanceProfile(Kind):
                     raw = iam.list_instance_profile_tags(InstanceProfileName=prof["InstanceProfileName"])["Tags"]
                 tags = tag_dict(raw)
                 yield Resource(self.name, prof["InstanceProfileName"], "global", prof["InstanceProfileName"], tags,
-                               {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])]})
+                               {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])],
+                                "parents": [r["RoleName"] for r in prof.get("Roles", [])],
+                                "created": str(prof.get("CreateDate") or "")})
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return [r for r in self.list(aws, "/hostwiz/") if r.tags.get("hostwiz:stack") == stack]

@@ -23,7 +23,7 @@ class KeyPair(Kind):
     def list(self, aws: Aws, filters: list[dict] | None = None) -> Iterable[Resource]:
         for k in aws.client("ec2").describe_key_pairs(Filters=filters or [])["KeyPairs"]:
             yield Resource(self.name, k.get("KeyPairId") or k["KeyName"], aws.region, k["KeyName"],
-                           tag_dict(k.get("Tags")), {"key_name": k["KeyName"]})
+                           tag_dict(k.get("Tags")), {"key_name": k["KeyName"], "created": str(k.get("CreateTime") or "")})
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))

@@ -34,7 +34,7 @@ class RdsInstance(Kind):
             "subnet_group": (db.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
             "arn": db.get("DBInstanceArn"), "storage_gb": db.get("AllocatedStorage"),
             "vpc_id": (db.get("DBSubnetGroup") or {}).get("VpcId"),
-            "cluster": db.get("DBClusterIdentifier"),
+            "cluster": db.get("DBClusterIdentifier"), "created": str(db.get("InstanceCreateTime") or ""),
         })
 
     def describe(self, aws: Aws, ident: str) -> dict | None:

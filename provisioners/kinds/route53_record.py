@@ -100,6 +100,7 @@ class Route53Record(Kind):
     name = "route53-record"
     label = "DNS record"
     gone_codes = ("NoSuchHostedZone",)
+    account_wide = True  # listed once, not per region
     retry_codes = ("PriorRequestNotComplete", "Throttling")
 
     def upsert(self, aws: Aws, *, zone_id: str, names: list[str], value: str, stack: str, run_id: str,
@@ -136,8 +137,21 @@ class Route53Record(Kind):
                     tags = {"hostwiz:stack": marker.get("hostwiz:stack", ""), "hostwiz:run": marker.get("hostwiz:run", "")}
                     yield Resource(self.name, f"{zid}/{name}", "global", name, tags,
                                    {"zone_id": zid, "record": name, "value": marker.get("value")})
+            yield from self._others(zid, records)
+
+    def _others(self, zid: str, records: list[dict]) -> Iterable[Resource]:
+        """Records hostwiz did not write (for cleanup): every one but the zone's own NS and SOA."""
+        marked = {rec["Name"].rstrip(".")[len(MARKER):] for rec in records if rec["Name"].startswith(MARKER)}
+        for rec in records:
+            name = rec["Name"].rstrip(".")
+            if rec["Type"] in ("NS", "SOA") or name.startswith(MARKER) or name in marked:
+                continue
+            yield Resource(self.name, f"{zid}/{name}/{rec['Type']}", "global", name, {},
+                           {"zone_id": zid, "record": name, "type": rec["Type"], "rrset": rec})
 
     def delete(self, aws: Aws, res: Resource) -> None:
+        if res.data.get("rrset"):
+            return self._delete_other(aws, res)
         zid, name, expected = res.data["zone_id"], res.data["record"], res.data.get("value")
         changes = []
         a = current_record(aws, zid, name, "A")
@@ -156,9 +170,21 @@ class Route53Record(Kind):
                 if error_code(err) not in ("InvalidChangeBatch",) + self.gone_codes:
                     raise
 
+    def _delete_other(self, aws: Aws, res: Resource) -> None:
+        current = current_record(aws, res.data["zone_id"], res.data["record"], res.data["type"])
+        if current is None:
+            return
+        if current != res.data["rrset"]:
+            raise RecordChanged(res.data["record"], str(res.data["rrset"].get("ResourceRecords")),
+                                str(current.get("ResourceRecords")))
+        aws.client("route53").change_resource_record_sets(
+            HostedZoneId=res.data["zone_id"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": current}]})
+
     def exists(self, aws: Aws, res: Resource) -> bool:
+        name, rtype = (res.data["record"], res.data["type"]) if res.data.get("rrset") else \
+            (MARKER + res.data["record"], "TXT")
         try:
-            return current_record(aws, res.data["zone_id"], MARKER + res.data["record"], "TXT") is not None
+            return current_record(aws, res.data["zone_id"], name, rtype) is not None
         except Exception as err:
             if error_code(err) in self.gone_codes:
                 return False

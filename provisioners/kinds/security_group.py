@@ -6,6 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
+from .common import interfaces_in
 
 
 @register
@@ -13,7 +14,7 @@ class SecurityGroup(Kind):
     name = "security-group"
     label = "security group"
     depends_on = ("ec2-instance", "rds-instance", "network-interface", "load-balancer", "vpc-endpoint",
-                  "nat-gateway", "ecs-service", "lambda-function")
+                  "nat-gateway", "ecs-service", "lambda-function", "rds-cluster")
     gone_codes = ("InvalidGroup.NotFound",)
 
     def create(self, aws: Aws, *, group_name: str, description: str, vpc_id: str,
@@ -56,12 +57,7 @@ class SecurityGroup(Kind):
             raise
 
     def blockers(self, aws: Aws, res: Resource) -> list[str]:
-        enis = aws.client("ec2").describe_network_interfaces(
-            Filters=[{"Name": "group-id", "Values": [res.id]}])["NetworkInterfaces"]
-        out = []
-        for eni in enis:
-            owner = eni.get("Attachment", {}).get("InstanceId") or eni.get("Description") or ""
-            out.append(f"{eni['NetworkInterfaceId']} ({owner})" if owner else eni["NetworkInterfaceId"])
+        out = interfaces_in(aws, "group-id", res.id)
         refs = aws.client("ec2").describe_security_groups(
             Filters=[{"Name": "ip-permission.group-id", "Values": [res.id]}])["SecurityGroups"]
         out += [f"{g['GroupId']} (its rules reference this group)" for g in refs if g["GroupId"] != res.id]

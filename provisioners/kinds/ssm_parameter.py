@@ -31,7 +31,8 @@ class SsmParameter(Kind):
         for page in ssm.get_paginator("describe_parameters").paginate(ParameterFilters=filters):
             for p in page["Parameters"]:
                 tags = tag_dict(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=p["Name"])["TagList"])
-                yield Resource(self.name, p["Name"], aws.region, p["Name"], tags, {"type": p.get("Type")})
+                yield Resource(self.name, p["Name"], aws.region, p["Name"], tags, {"type": p.get("Type"),
+                                                                                "created": str(p.get("LastModifiedDate") or "")})
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return [r for r in self.list(aws, f"/hostwiz/{stack}/") if r.tags.get("hostwiz:stack") == stack]

@@ -1,0 +1,79 @@
+"""Cleanup benchmark (issue 6): ten workshop estates (~500 resources) on a moto server with a
+per-call latency model; the same cleanup with the default parallelism and with one worker.
+
+    python bench/cleanup.py [--estates 10] [--latency 0.03]
+
+Both sets of estates are built first (latency off), then each set is cleaned up by its own
+name prefix, end to end: discovery of every kind, plan, deletion waves, confirmation by
+listing again. Prints wall times, the speed-up, and API calls per deleted resource.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for tests.cleanup.estate
+
+
+def cleanup(aws, model, prefix: str, *, workers: int, discover_workers: int) -> dict:
+    from hostwiz.provisioners.cleanup import Filters, build_plan, discover_all, execute
+    from hostwiz.provisioners.deletion import DeletionSettings
+
+    model.calls.clear()
+    started = time.monotonic()
+    found = discover_all(aws, [aws.region], workers=discover_workers)
+    plan = build_plan(found, Filters(name_prefix=prefix, regions=[aws.region]), "bench")
+    planned = time.monotonic()
+    outcome = execute(aws, plan, settings=DeletionSettings(workers=workers, confirm_delay=0.05, backoff=0.2))
+    took = time.monotonic() - started
+    assert outcome.ok, [(x.resource.key, x.error) for x in outcome.left]
+    calls = model.total_calls
+    return {"workers": workers, "resources": len(plan.resources), "seconds": round(took, 1),
+            "discovery_and_plan_s": round(planned - started, 1), "calls": calls,
+            "calls_per_resource": round(calls / len(plan.resources), 2), "passes": outcome.passes,
+            "top_calls": dict(model.calls.most_common(8))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--estates", type=int, default=10)
+    ap.add_argument("--latency", type=float, default=0.03, help="seconds added to every API call")
+    args = ap.parse_args()
+
+    from hostwiz.sandbox import Sandbox, quiet_moto
+
+    sandbox = Sandbox(state_dir=Path(tempfile.mkdtemp(prefix="hostwiz-bench-"))).start()
+    quiet_moto()
+    try:
+        from hostwiz.provisioners.aws import Aws
+        from hostwiz.provisioners.latency import LatencyModel
+        from tests.cleanup.estate import build
+
+        model = LatencyModel()
+        aws = Aws(region="us-east-1", endpoint_url=sandbox.endpoint_url, hooks=model.hooks(), max_pool_connections=32)
+        t = time.monotonic()
+        for i in range(args.estates):
+            build(aws, f"par{i:02d}", 10 + i)
+            build(aws, f"one{i:02d}", 100 + i)
+        built = time.monotonic() - t
+        model.per_call = args.latency
+        parallel = cleanup(aws, model, "par", workers=8, discover_workers=16)
+        serial = cleanup(aws, model, "one", workers=1, discover_workers=1)
+        result = {"estates": args.estates, "latency_s": args.latency, "build_s": round(built, 1),
+                  "parallel": parallel, "one_worker": serial,
+                  "speedup": round(serial["seconds"] / parallel["seconds"], 2), "cpus": os.cpu_count()}
+        print(json.dumps(result, indent=2))
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

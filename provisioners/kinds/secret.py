@@ -1,0 +1,33 @@
+"""Secrets Manager secrets, deleted without the recovery window (cleanup means gone)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..aws import Aws, tag_dict
+from ..registry import Kind, Resource, register
+from .common import stamp, unless_gone
+
+
+@register
+class Secret(Kind):
+    name = "secret"
+    label = "secret"
+    gone_codes = ("ResourceNotFoundException",)
+
+    def list(self, aws: Aws) -> Iterable[Resource]:
+        for page in aws.client("secretsmanager").get_paginator("list_secrets").paginate():
+            for s in page["SecretList"]:
+                if s.get("DeletedDate"):
+                    continue
+                tags = tag_dict(s.get("Tags", []))
+                yield Resource(self.name, s["ARN"], aws.region, s["Name"], tags,
+                               {"created": stamp(s.get("CreatedDate"))})
+
+    def delete(self, aws: Aws, res: Resource) -> None:
+        unless_gone(self.gone_codes, aws.client("secretsmanager").delete_secret, SecretId=res.id,
+                    ForceDeleteWithoutRecovery=True)
+
+    def exists(self, aws: Aws, res: Resource) -> bool:
+        s = unless_gone(self.gone_codes, aws.client("secretsmanager").describe_secret, SecretId=res.id)
+        return bool(s) and not s.get("DeletedDate")

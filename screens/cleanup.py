@@ -1,0 +1,335 @@
+"""Guided cleanup: filters, a tree of leftovers by VPC and kind with checkboxes, details with
+dependencies and cost, a typed confirmation that shows the account, live per-item progress
+and the final report. The work runs on thread workers (`provisioners.cleanup`); events come
+back as messages. Textual only: no AWS library is imported here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from hostwiz import events as ev
+from hostwiz.deletion_text import money
+
+MARK = {True: "☑", False: "☐"}
+STATUS = {ev.STARTED: "… deleting", ev.PROGRESS: "… ", ev.DONE: "✔ deleted", ev.FAILED: "✘ "}
+
+
+class PlanReady(Message):
+    def __init__(self, plan: Any = None, account: str = "", error: str = "") -> None:
+        super().__init__()
+        self.plan, self.account, self.error = plan, account, error
+
+
+class CleanupEvent(Message):
+    def __init__(self, event: ev.Event) -> None:
+        super().__init__()
+        self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        return (self.event.kind == ev.PROGRESS and isinstance(message, CleanupEvent)
+                and message.event.step == self.event.step)
+
+
+class CleanupDone(Message):
+    def __init__(self, outcome: Any = None, error: str = "") -> None:
+        super().__init__()
+        self.outcome, self.error = outcome, error
+
+
+class ConfirmCleanup(ModalScreen[bool]):
+    """Type the account ID to delete; Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ConfirmCleanup { align: center middle; }
+    ConfirmCleanup > Vertical { width: 72; height: auto; border: thick $error; padding: 1 2; background: $surface; }
+    """
+
+    def __init__(self, account: str, count: int, cost: str) -> None:
+        super().__init__()
+        self.account, self.count, self.cost = account, count, cost
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]Delete {self.count} resource(s) ({self.cost}/month) in AWS account {self.account}?[/]")
+            yield Label("This cannot be undone. Type the account ID to confirm:")
+            yield Input(placeholder=self.account, id="account")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.account:
+            self.dismiss(True)
+        else:
+            self.notify("That is not the account ID; nothing was deleted.", severity="warning")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class CleanupScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("f5", "find", "Find"),
+        Binding("x", "toggle", "(Un)select"),
+        Binding("a", "toggle_all", "All/none"),
+        Binding("d", "delete", "Delete selected"),
+    ]
+    DEFAULT_CSS = """
+    CleanupScreen #filters { height: auto; }
+    CleanupScreen #filters Input { width: 1fr; }
+    CleanupScreen #main { height: 1fr; }
+    CleanupScreen #tree { width: 3fr; border: round $primary; }
+    CleanupScreen #details { width: 2fr; border: round $secondary; padding: 0 1; }
+    CleanupScreen #status { height: auto; padding: 0 1; }
+    CleanupScreen #progress { display: none; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: Any = None
+        self.account = ""
+        self.selected: set[str] = set()
+        self.nodes: dict[str, TreeNode] = {}
+        self.status: dict[str, str] = {}
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="filters"):
+            yield Input(placeholder="name prefix", id="prefix")
+            yield Input(placeholder="tag K=V", id="tag")
+            yield Input(placeholder="vpc-...", id="vpc")
+            yield Input(placeholder="older than (7d)", id="age")
+            yield Input(placeholder="regions (default: session's)", id="regions")
+            yield Button("Find", id="find", variant="primary")
+        yield Static("Give a name prefix, tag or VPC and press Find. Nothing is deleted without your confirmation.",
+                     id="status")
+        yield ProgressBar(id="progress", show_eta=False)
+        with Horizontal(id="main"):
+            yield Tree("leftovers", id="tree")
+            with VerticalScroll(id="details"):
+                yield Static("", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one("#tree", Tree)
+        tree.show_root, tree.auto_expand = False, False
+        self.query_one("#prefix", Input).focus()
+
+    # finding -------------------------------------------------------------------
+    def filters(self) -> Any:
+        from hostwiz.provisioners.cleanup import Filters
+
+        value = {i: self.query_one(f"#{i}", Input).value.strip() for i in ("prefix", "tag", "vpc", "age", "regions")}
+        f = Filters.parse(value["prefix"], [t for t in value["tag"].split(",") if t.strip()], value["vpc"],
+                          value["age"], [r.strip() for r in value["regions"].split(",") if r.strip()])
+        if f.empty:
+            raise ValueError("give a name prefix, a tag or a VPC: cleanup never takes everything")
+        return f
+
+    @on(Button.Pressed, "#find")
+    @on(Input.Submitted)
+    def action_find(self) -> None:
+        if self.running:
+            return
+        try:
+            f = self.filters()
+        except ValueError as err:
+            self.say(f"[red]{err}[/]")
+            return
+        if self.app.session is None:  # type: ignore[attr-defined]
+            self.say("Still connecting to AWS; try again in a moment.")
+            return
+        self.say(f"Looking for leftovers ({f.describe()})...")
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self.find(f)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup")
+    def find(self, f: Any) -> None:
+        from hostwiz.provisioners.cleanup import build_plan, discover_all
+
+        try:
+            session = self.app.session  # type: ignore[attr-defined]
+            account = session.aws.identity()["account"]
+            f.regions = f.regions or [session.aws.region]
+            found = discover_all(session.aws, f.regions, None, lambda e: self.post_message(CleanupEvent(e)))
+            self.post_message(PlanReady(build_plan(found, f, account), account))
+        except Exception as err:  # noqa: BLE001 (shown in plain words)
+            self.post_message(PlanReady(error=str(err) or err.__class__.__name__))
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        self.query_one("#progress").display = False
+        if message.error:
+            self.say(f"[red]Could not look for leftovers: {message.error}[/]")
+            return
+        self.plan, self.account = message.plan, message.account
+        self.selected = {r.key for r in self.plan.resources}
+        self.status.clear()
+        self.fill_tree()
+        sandbox = " (SANDBOX)" if getattr(self.app, "sandbox", False) else ""
+        self.say(f"AWS account {self.account}{sandbox}: {len(self.plan.resources)} leftover(s). "
+                 "Enter or x (un)selects, d deletes the selection.")
+
+    def fill_tree(self) -> None:
+        tree = self.query_one("#tree", Tree)
+        tree.clear()
+        self.nodes.clear()
+        names = {r.id: r.name for r in self.plan.resources}
+        for where, kinds in self.plan.groups().items():
+            region, vpc = where.split(" ", 1)
+            label = f"{region}  {vpc}" + (f" ({names[vpc]})" if names.get(vpc, vpc) != vpc else "")
+            group = tree.root.add(label, expand=True)
+            for kind_name, items in kinds.items():
+                kind_node = group.add(f"{kind_name} ({len(items)})", expand=True)
+                for r in items:
+                    self.nodes[r.key] = kind_node.add_leaf(self.leaf_label(r), data=r)
+        self.refresh_totals()
+
+    def leaf_label(self, r: Any) -> str:
+        status = self.status.get(r.key, "")
+        cfn = " [yellow]CFN[/]" if r.data.get("cloudformation") else ""
+        name = r.name if r.name and r.name != r.id else r.id
+        return f"{MARK[r.key in self.selected]} {name}{cfn}  {status}".rstrip()
+
+    # selecting -----------------------------------------------------------------
+    def targets(self) -> list[Any]:
+        node = self.query_one("#tree", Tree).cursor_node
+        if node is None:
+            return []
+        if node.data is not None:
+            return [node.data]
+        out, stack = [], [node]
+        while stack:
+            n = stack.pop()
+            out += [n.data] if n.data is not None else []
+            stack += list(n.children)
+        return out
+
+    def action_toggle(self) -> None:
+        items = self.targets()
+        if not items or self.running:
+            return
+        on_now = not all(r.key in self.selected for r in items)
+        for r in items:
+            (self.selected.add if on_now else self.selected.discard)(r.key)
+        self.relabel(items)
+
+    @on(Tree.NodeSelected)
+    def node_selected(self) -> None:  # Enter or a click on a node (un)selects it and what is under it
+        self.action_toggle()
+
+    def action_toggle_all(self) -> None:
+        if self.plan is None or self.running:
+            return
+        keys = {r.key for r in self.plan.resources}
+        self.selected = set() if self.selected == keys else keys
+        self.relabel(self.plan.resources)
+
+    def relabel(self, items: list[Any]) -> None:
+        for r in items:
+            if r.key in self.nodes:
+                self.nodes[r.key].set_label(self.leaf_label(r))
+        self.refresh_totals()
+
+    def refresh_totals(self) -> None:
+        if self.plan is None:
+            return
+        chosen = [r for r in self.plan.resources if r.key in self.selected]
+        self.query_one("#tree", Tree).border_title = (
+            f"{len(chosen)} of {len(self.plan.resources)} selected · "
+            f"{money(sum(r.monthly_cost for r in chosen), self.plan.costs_known)}/month")
+
+    @on(Tree.NodeHighlighted)
+    def show_details(self, event: Tree.NodeHighlighted) -> None:
+        r = event.node.data
+        if r is None or self.plan is None:
+            return
+        waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
+        lines = [f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
+                 f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
+                 f"Deleted after:\n{waits}"]
+        if r.data.get("cloudformation"):
+            lines.append(f"[yellow]Owned by CloudFormation stack {r.data['cloudformation']}: "
+                         "deleting the stack is usually better.[/]")
+        if self.status.get(r.key):
+            lines.append(f"Status: {self.status[r.key]}")
+        self.query_one("#detail", Static).update("\n".join(lines))
+
+    # deleting ------------------------------------------------------------------
+    def action_delete(self) -> None:
+        if self.plan is None or self.running:
+            return
+        chosen = [r for r in self.plan.resources if r.key in self.selected]
+        if not chosen:
+            self.say("Nothing is selected.")
+            return
+        cost = money(sum(r.monthly_cost for r in chosen), self.plan.costs_known)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.running = True
+                self.say(f"Deleting {len(chosen)} resource(s) in account {self.account}...")
+                self.delete(chosen)
+            else:
+                self.say("Nothing was deleted.")
+
+        self.app.push_screen(ConfirmCleanup(self.account, len(chosen), cost), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup")
+    def delete(self, chosen: list[Any]) -> None:
+        from hostwiz.provisioners.cleanup import CleanupPlan, execute
+
+        session = self.app.session  # type: ignore[attr-defined]
+        try:
+            plan = CleanupPlan(self.plan.account, self.plan.regions, self.plan.filters, chosen)
+            outcome = execute(session.aws, plan, lambda e: self.post_message(CleanupEvent(e)),
+                              settings=session.deletion)
+            self.post_message(CleanupDone(outcome))
+        except Exception as err:  # noqa: BLE001
+            self.post_message(CleanupDone(error=str(err) or err.__class__.__name__))
+
+    def on_cleanup_event(self, message: CleanupEvent) -> None:
+        e = message.event
+        if (e.step or "").startswith("discover:"):
+            bar = self.query_one("#progress", ProgressBar)
+            bar.update(total=e.data.get("total"), progress=e.data.get("done", 0))
+            return
+        if e.step in self.nodes and e.kind in STATUS:
+            self.status[e.step] = (STATUS[e.kind] + (e.message if e.kind in (ev.PROGRESS, ev.FAILED) else ""))[:60]
+            self.nodes[e.step].set_label(self.leaf_label(self.nodes[e.step].data))
+
+    def on_cleanup_done(self, message: CleanupDone) -> None:
+        self.running = False
+        if message.error:
+            self.say(f"[red]Cleanup stopped: {message.error}[/]")
+            return
+        outcome = message.outcome
+        report = [f"[b]Deleted {len(outcome.deleted)} resource(s).[/]"]
+        if outcome.left:
+            report.append(f"[red]{len(outcome.left)} left:[/]")
+            for x in outcome.left:
+                blockers = f" — blocked by {', '.join(x.blockers)}" if x.blockers else ""
+                report.append(f"  • {x.resource.kind} {x.resource.name or x.resource.id}: {x.error}{blockers}")
+            report.append("Resolve the blockers (or select them too) and run Find again.")
+        self.query_one("#detail", Static).update("\n".join(report))
+        self.say("Cleanup finished." if outcome.ok else "[red]Cleanup finished with resources left (see report).[/]")
+
+    # misc ------------------------------------------------------------------------
+    def say(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def action_back(self) -> None:
+        if self.running:
+            self.notify("Deletion is running; wait for the report.", severity="warning")
+            return
+        self.app.pop_screen()
