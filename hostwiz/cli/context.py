@@ -52,6 +52,7 @@ def make_session(args: argparse.Namespace, region: str | None = None) -> Any:
 
         model = LatencyModel(instance_boot=3.0 * pace, db_create=12.0 * pace)
         aws.hooks.extend(model.hooks())
+        aws.hooks.extend(_sandbox.ssh_hooks())  # loopback SSH servers for sandbox instances
         seed(aws, SANDBOX_ZONE)
         timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
         session = Session(aws, _sandbox.state_dir, sandbox=True, timing=timing, user_data=render)

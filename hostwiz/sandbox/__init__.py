@@ -65,6 +65,18 @@ class Sandbox:
         self.state_dir = Path(state_dir) if state_dir else self.work_dir / "state"
         self.endpoint_url = ""
         self._server = None
+        self.ssh = None  # SandboxSsh: one loopback SSH server per sandbox instance (ssh_hooks)
+
+    def ssh_hooks(self) -> list:
+        """botocore hooks that give each sandbox instance a loopback SSH server (add before clients exist)."""
+        from .ssh_server import SandboxSsh
+
+        self.ssh = self.ssh or SandboxSsh()
+        return self.ssh.hooks()
+
+    def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
+        """Where to dial for an instance's SSH: its sandbox server on 127.0.0.1, not a real IP."""
+        return self.ssh.resolve(instance_id, address) if self.ssh else None
 
     def start(self) -> "Sandbox":
         prepare_amis(self.work_dir)
@@ -87,6 +99,8 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        if self.ssh is not None:
+            self.ssh.stop()
         if self._server is not None:
             self._server.stop()
             self._server = None
