@@ -27,6 +27,9 @@ MUTATING = Counter({
     "DeleteInstanceProfile": 1, "DeleteDBSubnetGroup": 1, "RevokeSecurityGroupIngress": 1,
     "DeleteSecurityGroup": 2, "DeleteRolePolicy": 1, "DeleteRole": 1,
 })
+# Both security groups are deleted in one wave and each revokes the rule between them first: one
+# revoke always, a second when the two race (it finds the rule gone, which deletion tolerates).
+RACING = "RevokeSecurityGroupIngress"
 CALLS = [(op, n) for op, count in sorted(MUTATING.items()) for n in range(1, count + 1)]
 CASES = [(when, op, n) for when in ("before", "after") if FULL_MATRIX or when == "before" for op, n in CALLS]
 
@@ -41,7 +44,9 @@ def test_the_list_is_every_mutating_call_of_a_clean_down(stack_up, session, figu
     s = fresh(session, ("provide-client-params", rec.hook))
     outcome = operations.down(s, operations.plan_down(s, "blog"))
     assert outcome.ok and leftovers("blog") == {}
-    assert Counter(rec.mutating) == MUTATING
+    seen = Counter(rec.mutating)
+    assert 1 <= seen.pop(RACING) <= 2
+    assert seen == MUTATING - Counter({RACING: 1})
     figures["down_mutating_calls"] = len(CALLS)
 
 
