@@ -8,15 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 
-pytest.importorskip("hostwiz.ssh", reason="built-in SSH (the ssh branch) is not in this tree yet")
-
-from hostwiz import secrets  # noqa: E402
-from hostwiz.ledger import Ledger  # noqa: E402
-from hostwiz.sandbox.fake_host import FakeHost  # noqa: E402
-from hostwiz.sandbox.ssh_server import InstanceServer  # noqa: E402
-from hostwiz.ssh import HostKeyMismatch, PinStore  # noqa: E402
-from hostwiz.ssh.connect import Access  # noqa: E402
-from hostwiz.ssh.target import stack_connector  # noqa: E402
+from hostwiz import secrets
+from hostwiz.ledger import Ledger
+from hostwiz.sandbox.fake_host import FakeHost
+from hostwiz.sandbox.ssh_server import InstanceServer
+from hostwiz.ssh import HostKeyMismatch, PinStore
+from hostwiz.ssh.connect import Access
+from hostwiz.ssh.target import stack_connector
 
 ATTEMPTS = 20
 INSTANCE = "i-0123456789abcdef0"
