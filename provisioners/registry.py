@@ -8,10 +8,11 @@ the deletion order comes from these declarations, never from a hand-kept list.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
-from .aws import Aws
+from .aws import Aws, error_code
 
 STACK_TAG, RUN_TAG = "hostwiz:stack", "hostwiz:run"
 
@@ -69,6 +70,35 @@ class Kind:
     def blockers(self, aws: Aws, res: Resource) -> list[str]:
         """What keeps `res` from being deleted, in words (best effort)."""
         return []
+
+    # "Already gone" handling the kinds share ----------------------------------------
+
+    def gone(self, err: BaseException) -> bool:
+        """Does this AWS error say the resource is already gone (one of `gone_codes`)?"""
+        return error_code(err) in self.gone_codes
+
+    @contextmanager
+    def ignoring_gone(self) -> Iterator[None]:
+        """Run the block; an "already gone" error from AWS ends it quietly (others raise)."""
+        try:
+            yield
+        except Exception as err:
+            if not self.gone(err):
+                raise
+
+    def unless_gone(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """`fn(*args, **kw)`, or None when AWS answers that the resource is already gone."""
+        with self.ignoring_gone():
+            return fn(*args, **kw)
+        return None
+
+    def present(self, fn: Callable[..., Any], **kw: Any) -> bool:
+        """Does a get/describe-by-ID call succeed? ("Already gone" counts as no; other errors raise.)"""
+        return self.unless_gone(fn, **kw) is not None
+
+    def listed(self, key: str, fn: Callable[..., Any], **kw: Any) -> bool:
+        """Does a describe-by-ID call still list something under `key`? ("Already gone" counts as no.)"""
+        return bool((self.unless_gone(fn, **kw) or {}).get(key))
 
 
 KINDS: dict[str, Kind] = {}

@@ -33,6 +33,7 @@ class DetailScreen(Screen):
         self.stack = name
         self.revealed = False
         self.password: Any = None
+        self.password_looked_up = False
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Stack {self.stack}[/]", classes="screen-title", id="title")
@@ -56,6 +57,8 @@ class DetailScreen(Screen):
         from hostwiz.provisioners import operations
 
         self.password = secrets.fetch(secrets.db_password_account(self.stack))
+        self.password_looked_up = True
+        self.app.call_from_thread(self.show_facts)  # now, not after the (slower, fallible) resource listing
         try:
             resources = operations.plan_down(self.app.session, self.stack).resources
         except Exception as err:  # noqa: BLE001
@@ -101,7 +104,9 @@ class DetailScreen(Screen):
     def connection_string(self, spec_data: dict, out: dict) -> str:
         db = spec_data.get("database") or {}
         scheme = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}.get(db.get("engine"), "db")
-        if self.password is None:
+        if not self.password_looked_up:
+            pw = "(looking in the keyring…)"
+        elif self.password is None:
             pw = "(not in this machine's keyring)"
         else:
             pw = self.password.reveal() if self.revealed else MASK

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -28,8 +28,8 @@ class Ami(Kind):
                                            for m in img.get("BlockDeviceMappings", []))})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").deregister_image, ImageId=res.id)
+        self.unless_gone(aws.client("ec2").deregister_image, ImageId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        resp = unless_gone(self.gone_codes, aws.client("ec2").describe_images, ImageIds=[res.id])
+        resp = self.unless_gone(aws.client("ec2").describe_images, ImageIds=[res.id])
         return any(i.get("State") != "deregistered" for i in (resp or {}).get("Images", []))

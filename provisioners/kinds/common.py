@@ -1,20 +1,11 @@
-"""Small helpers the kind modules share: "already gone" handling and timestamps."""
+"""Small helpers the kind modules share: timestamps, names, network interfaces.
+
+("Already gone" handling is on `Kind`: `gone`, `unless_gone`, `present`, `listed`.)
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-from ..aws import error_code
-
-
-def unless_gone(gone: tuple[str, ...], fn: Callable[..., Any], **kw: Any) -> Any:
-    """Call `fn(**kw)`; an error that means "already gone" returns None instead."""
-    try:
-        return fn(**kw)
-    except Exception as err:
-        if error_code(err) in gone:
-            return None
-        raise
+from typing import Any
 
 
 def stamp(value: Any) -> str:
@@ -32,11 +23,6 @@ def stamp(value: Any) -> str:
 
 def name_of(tags: dict[str, str], fallback: str = "") -> str:
     return tags.get("Name") or fallback
-
-
-def listed(gone: tuple[str, ...], key: str, fn: Callable[..., Any], **kw: Any) -> bool:
-    """Does a describe-by-ID call still list something under `key`? (NotFound counts as no.)"""
-    return bool((unless_gone(gone, fn, **kw) or {}).get(key))
 
 
 def interfaces_in(aws: Any, filter_name: str, value: str) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -25,7 +25,7 @@ class DbSnapshot(Kind):
                     "vpc_id": s.get("VpcId"), "parents": [s["DBInstanceIdentifier"]]})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("rds").delete_db_snapshot, DBSnapshotIdentifier=res.id)
+        self.unless_gone(aws.client("rds").delete_db_snapshot, DBSnapshotIdentifier=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "DBSnapshots", aws.client("rds").describe_db_snapshots, DBSnapshotIdentifier=res.id)
+        return self.listed("DBSnapshots", aws.client("rds").describe_db_snapshots, DBSnapshotIdentifier=res.id)

@@ -37,17 +37,7 @@ class DbSubnetGroup(Kind):
                                {"vpc_id": g.get("VpcId")})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        try:
-            aws.client("rds").delete_db_subnet_group(DBSubnetGroupName=res.id)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
+        self.unless_gone(aws.client("rds").delete_db_subnet_group, DBSubnetGroupName=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        try:
-            aws.client("rds").describe_db_subnet_groups(DBSubnetGroupName=res.id)
-            return True
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.present(aws.client("rds").describe_db_subnet_groups, DBSubnetGroupName=res.id)

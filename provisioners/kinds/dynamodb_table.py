@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -19,10 +19,10 @@ class DynamodbTable(Kind):
         ddb = aws.client("dynamodb")
         for page in ddb.get_paginator("list_tables").paginate():
             for name in page["TableNames"]:
-                t = (unless_gone(self.gone_codes, ddb.describe_table, TableName=name) or {}).get("Table")
+                t = (self.unless_gone(ddb.describe_table, TableName=name) or {}).get("Table")
                 if not t or t.get("TableStatus") == "DELETING":
                     continue
-                tags = (unless_gone(self.gone_codes, ddb.list_tags_of_resource, ResourceArn=t["TableArn"]) or {})
+                tags = (self.unless_gone(ddb.list_tags_of_resource, ResourceArn=t["TableArn"]) or {})
                 yield Resource(self.name, name, aws.region, name,
                                tag_dict(tags.get("Tags", [])), {
                                    "created": stamp(t.get("CreationDateTime")),
@@ -35,9 +35,9 @@ class DynamodbTable(Kind):
     def delete(self, aws: Aws, res: Resource) -> None:
         ddb = aws.client("dynamodb")
         if res.data.get("protected"):
-            unless_gone(self.gone_codes, ddb.update_table, TableName=res.id, DeletionProtectionEnabled=False)
-        unless_gone(self.gone_codes, ddb.delete_table, TableName=res.id)
+            self.unless_gone(ddb.update_table, TableName=res.id, DeletionProtectionEnabled=False)
+        self.unless_gone(ddb.delete_table, TableName=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        t = (unless_gone(self.gone_codes, aws.client("dynamodb").describe_table, TableName=res.id) or {}).get("Table")
+        t = (self.unless_gone(aws.client("dynamodb").describe_table, TableName=res.id) or {}).get("Table")
         return bool(t) and t.get("TableStatus") != "DELETING"

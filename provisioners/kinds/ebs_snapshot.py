@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, name_of, stamp, unless_gone
+from .common import name_of, stamp
 
 
 @register
@@ -24,7 +24,7 @@ class EbsSnapshot(Kind):
                                tags, {"created": stamp(s.get("StartTime")), "size_gb": s.get("VolumeSize", 0)})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_snapshot, SnapshotId=res.id)
+        self.unless_gone(aws.client("ec2").delete_snapshot, SnapshotId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "Snapshots", aws.client("ec2").describe_snapshots, SnapshotIds=[res.id])
+        return self.listed("Snapshots", aws.client("ec2").describe_snapshots, SnapshotIds=[res.id])

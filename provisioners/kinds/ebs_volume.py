@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, stamp, unless_gone
+from .common import name_of, stamp
 
 
 @register
@@ -28,8 +28,8 @@ class EbsVolume(Kind):
                     "parents": [a["InstanceId"] for a in atts if a.get("InstanceId")]})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_volume, VolumeId=res.id)
+        self.unless_gone(aws.client("ec2").delete_volume, VolumeId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        resp = unless_gone(self.gone_codes, aws.client("ec2").describe_volumes, VolumeIds=[res.id])
+        resp = self.unless_gone(aws.client("ec2").describe_volumes, VolumeIds=[res.id])
         return any(v.get("State") != "deleted" for v in (resp or {}).get("Volumes", []))

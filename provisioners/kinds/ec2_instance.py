@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Iterable
 
-from ..aws import Aws, error_code, tag_dict
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from ..waiting import poll
 
@@ -45,13 +45,8 @@ class Ec2Instance(Kind):
         return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))
 
     def describe(self, aws: Aws, instance_id: str) -> dict[str, Any] | None:
-        try:
-            resp = aws.client("ec2").describe_instances(InstanceIds=[instance_id])
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return None
-            raise
-        for r in resp["Reservations"]:
+        resp = self.unless_gone(aws.client("ec2").describe_instances, InstanceIds=[instance_id])
+        for r in (resp or {}).get("Reservations", []):
             for i in r["Instances"]:
                 return i
         return None
@@ -71,11 +66,7 @@ class Ec2Instance(Kind):
                     cancel=cancel, progress=progress, max_delay=max(delay, 15.0))
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        try:
-            aws.client("ec2").terminate_instances(InstanceIds=[res.id])
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
+        self.unless_gone(aws.client("ec2").terminate_instances, InstanceIds=[res.id])
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         inst = self.describe(aws, res.id)

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -19,13 +19,13 @@ class EcrRepository(Kind):
         ecr = aws.client("ecr")
         for page in ecr.get_paginator("describe_repositories").paginate():
             for r in page["repositories"]:
-                tags = (unless_gone(self.gone_codes, ecr.list_tags_for_resource,
+                tags = (self.unless_gone(ecr.list_tags_for_resource,
                                     resourceArn=r["repositoryArn"]) or {}).get("tags", [])
                 yield Resource(self.name, r["repositoryName"], aws.region, r["repositoryName"],
                                tag_dict(tags), {"created": stamp(r.get("createdAt"))})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ecr").delete_repository, repositoryName=res.id, force=True)
+        self.unless_gone(aws.client("ecr").delete_repository, repositoryName=res.id, force=True)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "repositories", aws.client("ecr").describe_repositories, repositoryNames=[res.id])
+        return self.listed("repositories", aws.client("ecr").describe_repositories, repositoryNames=[res.id])

@@ -6,7 +6,6 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import unless_gone
 
 
 @register
@@ -29,7 +28,7 @@ class EcsCluster(Kind):
                                {t["key"]: t["value"] for t in c.get("tags", [])}, {})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ecs").delete_cluster, cluster=res.id)
+        self.unless_gone(aws.client("ecs").delete_cluster, cluster=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         found = aws.client("ecs").describe_clusters(clusters=[res.id])["clusters"]

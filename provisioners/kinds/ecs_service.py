@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -34,10 +34,10 @@ class EcsService(Kind):
                                            "desired": s.get("desiredCount", 0)})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ecs").delete_service, cluster=res.data["cluster"],
+        self.unless_gone(aws.client("ecs").delete_service, cluster=res.data["cluster"],
                     service=res.id, force=True)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        found = unless_gone(self.gone_codes, aws.client("ecs").describe_services, cluster=res.data["cluster"],
+        found = self.unless_gone(aws.client("ecs").describe_services, cluster=res.data["cluster"],
                             services=[res.id]) or {}
         return any(s.get("status") == "ACTIVE" for s in found.get("services", []))

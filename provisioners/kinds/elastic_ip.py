@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws, error_code, tag_dict
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 
 
@@ -37,25 +37,13 @@ class ElasticIp(Kind):
 
     def delete(self, aws: Aws, res: Resource) -> None:
         ec2 = aws.client("ec2")
-        try:
-            current = ec2.describe_addresses(AllocationIds=[res.id])["Addresses"]
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return
-            raise
-        for addr in current:
+        current = self.unless_gone(ec2.describe_addresses, AllocationIds=[res.id])
+        if current is None:
+            return
+        for addr in current["Addresses"]:
             if addr.get("AssociationId"):
-                try:
-                    ec2.disassociate_address(AssociationId=addr["AssociationId"])
-                except Exception as err:
-                    if error_code(err) not in self.gone_codes:
-                        raise
+                self.unless_gone(ec2.disassociate_address, AssociationId=addr["AssociationId"])
         ec2.release_address(AllocationId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        try:
-            return bool(aws.client("ec2").describe_addresses(AllocationIds=[res.id])["Addresses"])
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.listed("Addresses", aws.client("ec2").describe_addresses, AllocationIds=[res.id])

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws, error_code, tag_dict
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -22,13 +22,13 @@ class IamPolicy(Kind):
         iam = aws.client("iam")
         for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
             for p in page["Policies"]:
-                tags = (unless_gone(self.gone_codes, iam.list_policy_tags, PolicyArn=p["Arn"]) or {}).get("Tags", [])
+                tags = (self.unless_gone(iam.list_policy_tags, PolicyArn=p["Arn"]) or {}).get("Tags", [])
                 yield Resource(self.name, p["Arn"], "global", p["PolicyName"], tag_dict(tags),
                                {"created": stamp(p.get("CreateDate")), "attachments": p.get("AttachmentCount", 0)})
 
     def delete(self, aws: Aws, res: Resource) -> None:
         iam = aws.client("iam")
-        try:
+        with self.ignoring_gone():
             ents = iam.list_entities_for_policy(PolicyArn=res.id)
             for r in ents.get("PolicyRoles", []):
                 iam.detach_role_policy(RoleName=r["RoleName"], PolicyArn=res.id)
@@ -40,9 +40,6 @@ class IamPolicy(Kind):
                 if not v["IsDefaultVersion"]:
                     iam.delete_policy_version(PolicyArn=res.id, VersionId=v["VersionId"])
             iam.delete_policy(PolicyArn=res.id)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return unless_gone(self.gone_codes, aws.client("iam").get_policy, PolicyArn=res.id) is not None
+        return self.present(aws.client("iam").get_policy, PolicyArn=res.id)

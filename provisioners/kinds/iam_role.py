@@ -47,7 +47,7 @@ class IamRole(Kind):
 
     def delete(self, aws: Aws, res: Resource) -> None:
         iam = aws.client("iam")
-        try:
+        with self.ignoring_gone():
             for name in iam.list_role_policies(RoleName=res.id)["PolicyNames"]:
                 iam.delete_role_policy(RoleName=res.id, PolicyName=name)
             for pol in iam.list_attached_role_policies(RoleName=res.id)["AttachedPolicies"]:
@@ -56,15 +56,6 @@ class IamRole(Kind):
                 iam.remove_role_from_instance_profile(InstanceProfileName=prof["InstanceProfileName"],
                                                       RoleName=res.id)
             iam.delete_role(RoleName=res.id)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        try:
-            aws.client("iam").get_role(RoleName=res.id)
-            return True
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.present(aws.client("iam").get_role, RoleName=res.id)

@@ -52,20 +52,11 @@ class InstanceProfile(Kind):
 
     def delete(self, aws: Aws, res: Resource) -> None:
         iam = aws.client("iam")
-        try:
+        with self.ignoring_gone():
             prof = iam.get_instance_profile(InstanceProfileName=res.id)["InstanceProfile"]
             for role in prof.get("Roles", []):
                 iam.remove_role_from_instance_profile(InstanceProfileName=res.id, RoleName=role["RoleName"])
             iam.delete_instance_profile(InstanceProfileName=res.id)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        try:
-            aws.client("iam").get_instance_profile(InstanceProfileName=res.id)
-            return True
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.present(aws.client("iam").get_instance_profile, InstanceProfileName=res.id)

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, name_of, unless_gone
+from .common import name_of
 
 
 @register
@@ -33,8 +33,8 @@ class InternetGateway(Kind):
     def delete(self, aws: Aws, res: Resource) -> None:
         ec2 = aws.client("ec2")
         for vpc in res.data.get("vpcs", []):
-            unless_gone(self.gone_codes, ec2.detach_internet_gateway, InternetGatewayId=res.id, VpcId=vpc)
-        unless_gone(self.gone_codes, ec2.delete_internet_gateway, InternetGatewayId=res.id)
+            self.unless_gone(ec2.detach_internet_gateway, InternetGatewayId=res.id, VpcId=vpc)
+        self.unless_gone(ec2.delete_internet_gateway, InternetGatewayId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "InternetGateways", aws.client("ec2").describe_internet_gateways, InternetGatewayIds=[res.id])
+        return self.listed("InternetGateways", aws.client("ec2").describe_internet_gateways, InternetGatewayIds=[res.id])

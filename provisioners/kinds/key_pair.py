@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..aws import Aws, error_code, tag_dict
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 
 
@@ -29,8 +29,4 @@ class KeyPair(Kind):
         return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        try:
-            aws.client("ec2").delete_key_pair(KeyName=res.data.get("key_name") or res.name)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
+        self.unless_gone(aws.client("ec2").delete_key_pair, KeyName=res.data.get("key_name") or res.name)

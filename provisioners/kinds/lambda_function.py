@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -19,15 +19,15 @@ class LambdaFunction(Kind):
         lam = aws.client("lambda")
         for page in lam.get_paginator("list_functions").paginate():
             for f in page["Functions"]:
-                tags = (unless_gone(self.gone_codes, lam.list_tags, Resource=f["FunctionArn"]) or {}).get("Tags", {})
+                tags = (self.unless_gone(lam.list_tags, Resource=f["FunctionArn"]) or {}).get("Tags", {})
                 yield Resource(self.name, f["FunctionName"], aws.region, f["FunctionName"], tags, {
                     "arn": f["FunctionArn"], "vpc_id": (f.get("VpcConfig") or {}).get("VpcId") or None,
                     "created": stamp(f.get("LastModified")), "memory_mb": f.get("MemorySize"),
                     "role": f.get("Role", "").rsplit("/", 1)[-1]})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("lambda").delete_function, FunctionName=res.id)
+        self.unless_gone(aws.client("lambda").delete_function, FunctionName=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return unless_gone(self.gone_codes, aws.client("lambda").get_function_configuration,
+        return self.unless_gone(aws.client("lambda").get_function_configuration,
                            FunctionName=res.id) is not None

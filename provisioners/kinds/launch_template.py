@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -24,7 +24,7 @@ class LaunchTemplate(Kind):
                                {"created": stamp(t.get("CreateTime"))})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_launch_template, LaunchTemplateId=res.id)
+        self.unless_gone(aws.client("ec2").delete_launch_template, LaunchTemplateId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "LaunchTemplates", aws.client("ec2").describe_launch_templates, LaunchTemplateIds=[res.id])
+        return self.listed("LaunchTemplates", aws.client("ec2").describe_launch_templates, LaunchTemplateIds=[res.id])

@@ -6,7 +6,6 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import listed, unless_gone
 
 
 @register
@@ -26,7 +25,7 @@ class Listener(Kind):
                                        "created": ""})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("elbv2").delete_listener, ListenerArn=res.id)
+        self.unless_gone(aws.client("elbv2").delete_listener, ListenerArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "Listeners", aws.client("elbv2").describe_listeners, ListenerArns=[res.id])
+        return self.listed("Listeners", aws.client("elbv2").describe_listeners, ListenerArns=[res.id])

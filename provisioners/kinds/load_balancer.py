@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, stamp, unless_gone
+from .common import stamp
 
 
 def elb_tags(aws: Aws, arns: list[str]) -> dict[str, dict[str, str]]:
@@ -36,7 +36,7 @@ class LoadBalancer(Kind):
                 "dns": lb.get("DNSName")})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("elbv2").delete_load_balancer, LoadBalancerArn=res.id)
+        self.unless_gone(aws.client("elbv2").delete_load_balancer, LoadBalancerArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "LoadBalancers", aws.client("elbv2").describe_load_balancers, LoadBalancerArns=[res.id])
+        return self.listed("LoadBalancers", aws.client("elbv2").describe_load_balancers, LoadBalancerArns=[res.id])

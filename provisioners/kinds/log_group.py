@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 LAMBDA_PREFIX = "/aws/lambda/"
 
@@ -23,14 +23,14 @@ class LogGroup(Kind):
         for page in logs.get_paginator("describe_log_groups").paginate():
             for g in page["logGroups"]:
                 name = g["logGroupName"]
-                tags = (unless_gone(self.gone_codes, logs.list_tags_log_group, logGroupName=name) or {}).get("tags", {})
+                tags = (self.unless_gone(logs.list_tags_log_group, logGroupName=name) or {}).get("tags", {})
                 parents = [name[len(LAMBDA_PREFIX):]] if name.startswith(LAMBDA_PREFIX) else []
                 yield Resource(self.name, name, aws.region, name, tags, {
                     "created": stamp(g.get("creationTime")), "stored_bytes": g.get("storedBytes", 0),
                     "parents": parents})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("logs").delete_log_group, logGroupName=res.id)
+        self.unless_gone(aws.client("logs").delete_log_group, logGroupName=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=res.id)["logGroups"]

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, stamp, unless_gone
+from .common import name_of, stamp
 
 GONE_STATES = ("deleted", "failed")
 
@@ -30,8 +30,8 @@ class NatGateway(Kind):
                 })
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_nat_gateway, NatGatewayId=res.id)
+        self.unless_gone(aws.client("ec2").delete_nat_gateway, NatGatewayId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        resp = unless_gone(self.gone_codes, aws.client("ec2").describe_nat_gateways, NatGatewayIds=[res.id])
+        resp = self.unless_gone(aws.client("ec2").describe_nat_gateways, NatGatewayIds=[res.id])
         return any(n.get("State") not in GONE_STATES for n in (resp or {}).get("NatGateways", []))

@@ -8,7 +8,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, name_of, unless_gone
+from .common import name_of
 
 
 @register
@@ -16,7 +16,7 @@ class NetworkInterface(Kind):
     name = "network-interface"
     label = "network interface"
     depends_on = ("ec2-instance", "nat-gateway", "load-balancer", "lambda-function", "vpc-endpoint", "rds-instance")
-    gone_codes = ("InvalidNetworkInterfaceID.NotFound",)
+    gone_codes = ("InvalidNetworkInterfaceID.NotFound", "InvalidAttachmentID.NotFound")
 
     def list(self, aws: Aws) -> Iterable[Resource]:
         for page in aws.client("ec2").get_paginator("describe_network_interfaces").paginate():
@@ -34,9 +34,8 @@ class NetworkInterface(Kind):
     def delete(self, aws: Aws, res: Resource) -> None:
         ec2 = aws.client("ec2")
         if res.data.get("attachment"):
-            unless_gone(self.gone_codes + ("InvalidAttachmentID.NotFound",), ec2.detach_network_interface,
-                        AttachmentId=res.data["attachment"], Force=True)
-        unless_gone(self.gone_codes, ec2.delete_network_interface, NetworkInterfaceId=res.id)
+            self.unless_gone(ec2.detach_network_interface, AttachmentId=res.data["attachment"], Force=True)
+        self.unless_gone(ec2.delete_network_interface, NetworkInterfaceId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "NetworkInterfaces", aws.client("ec2").describe_network_interfaces, NetworkInterfaceIds=[res.id])
+        return self.listed("NetworkInterfaces", aws.client("ec2").describe_network_interfaces, NetworkInterfaceIds=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -31,10 +31,10 @@ class RdsCluster(Kind):
     def delete(self, aws: Aws, res: Resource) -> None:
         rds = aws.client("rds")
         if res.data.get("protected"):
-            unless_gone(self.gone_codes, rds.modify_db_cluster, DBClusterIdentifier=res.id,
+            self.unless_gone(rds.modify_db_cluster, DBClusterIdentifier=res.id,
                         DeletionProtection=False, ApplyImmediately=True)
-        unless_gone(self.gone_codes, rds.delete_db_cluster, DBClusterIdentifier=res.id, SkipFinalSnapshot=True)
+        self.unless_gone(rds.delete_db_cluster, DBClusterIdentifier=res.id, SkipFinalSnapshot=True)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        resp = unless_gone(self.gone_codes, aws.client("rds").describe_db_clusters, DBClusterIdentifier=res.id)
+        resp = self.unless_gone(aws.client("rds").describe_db_clusters, DBClusterIdentifier=res.id)
         return bool((resp or {}).get("DBClusters"))

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-from ..aws import Aws, error_code, tag_dict
+from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
 from ..waiting import poll
 
@@ -38,12 +38,8 @@ class RdsInstance(Kind):
         })
 
     def describe(self, aws: Aws, ident: str) -> dict | None:
-        try:
-            return aws.client("rds").describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return None
-            raise
+        resp = self.unless_gone(aws.client("rds").describe_db_instances, DBInstanceIdentifier=ident)
+        return resp["DBInstances"][0] if resp else None
 
     def wait_available(self, aws: Aws, ident: str, *, timeout: float, delay: float,
                        cancel: threading.Event | None = None,
@@ -69,18 +65,13 @@ class RdsInstance(Kind):
         else:
             params["SkipFinalSnapshot"] = True
         rds = aws.client("rds")
-        try:
-            status = (self.describe(aws, res.id) or {}).get("DBInstanceStatus")
-            if status == "deleting":
-                return
-            if status and status != "available" and status != "stopped":
-                # creating, modifying, backing-up: AWS refuses to delete until it settles
-                raise _NotYet(status)
-            rds.delete_db_instance(**params)
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return
-            raise
+        status = (self.describe(aws, res.id) or {}).get("DBInstanceStatus")
+        if status == "deleting":
+            return
+        if status and status != "available" and status != "stopped":
+            # creating, modifying, backing-up: AWS refuses to delete until it settles
+            raise _NotYet(status)
+        self.unless_gone(rds.delete_db_instance, **params)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         return self.describe(aws, res.id) is not None

@@ -167,7 +167,7 @@ class Route53Record(Kind):
             try:
                 aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
             except Exception as err:
-                if error_code(err) not in ("InvalidChangeBatch",) + self.gone_codes:
+                if not self.gone(err) and error_code(err) != "InvalidChangeBatch":
                     raise
 
     def _delete_other(self, aws: Aws, res: Resource) -> None:
@@ -183,9 +183,4 @@ class Route53Record(Kind):
     def exists(self, aws: Aws, res: Resource) -> bool:
         name, rtype = (res.data["record"], res.data["type"]) if res.data.get("rrset") else \
             (MARKER + res.data["record"], "TXT")
-        try:
-            return current_record(aws, res.data["zone_id"], name, rtype) is not None
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.unless_gone(current_record, aws, res.data["zone_id"], name, rtype) is not None

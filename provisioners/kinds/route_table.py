@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import listed, name_of, unless_gone
+from .common import name_of
 
 
 @register
@@ -32,8 +32,8 @@ class RouteTable(Kind):
     def delete(self, aws: Aws, res: Resource) -> None:
         ec2 = aws.client("ec2")
         for assoc in res.data.get("associations", []):  # a table in use cannot be deleted
-            unless_gone(self.gone_codes, ec2.disassociate_route_table, AssociationId=assoc)
-        unless_gone(self.gone_codes, ec2.delete_route_table, RouteTableId=res.id)
+            self.unless_gone(ec2.disassociate_route_table, AssociationId=assoc)
+        self.unless_gone(ec2.delete_route_table, RouteTableId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "RouteTables", aws.client("ec2").describe_route_tables, RouteTableIds=[res.id])
+        return self.listed("RouteTables", aws.client("ec2").describe_route_tables, RouteTableIds=[res.id])

@@ -8,7 +8,7 @@ from typing import Iterable
 
 from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -25,7 +25,7 @@ class S3Bucket(Kind):
             name = b["Name"]
             region = b.get("BucketRegion")
             if not region:
-                loc = unless_gone(self.gone_codes, s3.get_bucket_location, Bucket=name)
+                loc = self.unless_gone(s3.get_bucket_location, Bucket=name)
                 if loc is None:
                     continue
                 region = loc.get("LocationConstraint") or "us-east-1"
@@ -41,16 +41,13 @@ class S3Bucket(Kind):
 
     def delete(self, aws: Aws, res: Resource) -> None:
         s3 = aws.client("s3")
-        try:
+        with self.ignoring_gone():
             for page in s3.get_paginator("list_object_versions").paginate(Bucket=res.id):
                 doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                           for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
                 for i in range(0, len(doomed), 1000):
                     s3.delete_objects(Bucket=res.id, Delete={"Objects": doomed[i:i + 1000], "Quiet": True})
             s3.delete_bucket(Bucket=res.id)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         try:

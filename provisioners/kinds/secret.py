@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import stamp, unless_gone
+from .common import stamp
 
 
 @register
@@ -25,9 +25,9 @@ class Secret(Kind):
                                {"created": stamp(s.get("CreatedDate"))})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("secretsmanager").delete_secret, SecretId=res.id,
+        self.unless_gone(aws.client("secretsmanager").delete_secret, SecretId=res.id,
                     ForceDeleteWithoutRecovery=True)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        s = unless_gone(self.gone_codes, aws.client("secretsmanager").describe_secret, SecretId=res.id)
+        s = self.unless_gone(aws.client("secretsmanager").describe_secret, SecretId=res.id)
         return bool(s) and not s.get("DeletedDate")

@@ -49,12 +49,7 @@ class SecurityGroup(Kind):
         ec2.delete_security_group(GroupId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        try:
-            return bool(aws.client("ec2").describe_security_groups(GroupIds=[res.id])["SecurityGroups"])
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.listed("SecurityGroups", aws.client("ec2").describe_security_groups, GroupIds=[res.id])
 
     def blockers(self, aws: Aws, res: Resource) -> list[str]:
         out = interfaces_in(aws, "group-id", res.id)

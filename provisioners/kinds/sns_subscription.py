@@ -6,7 +6,6 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import unless_gone
 
 
 @register
@@ -25,8 +24,8 @@ class SnsSubscription(Kind):
                                {"protocol": s.get("Protocol"), "parents": [s["TopicArn"]]})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("sns").unsubscribe, SubscriptionArn=res.id)
+        self.unless_gone(aws.client("sns").unsubscribe, SubscriptionArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return unless_gone(self.gone_codes, aws.client("sns").get_subscription_attributes,
+        return self.unless_gone(aws.client("sns").get_subscription_attributes,
                            SubscriptionArn=res.id) is not None

@@ -6,7 +6,6 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import unless_gone
 
 
 @register
@@ -21,7 +20,7 @@ class SnsTopic(Kind):
         for page in sns.get_paginator("list_topics").paginate():
             for t in page["Topics"]:
                 arn = t["TopicArn"]
-                tags = unless_gone(self.gone_codes, sns.list_tags_for_resource, ResourceArn=arn) or {}
+                tags = self.unless_gone(sns.list_tags_for_resource, ResourceArn=arn) or {}
                 yield Resource(self.name, arn, aws.region, arn.rsplit(":", 1)[-1],
                                tag_dict(tags.get("Tags", [])), {})
 
@@ -29,4 +28,4 @@ class SnsTopic(Kind):
         aws.client("sns").delete_topic(TopicArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return unless_gone(self.gone_codes, aws.client("sns").get_topic_attributes, TopicArn=res.id) is not None
+        return self.unless_gone(aws.client("sns").get_topic_attributes, TopicArn=res.id) is not None

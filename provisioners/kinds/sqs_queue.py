@@ -6,7 +6,6 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import unless_gone
 
 
 @register
@@ -19,12 +18,12 @@ class SqsQueue(Kind):
         sqs = aws.client("sqs")
         for page in sqs.get_paginator("list_queues").paginate():
             for url in page.get("QueueUrls", []):
-                tags = (unless_gone(self.gone_codes, sqs.list_queue_tags, QueueUrl=url) or {}).get("Tags", {})
+                tags = (self.unless_gone(sqs.list_queue_tags, QueueUrl=url) or {}).get("Tags", {})
                 yield Resource(self.name, url, aws.region, url.rsplit("/", 1)[-1], tags, {})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("sqs").delete_queue, QueueUrl=res.id)
+        self.unless_gone(aws.client("sqs").delete_queue, QueueUrl=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return unless_gone(self.gone_codes, aws.client("sqs").get_queue_attributes, QueueUrl=res.id,
+        return self.unless_gone(aws.client("sqs").get_queue_attributes, QueueUrl=res.id,
                            AttributeNames=["QueueArn"]) is not None

@@ -38,17 +38,7 @@ class SsmParameter(Kind):
         return [r for r in self.list(aws, f"/hostwiz/{stack}/") if r.tags.get("hostwiz:stack") == stack]
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        try:
-            aws.client("ssm").delete_parameter(Name=res.id)
-        except Exception as err:
-            if error_code(err) not in self.gone_codes:
-                raise
+        self.unless_gone(aws.client("ssm").delete_parameter, Name=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        try:
-            aws.client("ssm").get_parameter(Name=res.id)
-            return True
-        except Exception as err:
-            if error_code(err) in self.gone_codes:
-                return False
-            raise
+        return self.present(aws.client("ssm").get_parameter, Name=res.id)

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import interfaces_in, listed, name_of, unless_gone
+from .common import interfaces_in, name_of
 
 
 @register
@@ -27,10 +27,10 @@ class Subnet(Kind):
                                {"vpc_id": s["VpcId"], "cidr": s.get("CidrBlock"), "az": s.get("AvailabilityZone")})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_subnet, SubnetId=res.id)
+        self.unless_gone(aws.client("ec2").delete_subnet, SubnetId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "Subnets", aws.client("ec2").describe_subnets, SubnetIds=[res.id])
+        return self.listed("Subnets", aws.client("ec2").describe_subnets, SubnetIds=[res.id])
 
     def blockers(self, aws: Aws, res: Resource) -> list[str]:
         return interfaces_in(aws, "subnet-id", res.id)

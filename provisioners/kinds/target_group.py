@@ -6,7 +6,6 @@ from typing import Iterable
 
 from ..aws import Aws
 from ..registry import Kind, Resource, register
-from .common import listed, unless_gone
 from .load_balancer import elb_tags
 
 
@@ -27,7 +26,7 @@ class TargetGroup(Kind):
                            {"vpc_id": g.get("VpcId"), "parents": g.get("LoadBalancerArns", [])})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("elbv2").delete_target_group, TargetGroupArn=res.id)
+        self.unless_gone(aws.client("elbv2").delete_target_group, TargetGroupArn=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "TargetGroups", aws.client("elbv2").describe_target_groups, TargetGroupArns=[res.id])
+        return self.listed("TargetGroups", aws.client("elbv2").describe_target_groups, TargetGroupArns=[res.id])

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import interfaces_in, listed, name_of, unless_gone
+from .common import interfaces_in, name_of
 
 
 @register
@@ -27,10 +27,10 @@ class Vpc(Kind):
                                {"vpc_id": v["VpcId"], "cidr": v.get("CidrBlock")})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_vpc, VpcId=res.id)
+        self.unless_gone(aws.client("ec2").delete_vpc, VpcId=res.id)
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        return listed(self.gone_codes, "Vpcs", aws.client("ec2").describe_vpcs, VpcIds=[res.id])
+        return self.listed("Vpcs", aws.client("ec2").describe_vpcs, VpcIds=[res.id])
 
     def blockers(self, aws: Aws, res: Resource) -> list[str]:
         return interfaces_in(aws, "vpc-id", res.id)

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ..aws import Aws, tag_dict
 from ..registry import Kind, Resource, register
-from .common import name_of, stamp, unless_gone
+from .common import name_of, stamp
 
 GONE_STATES = ("deleted", "deleting", "Deleted", "Deleting")
 
@@ -28,8 +28,8 @@ class VpcEndpoint(Kind):
                                       "created": stamp(e.get("CreationTimestamp"))})
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        unless_gone(self.gone_codes, aws.client("ec2").delete_vpc_endpoints, VpcEndpointIds=[res.id])
+        self.unless_gone(aws.client("ec2").delete_vpc_endpoints, VpcEndpointIds=[res.id])
 
     def exists(self, aws: Aws, res: Resource) -> bool:
-        resp = unless_gone(self.gone_codes, aws.client("ec2").describe_vpc_endpoints, VpcEndpointIds=[res.id])
+        resp = self.unless_gone(aws.client("ec2").describe_vpc_endpoints, VpcEndpointIds=[res.id])
         return any(e.get("State") not in GONE_STATES for e in (resp or {}).get("VpcEndpoints", []))

@@ -152,6 +152,50 @@ def test_detail_hides_the_password_until_revealed(make_app, session, spec_data):
     asyncio.run(scenario())
 
 
+def test_detail_shows_the_password_while_the_resource_listing_is_slow_or_fails(make_app, session, spec_data):
+    """The keyring lookup is shown as soon as it is done: the detail screen used to say "not in this
+    machine's keyring" until listing the resources finished, and for good when that listing failed."""
+    import threading
+
+    from botocore.awsrequest import AWSResponse
+
+    from hostwiz import secrets
+
+    spec = make_spec(spec_data, "slowlist")
+    assert operations.up(session, spec, "127.0.0.1/32").ok
+    password = secrets.fetch(secrets.db_password_account("slowlist")).reveal()
+    release = threading.Event()
+
+    def slow_then_refuse(**_):
+        release.wait(10)
+        return AWSResponse("https://aws", 403, {}, None), {"Error": {"Code": "AccessDenied", "Message": "not allowed"}}
+
+    session.aws.hooks.append(("before-call", slow_then_refuse))
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.push_screen(DetailScreen("slowlist"))
+            for _ in range(100):  # the listing is blocked; only the keyring lookup can finish
+                await pilot.pause(0.02)
+                if MASK in shown(app):
+                    break
+            assert MASK in shown(app) and "not in this machine's keyring" not in shown(app)
+            await pilot.press("p")
+            await pilot.pause()
+            assert password in shown(app)
+            release.set()
+            await settle(pilot)
+            assert not app.screen.query_one("#detail-loading").display  # the listing has ended
+            assert password in shown(app)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        session.aws.hooks.pop()
+
+
 def test_teardown_from_the_screen_leaves_nothing(make_app, session, spec_data):
     spec = make_spec(spec_data, "gone")
     assert operations.up(session, spec, "127.0.0.1/32").ok
