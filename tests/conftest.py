@@ -16,7 +16,7 @@ os.environ.update({
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 
-from hostwiz.sandbox import SANDBOX_ZONE, prepare_amis  # noqa: E402
+from hostwiz.sandbox import prepare_amis  # noqa: E402
 
 prepare_amis(Path(tempfile.mkdtemp(prefix="hostwiz-test-amis-")))
 
@@ -44,19 +44,9 @@ def state_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def session(moto, state_dir):
     """A provisioning session on moto with fast waits and the sandbox's hosted zone."""
-    from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.operations import Session
-    from hostwiz.provisioners.sandbox_seed import seed
-    from hostwiz.provisioners.stack import Timing
-    from hostwiz.userdata import render
+    from hwtest import make_session
 
-    aws = Aws(region="us-east-1")
-    seed(aws, SANDBOX_ZONE)
-    s = Session(aws, state_dir, timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01),
-                user_data=render)
-    s.deletion.confirm_delay = 0.01
-    s.deletion.backoff = 0.01
-    return s
+    return make_session(state_dir)
 
 
 @pytest.fixture
@@ -69,3 +59,53 @@ def spec_data() -> dict:
         "runtime": {"kind": "docker", "app_port": 3000, "tls": True},
         "database": {"engine": "postgres", "instance_class": "db.t3.micro", "storage_gb": 20},
     }
+
+
+# The foundation and reliability proofs share these: a recorded session, a full spec, a finished stack.
+
+@pytest.fixture
+def recorder(session):
+    from hwtest import Recorder
+
+    return Recorder().install(session.aws)
+
+
+@pytest.fixture
+def full_spec(spec_data):
+    from hostwiz import spec as specmod
+
+    return specmod.validate(spec_data)
+
+
+@pytest.fixture
+def stack_up(session, recorder, full_spec):
+    """A full stack (domain + www, TLS, database) made by `operations.up`; yields its UpResult."""
+    from hostwiz.provisioners import operations
+
+    result = operations.up(session, full_spec, full_spec.instance.ssh_cidr)
+    assert result.ok, result.error
+    return result
+
+
+@pytest.fixture
+def moto_server():
+    """A moto server on loopback for hostwiz subprocesses (`hwtest.moto_server_url`); yields its URL."""
+    from hwtest import moto_server_url
+
+    with moto_server_url() as url:
+        yield url
+
+
+@pytest.fixture
+def no_aws(monkeypatch) -> list:
+    """Any attempt to make an AWS client is recorded (and fails): a bad spec must make none."""
+    attempts: list = []
+
+    def refuse(self, service, region=None):
+        attempts.append(service)
+        raise AssertionError(f"an AWS client for {service} was made")
+
+    from hostwiz.provisioners.aws import Aws
+
+    monkeypatch.setattr(Aws, "client", refuse)
+    return attempts

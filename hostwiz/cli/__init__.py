@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from hostwiz.cli.args import region_name
+
 COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup", "prices"]
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -20,7 +22,8 @@ def common_options(suppress: bool) -> argparse.ArgumentParser:
     d = (lambda v: argparse.SUPPRESS) if suppress else (lambda v: v)
     g = p.add_argument_group("global options")
     g.add_argument("--profile", default=d(None), help="AWS profile (default: the standard credential chain)")
-    g.add_argument("--region", default=d(None), help="AWS region (default: the spec's, or the profile's)")
+    g.add_argument("--region", default=d(None), type=region_name,
+                   help="AWS region (default: the spec's, or the profile's)")
     g.add_argument("--endpoint-url", default=d(None), help="AWS endpoint (also AWS_ENDPOINT_URL)")
     g.add_argument("--sandbox", action="store_true", default=d(False),
                    help="use the embedded local AWS and SSH sandbox; nothing real is touched")

@@ -8,12 +8,13 @@ import sys
 
 from hostwiz import events as ev
 from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.args import stack_name
 from hostwiz.cli.context import CliError, confirm_typed, identity, is_interactive, make_session
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("down", parents=[common], help="tear down one stack (plan first, then confirm)")
-    p.add_argument("name", help="the stack")
+    p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--yes", "-y", action="store_true", help="delete without the typed confirmation")
     p.add_argument("--skip-final-snapshot", action="store_true", help="do not snapshot the database first")
     p.add_argument("--json", action="store_true", help="events as JSON lines")

@@ -6,12 +6,13 @@ import argparse
 import json
 
 from hostwiz.cli import FAILED, OK
+from hostwiz.cli.args import stack_name
 from hostwiz.cli.context import identity, make_session
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("status", parents=[common], help="stacks, their resources and live state")
-    p.add_argument("name", nargs="?", help="one stack (default: all)")
+    p.add_argument("name", nargs="?", type=stack_name, help="one stack (default: all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -2,42 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 import tomli_w
-from hwtest import ONE_OF_EACH, counts, ids, inventory
+from hwtest import CRASH_RUNNER, ONE_OF_EACH, counts, hostwiz, hostwiz_env, ids, inventory
 
 from hostwiz.ledger import Ledger
-
-HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def moto_server():
-    from moto.server import ThreadedMotoServer
-
-    from hostwiz.sandbox import quiet_moto
-
-    quiet_moto()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    import requests
-
-    requests.post(f"{url}/moto-api/reset", timeout=10)
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
-def hostwiz(script: list[str], *argv: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *script, *argv], capture_output=True, text=True, env=env, timeout=120)
 
 
 def test_up_resumes_after_a_crash_right_after_run_instances(moto_server, spec_data, tmp_path):
@@ -48,11 +16,10 @@ def test_up_resumes_after_a_crash_right_after_run_instances(moto_server, spec_da
     spec_file = tmp_path / "blog.toml"
     spec_file.write_text(tomli_w.dumps(spec_data))
     state = tmp_path / "state"
-    env = {**os.environ, "AWS_ENDPOINT_URL": moto_server, "HOSTWIZ_STATE_DIR": str(state),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env = hostwiz_env(moto_server, state)
     argv = ("up", str(spec_file), "--yes", "--endpoint-url", moto_server)
 
-    crashed = hostwiz([str(HERE / "crash_runner.py")], *argv, env=env)
+    crashed = hostwiz([str(CRASH_RUNNER)], *argv, env=env)
     assert crashed.returncode == 137, crashed.stderr
     (instance,) = inventory("blog", moto_server)["instance"]
     ledger = Ledger(state, "blog")

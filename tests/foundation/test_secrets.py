@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import pytest
 import tomli_w
-from hwtest import client, leftovers, run_cli
+from hwtest import database_url, files_containing, key_secrets, leftovers, run_cli, stack_secrets
 
 from hostwiz import secrets
 
@@ -19,24 +19,6 @@ def spec_file(tmp_path: Path, spec_data: dict) -> Path:
     path = tmp_path / "blog.toml"
     path.write_text(tomli_w.dumps(spec_data))
     return path
-
-
-def files_containing(root: Path, needles: list[str], *, skip: Path | None = None) -> list[str]:
-    found = []
-    for path in root.rglob("*"):
-        if path.is_file() and path != skip:
-            text = path.read_bytes().decode("utf-8", "replace")
-            found += [f"{path.relative_to(root)} has secret #{i}" for i, n in enumerate(needles) if n in text]
-    return found
-
-
-def database_url() -> str:
-    return client("ssm").get_parameter(Name="/hostwiz/blog/database-url", WithDecryption=True)["Parameter"]["Value"]
-
-
-def key_secrets(private_key: str) -> list[str]:
-    """The private key and each of its base64 lines (a log may cut it into lines)."""
-    return [private_key] + [line for line in private_key.splitlines() if len(line) >= 16 and "PRIVATE KEY" not in line]
 
 
 @pytest.fixture
@@ -70,12 +52,8 @@ def test_no_secret_in_debug_logs_state_or_output(session, spec_data, tmp_path, s
     finally:
         os.umask(old_umask)
     assert code == 0, out + err
-    key_file = secrets.key_path(state_dir, "blog")
-    private_key = key_file.read_text()
-    password = secrets.fetch(secrets.db_password_account("blog")).reveal()
-    url = database_url()
-    assert "BEGIN OPENSSH PRIVATE KEY" in private_key and len(password) >= 16 and password in url
-    needles = key_secrets(private_key) + [password, url]
+    found = stack_secrets(state_dir)
+    key_file, private_key, needles = found.key_file, found.private_key, found.needles
 
     log = (state_dir / "logs" / "hostwiz.log").read_text()
     assert "CreateDBInstance" in log and "DEBUG" in log and "botocore" in log  # botocore's DEBUG output is there

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 import tomli_w
-from hwtest import leftovers, run_cli
+from hwtest import DROP, leftovers, mutated, run_cli
 
 from hostwiz import spec as specmod
-from hostwiz.provisioners.aws import Aws
 
-class _Drop:
-    def __repr__(self) -> str:  # a stable test id (xdist needs the same ids on every worker)
-        return "<dropped>"
-
-
-DROP = _Drop()
 LONG_LABEL = "a" * 64
 LONG_NAME = ".".join(["a" * 60] * 4) + ".example.com"  # labels fine, 255 characters in all
 
@@ -76,32 +68,6 @@ BAD = [
     ("instance.typo", 1, "instance.typo"),
     ("database", "yes", "database"),
 ]
-
-
-def mutated(spec_data: dict, path: str, value) -> dict:
-    data = copy.deepcopy(spec_data)
-    *parents, leaf = path.split(".")
-    node = data
-    for p in parents:
-        node = node[p]
-    if value is DROP:
-        del node[leaf]
-    else:
-        node[leaf] = value
-    return data
-
-
-@pytest.fixture
-def no_aws(monkeypatch) -> list:
-    """Any attempt to make an AWS client is recorded (and fails): a bad spec must make none."""
-    attempts: list = []
-
-    def refuse(self, service, region=None):
-        attempts.append(service)
-        raise AssertionError(f"an AWS client for {service} was made")
-
-    monkeypatch.setattr(Aws, "client", refuse)
-    return attempts
 
 
 def test_the_table_is_big_enough():
@@ -196,8 +162,7 @@ def test_no_ssh_cidr_and_no_public_ip_fails_clearly_and_never_opens_ssh(session,
     monkeypatch.setattr(netinfo, "detect_public_ip", offline)
     for module in (context, up):  # no terminal to ask in
         monkeypatch.setattr(module, "is_interactive", lambda: False)
-    data = copy.deepcopy(spec_data)
-    del data["instance"]["ssh_cidr"]
+    data = mutated(spec_data, "instance.ssh_cidr", DROP)
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(tomli_w.dumps(data))
     code, _, err = run_cli(["up", str(spec_file), "--yes", "--state-dir", str(state_dir)])

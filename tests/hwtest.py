@@ -4,9 +4,14 @@ code), call recording, and running the CLI in-process."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,6 +20,9 @@ from botocore.exceptions import ClientError
 from hostwiz.provisioners.aws import is_mutating
 
 STACK_TAG = "hostwiz:stack"
+CRASH_RUNNER = Path(__file__).parent / "crash_runner.py"
+# CI runs a cheaper subset of the reliability matrices; `HOSTWIZ_RELIABILITY_FULL=1` runs all of them.
+FULL_MATRIX = os.environ.get("HOSTWIZ_RELIABILITY_FULL") == "1"
 
 
 _clients: dict[tuple[str, str | None], Any] = {}
@@ -26,6 +34,25 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     if key not in _clients:
         _clients[key] = boto3.client(service, region_name="us-east-1", endpoint_url=endpoint_url)
     return _clients[key]
+
+
+def make_session(state_dir: Path, endpoint_url: str | None = None) -> Any:
+    """A provisioning Session with fast waits, on in-process moto (or the moto server at
+    `endpoint_url`), seeded with the sandbox's images and hosted zone."""
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.operations import Session
+    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.provisioners.stack import Timing
+    from hostwiz.sandbox import SANDBOX_ZONE
+    from hostwiz.userdata import render
+
+    aws = Aws(region="us-east-1", endpoint_url=endpoint_url)
+    seed(aws, SANDBOX_ZONE)
+    s = Session(aws, state_dir, timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01),
+                user_data=render)
+    s.deletion.confirm_delay = 0.01
+    s.deletion.backoff = 0.01
+    return s
 
 
 def tags_of(items: list[dict] | None) -> dict[str, str]:
@@ -162,11 +189,113 @@ class Fault:
         return self
 
 
+class _Drop:
+    def __repr__(self) -> str:  # a stable test id (xdist needs the same ids on every worker)
+        return "<dropped>"
+
+
+DROP = _Drop()
+
+
+def mutated(spec_data: dict, path: str, value) -> dict:
+    """`spec_data` with the value at the dotted `path` replaced (DROP removes it)."""
+    data = copy.deepcopy(spec_data)
+    *parents, leaf = path.split(".")
+    node = data
+    for p in parents:
+        node = node[p]
+    if value is DROP:
+        del node[leaf]
+    else:
+        node[leaf] = value
+    return data
+
+
+def files_containing(root: Path, needles: list[str], *, skip: Path | None = None) -> list[str]:
+    """Every file under `root` (but `skip`) that holds one of `needles`, as "path has secret #i"."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and path != skip:
+            text = path.read_bytes().decode("utf-8", "replace")
+            found += [f"{path.relative_to(root)} has secret #{i}" for i, n in enumerate(needles) if n in text]
+    return found
+
+
+def database_url(stack: str = "blog", endpoint_url: str | None = None) -> str:
+    """The connection string hostwiz gave the app (SSM, decrypted): it holds the DB password."""
+    ssm = client("ssm", endpoint_url)
+    return ssm.get_parameter(Name=f"/hostwiz/{stack}/database-url", WithDecryption=True)["Parameter"]["Value"]
+
+
+def key_secrets(private_key: str) -> list[str]:
+    """The private key and each of its base64 lines (a log may cut it into lines)."""
+    return [private_key] + [line for line in private_key.splitlines() if len(line) >= 16 and "PRIVATE KEY" not in line]
+
+
+@dataclass
+class StackSecrets:
+    key_file: Path
+    private_key: str
+    password: str
+    url: str  # the connection string, password included
+
+    @property
+    def needles(self) -> list[str]:
+        """What must never be found outside the key file and the keyring."""
+        return key_secrets(self.private_key) + [self.password, self.url]
+
+
+def stack_secrets(state_dir: Path, stack: str = "blog") -> StackSecrets:
+    """The secrets of a stack just made (the keyring must hold the password), checked to be real."""
+    from hostwiz import secrets
+
+    key_file = secrets.key_path(state_dir, stack)
+    found = StackSecrets(key_file, key_file.read_text(), secrets.fetch(secrets.db_password_account(stack)).reveal(),
+                         database_url(stack))
+    assert "BEGIN OPENSSH PRIVATE KEY" in found.private_key and len(found.password) >= 16
+    assert found.password in found.url
+    return found
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """`hostwiz ARGV` in this process (on the test's moto): (exit code, stdout, stderr)."""
     from hostwiz.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
+        try:
+            code = main(argv)
+        except SystemExit as exit_:  # argparse refusing the arguments, as a process would exit
+            code = exit_.code
     return code, out.getvalue(), err.getvalue()
+
+
+@contextlib.contextmanager
+def moto_server_url():
+    """A fresh moto server on loopback, for hostwiz running in other processes: yields its URL."""
+    import requests
+    from moto.server import ThreadedMotoServer
+
+    from hostwiz.sandbox import quiet_moto
+
+    quiet_moto()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    requests.post(f"{url}/moto-api/reset", timeout=10)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def hostwiz_env(endpoint_url: str, state_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a hostwiz subprocess on `endpoint_url` (no keyring: headless, as in CI)."""
+    return {**os.environ, "AWS_ENDPOINT_URL": endpoint_url, "HOSTWIZ_STATE_DIR": str(state_dir),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", **extra}
+
+
+def hostwiz(script: list[str], *argv: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python SCRIPT... ARGV` (script: `["-m", "hostwiz"]` or `[str(CRASH_RUNNER)]`), waited for."""
+    return subprocess.run([sys.executable, *script, *argv], capture_output=True, text=True, env=env, timeout=timeout)

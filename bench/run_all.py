@@ -1,0 +1,151 @@
+"""Every benchmark in bench/, one command, one table: each ratio measured in this run, beside the
+absolute figures of this machine.
+
+    .venv/bin/python bench/run_all.py [--quick] [--only provision,startup,logs,cleanup]
+
+Each benchmark runs in its own process (as its own command would) and is read through its
+machine-readable output: `provision.py --json`, `logs.py --child KIND` (JSON per widget),
+`cleanup.py` (JSON), `startup.py` and `ssh.py` (their printed lines). A benchmark whose script is not in this
+tree, or whose output cannot be read, gets a "not available" row saying why. `--quick` uses
+smaller parameters (a smoke run; record figures from a full run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+
+
+class NotAvailable(Exception):
+    pass
+
+
+def script(name: str, *argv: str, timeout: float = 1800) -> str:
+    path = HERE / f"{name}.py"
+    if not path.exists():
+        raise NotAvailable(f"bench/{name}.py is not in this tree")
+    done = subprocess.run([sys.executable, str(path), *argv], capture_output=True, text=True, timeout=timeout,
+                          cwd=HERE.parent)
+    if done.returncode not in (0, 1):  # provision.py exits 1 when it misses its targets: still a result
+        raise NotAvailable(f"bench/{name}.py exited {done.returncode}: {done.stderr.strip()[-300:]}")
+    return done.stdout
+
+
+def last_json(text: str) -> dict:
+    start = text.find("{")
+    if start < 0:
+        raise NotAvailable("no JSON in its output")
+    return json.loads(text[start:])
+
+
+def provision(quick: bool) -> dict:
+    r = last_json(script("provision", "--json", "--repeat", "1" if quick else "3"))
+    return {"compared with": "strictly sequential run; critical path",
+            "ratio": f"{r['engine_over_sequential']:.3f} of sequential; {r['engine_over_critical_path']:.3f} of "
+                     "critical path",
+            "absolute": f"engine {r['engine_wall']:.2f} s, sequential {r['sequential_wall']:.2f} s, critical path "
+                        f"{r['critical_path']:.2f} s; {r['engine_calls']} API calls; a zero-overhead engine would "
+                        f"reach {r['best_possible_over_sequential']:.3f} of sequential",
+            "target": "<= 0.65 of sequential, <= 1.05 of critical path",
+            "met": r["engine_over_sequential"] <= 0.65 and r["engine_over_critical_path"] <= 1.05}
+
+
+def startup(quick: bool) -> dict:
+    out = script("startup", "--runs", "3" if quick else "7")
+    rows = {m.group(1).strip(): (float(m.group(2)), float(m.group(3)))
+            for m in re.finditer(r"^(bare|hostwiz --sandbox|hostwiz)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+", out, re.M)}
+    if "bare" not in rows or "hostwiz" not in rows:
+        raise NotAvailable("its table could not be read")
+    bare, ours = rows["bare"][0], rows["hostwiz"][0]
+    sandbox = rows.get("hostwiz --sandbox", (float("nan"),))[0]
+    return {"compared with": "a bare Textual app (Static + Footer)",
+            "ratio": f"{ours / bare:.2f} (sandbox {sandbox / bare:.2f})",
+            "absolute": f"first frame {ours:.3f} s median (sandbox {sandbox:.3f} s), bare {bare:.3f} s",
+            "target": "<= 1.5", "met": ours / bare <= 1.5}
+
+
+def logs(quick: bool) -> dict:
+    argv = ["--lines", "200000"] if quick else []
+    ours = last_json(script("logs", "--child", "LogView", *argv))
+    theirs = last_json(script("logs", "--child", "Log", *argv))
+    key = "end_to_end_lines_per_s"
+    if key not in ours:
+        raise NotAvailable(f"its JSON has no {key}")
+    ratio = ours[key] / theirs[key]
+    stall = ours.get("longest_stall_ms", ours.get("longest_stall"))
+    return {"compared with": "Textual's `Log` widget",
+            "ratio": f"{ratio:.2f}x the lines/s",
+            "absolute": f"LogView {ours[key]:,.0f} lines/s, Log {theirs[key]:,.0f} lines/s end to end"
+                        + (f"; LogView longest stall {stall} ms" if stall is not None else ""),
+            "target": ">= 1.0x and >= 100k lines/s", "met": ratio >= 1.0 and ours[key] >= 100_000}
+
+
+def cleanup(quick: bool) -> dict:
+    r = last_json(script("cleanup", "--estates", "3" if quick else "10"))
+    par, one = r["parallel"], r["one_worker"]
+    return {"compared with": "the same cleanup with one worker",
+            "ratio": f"{r['speedup']:.2f}x faster",
+            "absolute": f"{par['resources']} resources: {par['seconds']:.1f} s parallel, {one['seconds']:.1f} s one "
+                        f"worker; {par['calls_per_resource']} API calls per resource",
+            "target": "faster than one worker", "met": r["speedup"] > 1.0}
+
+
+def ssh(quick: bool) -> dict:
+    out = script("ssh", "--runs", "10" if quick else "50", "--mb", "1" if quick else "4")
+    pooled = re.search(r"shared transport: ([\d.]+) ms", out)
+    fresh = re.search(r"fresh connection: ([\d.]+) ms", out)
+    emulator = re.search(r"pyte 120x36: ([\d.]+) MB/s, ([\d,]+) lines/s", out)
+    if not (pooled and fresh):
+        raise NotAvailable("its output could not be read")
+    p, f = float(pooled.group(1)), float(fresh.group(1))
+    return {"compared with": "a fresh SSH connection per command",
+            "ratio": f"{f / p:.1f}x faster on the shared transport",
+            "absolute": f"one command {p:.1f} ms pooled, {f:.1f} ms fresh (loopback)"
+                        + (f"; terminal emulator {emulator.group(1)} MB/s" if emulator else ""),
+            "target": "", "met": None}
+
+
+BENCHES: dict[str, Callable[[bool], dict]] = {"provision": provision, "startup": startup, "logs": logs,
+                                              "cleanup": cleanup, "ssh": ssh}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smaller parameters: a smoke run, not figures to record")
+    ap.add_argument("--only", default=",".join(BENCHES), help="comma-separated subset")
+    args = ap.parse_args()
+    rows = []
+    for name in args.only.split(","):
+        started = time.monotonic()
+        try:
+            row = BENCHES[name](args.quick)
+        except (NotAvailable, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError, ValueError) as err:
+            row = {"compared with": "", "ratio": "not available", "absolute": str(err), "target": "", "met": None}
+        row["took"] = time.monotonic() - started
+        rows.append((name, row))
+        print(f"{name}: done in {row['took']:.0f} s", file=sys.stderr)
+    load = os.getloadavg()[0]
+    print(f"Benchmarks, {time.strftime('%Y-%m-%d %H:%M')}, {platform.python_implementation()} "
+          f"{platform.python_version()}, {os.cpu_count()} cores, load average {load:.1f}"
+          + (" (--quick)" if args.quick else ""))
+    print()
+    print("| benchmark | compared with | ratio (this run) | absolute figures (this machine) | target | met |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, r in rows:
+        met = {True: "yes", False: "no", None: "-"}[r["met"]]
+        print(f"| {name} | {r['compared with']} | {r['ratio']} | {r['absolute']} | {r['target']} | {met} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

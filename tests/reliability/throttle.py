@@ -1,0 +1,70 @@
+"""Throttling as AWS answers it: a `before-send` hook that returns a real throttling HTTP response
+(per protocol, with the error code AWS uses), so botocore's standard retry mode sees, parses and
+retries it as it would in production.
+
+`rate` of the requests sent are throttled (seeded), at most `max_in_a_row` times in a row for one
+request, so standard mode's 6 attempts always suffice: this proves hostwiz copes with throttling,
+not that botocore gives up after its last attempt.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+
+
+class _Raw:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def stream(self, **_: Any):
+        yield self.body
+
+
+def throttling_response(protocol: str, url: str) -> AWSResponse:
+    if protocol in ("json", "rest-json"):
+        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-errortype": "ThrottlingException"}
+        return AWSResponse(url, 400, headers, _Raw(body))
+    if protocol == "ec2":
+        body = (b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
+                b"</Message></Error></Errors><RequestID>throttled</RequestID></Response>")
+        return AWSResponse(url, 503, {"Content-Type": "text/xml"}, _Raw(body))
+    body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+            b"</Error><RequestId>throttled</RequestId></ErrorResponse>")
+    return AWSResponse(url, 400, {"Content-Type": "text/xml"}, _Raw(body))
+
+
+class Throttle:
+    def __init__(self, rate: float = 0.3, seed: int = 30, max_in_a_row: int = 3):
+        self.rate, self.max_in_a_row = rate, max_in_a_row
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.local = threading.local()
+        self.sent = self.throttled = self.retries = 0
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        self.local.protocol = model.service_model.protocol
+        self.local.in_a_row = 0
+
+    def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        with self.lock:
+            self.sent += 1
+            throttle = self.random.random() < self.rate and self.local.in_a_row < self.max_in_a_row
+            self.throttled += throttle
+        if not throttle:
+            return None
+        self.local.in_a_row += 1
+        return throttling_response(self.local.protocol, request.url)
+
+    def _after_call(self, parsed: dict, **_: Any) -> None:
+        with self.lock:
+            self.retries += parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+
+    def hooks(self) -> list[tuple[str, Any]]:
+        return [("before-call", self._before_call), ("before-send", self._before_send),
+                ("after-call", self._after_call)]
