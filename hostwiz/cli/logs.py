@@ -12,6 +12,7 @@ import sys
 import time
 
 from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.args import stack_name
 from hostwiz.cli.context import CliError, make_session
 
 QUIET = 1.5      # without --follow: stop after this long with no new line once all sources answered
@@ -25,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
                        description="Follow a stack's logs. Sources: " + ", ".join(INSTANCE) +
                        ", rds[:NAME-PART] (the database's log files), cw:LOG-GROUP[:STREAM-PREFIX] (any "
                        f"CloudWatch Logs group). Default: {', '.join(DEFAULT)}.")
-    p.add_argument("name", help="the stack")
+    p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--source", "-s", action="append", default=[], metavar="S", help="a log source (repeatable)")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until interrupted")
     p.add_argument("--grep", "-g", metavar="RE", help="only lines matching this regex (case-insensitive unless it has a capital)")

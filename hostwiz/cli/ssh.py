@@ -12,6 +12,7 @@ import shlex
 import sys
 
 from hostwiz.cli import BAD_INPUT, FAILED
+from hostwiz.cli.args import stack_name
 from hostwiz.cli.context import CliError, is_interactive, make_session
 
 
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p = sub.add_parser("ssh", parents=[common], help="interactive shell on a stack's instance, or one command",
                        usage="hostwiz ssh NAME [options] [-- COMMAND...]",
                        description="Open a shell on the stack's instance, or run COMMAND there (after --).")
-    p.add_argument("name", help="the stack")
+    p.add_argument("name", type=stack_name, help="the stack")
     _add_options(p)
     p.add_argument("rest", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this instead of a shell")
     # options written after NAME arrive in `rest` (argparse's REMAINDER): parsed again by this one
