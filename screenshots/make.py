@@ -1,8 +1,9 @@
 """Regenerate screenshots/*.svg from the sandbox: python screenshots/make.py [--size 120x36] [--out DIR]
 
 Drives the real app (`hostwiz --sandbox`: moto server on 127.0.0.1, simulated waits) by keys:
-home, each wizard step, progress mid-run, the stack detail, teardown, and a failure (an
-injected AWS error). Nothing real is touched. Secrets stay hidden: the detail screen is shot
+home, each wizard step, progress mid-run, the stack detail, its SSH screen (the sandbox's
+pretend SSH server), its logs, a cleanup search, teardown, and a failure (an injected AWS
+error). Nothing real is touched. Secrets stay hidden: the detail screen is shot
 with the password masked.
 """
 
@@ -54,6 +55,43 @@ async def shoot(app, out: Path, name: str) -> None:
     print("wrote", out / f"{name}.svg")
 
 
+async def ssh_logs_cleanup(app, pilot, out: Path) -> None:
+    """From home with the stack selected: its SSH screen (a command and the disk quick action),
+    its logs, and a cleanup search by the stack's name; back to home after each."""
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hostwiz.screens.logs import LogsScreen
+    from hostwiz.screens.ssh import SshScreen
+    from hostwiz.screens.terminal import Terminal
+
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, SshScreen))
+    term = app.screen.query_one(Terminal)
+    await until(pilot, lambda: any(line.rstrip().endswith("$") for line in term.lines))
+    await pilot.press(*["space" if c == " " else c for c in "uname -a"], "enter")
+    await pilot.pause(0.5)
+    await pilot.press("ctrl+right_square_bracket", "d")
+    await until(pilot, lambda: app.screen.query_one("#ssh-output").lines)
+    await pilot.pause(0.3)
+    await shoot(app, out, "ssh")
+    await pilot.press("escape")
+    await settle(pilot, workers=False)
+    await pilot.press("l")
+    await until(pilot, lambda: isinstance(app.screen, LogsScreen))
+    await pilot.pause(3.0)
+    await shoot(app, out, "logs")
+    await pilot.press("escape")
+    await settle(pilot, workers=False)
+    await pilot.press("c")
+    await until(pilot, lambda: isinstance(app.screen, CleanupScreen))
+    await pilot.click("#prefix")
+    await pilot.press(*"blog", "f5")
+    await settle(pilot)
+    await pilot.pause(1.0)
+    await shoot(app, out, "cleanup")
+    await pilot.press("escape")
+    await settle(pilot)
+
+
 async def tour(size: tuple[int, int], out: Path) -> None:
     from hostwiz.screens.app import HostwizApp
     from hostwiz.screens.progress import FAILED, OK
@@ -96,6 +134,7 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         await shoot(app, out, "home")
+        await ssh_logs_cleanup(app, pilot, out)
         await pilot.press("t")
         await settle(pilot)
         await shoot(app, out, "teardown-plan")
