@@ -138,10 +138,20 @@ def _forget_local(state_dir: Path, name: str) -> None:
     pins.unlink(missing_ok=True)
 
 
-def plan_down(session: Session, name: str, *, final_snapshot: bool = True) -> teardown.Plan:
+def plan_down(session: Session, name: str, *, final_snapshot: bool = True, for_deletion: bool = True) -> teardown.Plan:
+    """What `down` would delete now. For a deletion the plan is made under the stack's lock, so
+    a teardown planned while an `up` is still creating fails fast naming the holder, instead of
+    planning a half-made stack (or "nothing left")."""
     ledger = Ledger(session.state_dir, name)
     sess = session.for_region(ledger.get("region") or session.aws.region)
-    return teardown.plan(sess.aws, name, ledger if ledger.exists else None, final_snapshot=final_snapshot)
+
+    def make() -> teardown.Plan:
+        return teardown.plan(sess.aws, name, ledger if ledger.exists else None, final_snapshot=final_snapshot)
+
+    if not for_deletion:
+        return make()
+    with ledger.lock("down (planning)"):
+        return make()
 
 
 def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, *,
@@ -214,7 +224,8 @@ def tagged_stack_names(aws: Aws) -> set[str]:
 
 
 def stack_resources(session: Session, name: str) -> list[Resource]:
-    return plan_down(session, name).resources
+    """The stack's resources as they are now (read-only: works while another command holds the lock)."""
+    return plan_down(session, name, for_deletion=False).resources
 
 
 def adopt(session: Session, name: str) -> StackSummary:

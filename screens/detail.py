@@ -60,7 +60,7 @@ class DetailScreen(Screen):
         self.password_looked_up = True
         self.app.call_from_thread(self.show_facts)  # now, not after the (slower, fallible) resource listing
         try:
-            resources = operations.plan_down(self.app.session, self.stack).resources
+            resources = operations.stack_resources(self.app.session, self.stack)
         except Exception as err:  # noqa: BLE001
             from hostwiz.provisioners.engine import describe_error
 
