@@ -7,10 +7,12 @@ request logs reach the terminal.
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import json
 import logging
 import os
+import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -62,6 +64,8 @@ class Sandbox:
     def __init__(self, region: str = "us-east-1", state_dir: Path | None = None):
         self.region = region
         self.work_dir = Path(tempfile.mkdtemp(prefix="hostwiz-sandbox-"))
+        # Throwaway: its state (ledger, 0600 key files) goes when the process ends.
+        atexit.register(shutil.rmtree, self.work_dir, True)
         self.state_dir = Path(state_dir) if state_dir else self.work_dir / "state"
         self.endpoint_url = ""
         self._server = None
