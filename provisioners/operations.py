@@ -7,7 +7,7 @@ returns a plain result; none prints and none knows about a terminal.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,12 +33,15 @@ class Session:
     deletion: DeletionSettings = field(default_factory=DeletionSettings)
     user_data: Callable[[StackSpec], str] | None = None
     max_workers: int = 8
+    # Where to dial an instance's SSH, (instance id, address) -> (host, port); the sandbox sets it
+    # to its loopback servers. None: the address itself, port 22.
+    resolve_ssh: Callable[[str | None, str], tuple[str, int] | None] | None = None
+    ssh_pool: Any = None  # the one SSH transport pool of this session (`hostwiz.ssh.shared_pool`)
 
     def for_region(self, region: str) -> "Session":
         if region == self.aws.region:
             return self
-        return Session(self.aws.with_region(region), self.state_dir, self.sandbox, self.timing, self.deletion,
-                       self.user_data, self.max_workers)
+        return replace(self, aws=self.aws.with_region(region))
 
 
 @dataclass

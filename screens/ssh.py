@@ -66,7 +66,7 @@ class SshScreen(Screen[None]):
     def pool(self) -> Any:
         from hostwiz.ssh import shared_pool
 
-        return shared_pool(self.app.session, getattr(self.app, "sandbox", None))
+        return shared_pool(self.app.session)
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.stack_name}: connecting...", id="ssh-status")

@@ -55,7 +55,8 @@ def make_session(args: argparse.Namespace, region: str | None = None) -> Any:
         aws.hooks.extend(_sandbox.ssh_hooks())  # loopback SSH servers for sandbox instances
         seed(aws, SANDBOX_ZONE)
         timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
-        session = Session(aws, _sandbox.state_dir, sandbox=True, timing=timing, user_data=render)
+        session = Session(aws, _sandbox.state_dir, sandbox=True, timing=timing, user_data=render,
+                          resolve_ssh=_sandbox.resolve_ssh)
         session.deletion.confirm_delay = 0.2 * pace or 0.01
         session.deletion.backoff = 0.2
     else:

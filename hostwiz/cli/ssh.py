@@ -66,14 +66,13 @@ def _confirm(label: str, key_type: str, fp: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hostwiz.cli import context
     from hostwiz.ssh import ConnectFailed, Pool, TargetError
     from hostwiz.ssh.interactive import interactive, stream, terminal_size
     from hostwiz.ssh.target import stack_connector
 
     command = split_rest(args)
     session = make_session(args)
-    resolve = context._sandbox.resolve_ssh if context._sandbox is not None else None
+    resolve = session.resolve_ssh
 
     def connector_for(host, confirm, progress):
         return stack_connector(session, host, resolve=resolve, confirm=confirm, progress=progress,

@@ -48,10 +48,6 @@ def ssh_opener(session: Any, stack: str, sandbox: Any = None) -> OpenStream:
     """Commands on the stack's instance through the shared SSH pool (verified host keys)."""
     from hostwiz.ssh import shared_pool
 
-    if not hasattr(sandbox, "resolve_ssh") and getattr(session, "sandbox", False):
-        from hostwiz.cli import context  # the running sandbox (the TUI's app.sandbox is only a flag)
-
-        sandbox = context._sandbox
     return pool_opener(shared_pool(session, sandbox), stack)
 
 

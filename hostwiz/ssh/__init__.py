@@ -5,7 +5,7 @@ and one shared transport per host.
 - `keys`: the stack's private key (keyring or 0600 file), throwaway Instance Connect keys
 - `connect`: `Connector.connect()` tries direct -> bastion -> EC2 Instance Connect
 - `target`: a stack name (ledger + session + sandbox resolver) -> `Connector`
-- `pool`: `shared_pool(session, sandbox)` -> `Pool` with `run`, `exec_stream`, `shell`
+- `pool`: `shared_pool(session)` -> `Pool` (kept on `session.ssh_pool`) with `run`, `exec_stream`, `shell`
 - `interactive`: hand a channel the real terminal (CLI, and the TUI's suspend option)
 
 See docs/ssh.md.

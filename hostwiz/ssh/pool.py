@@ -1,6 +1,6 @@
 """One SSH transport per host, shared by the SSH screen, quick commands and log tailing.
 
-    pool = shared_pool(session, sandbox)        # one per session (the TUI's app.session)
+    pool = shared_pool(session)                 # one per session (kept on session.ssh_pool)
     code, out, err = pool.run("blog", "df -h")  # one command, waits for it
     chan = pool.exec_stream("blog", "tail -F /var/log/nginx/access.log")
     for line in chan.makefile("r"): ...         # a paramiko Channel; chan.close() stops it
@@ -93,22 +93,16 @@ class Pool:
 
 
 def shared_pool(session: Any, sandbox: Any = None) -> Pool:
-    """The session's pool (made on first use). In the sandbox, addresses resolve to the
-    sandbox's loopback SSH servers (`sandbox.resolve_ssh`; when `sandbox` is only a flag, the
-    sandbox this process started)."""
-    pool = getattr(session, "_hostwiz_ssh_pool", None)
-    if pool is None:
+    """The session's pool (made on first use, kept on `session.ssh_pool`). Addresses resolve
+    through `sandbox.resolve_ssh` when given, else `session.resolve_ssh` (the sandbox's loopback
+    servers), else to themselves."""
+    if session.ssh_pool is None:
         from .target import stack_connector
 
-        resolve = getattr(sandbox, "resolve_ssh", None)
-        if resolve is None and (sandbox or getattr(session, "sandbox", False)):
-            from hostwiz.cli import context
-
-            resolve = getattr(context._sandbox, "resolve_ssh", None)
+        resolve = getattr(sandbox, "resolve_ssh", None) or session.resolve_ssh
 
         def connector_for(host: str, confirm: Confirm, progress: Callable[[str], None] | None) -> Connector:
             return stack_connector(session, host, resolve=resolve, confirm=confirm, progress=progress)
 
-        pool = Pool(connector_for)
-        session._hostwiz_ssh_pool = pool  # the Session dataclass has no slot for it; one pool per session
-    return pool
+        session.ssh_pool = Pool(connector_for)
+    return session.ssh_pool

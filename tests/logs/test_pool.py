@@ -29,7 +29,7 @@ def pretend(state_dir):
     Ledger(state_dir, "blog").update(name="blog", status="ready", spec={"name": "blog", "runtime": {"kind": "docker"}},
                                      outputs={"instance_id": INSTANCE, "public_ip": "203.0.113.10", "ssh_user": "ubuntu"})
     server = InstanceServer(FakeHost("blog", INSTANCE), pair.public_openssh)
-    session = SimpleNamespace(state_dir=state_dir, aws=None, sandbox=True)
+    session = SimpleNamespace(state_dir=state_dir, aws=None, sandbox=True, resolve_ssh=None, ssh_pool=None)
     sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", server.port))
     yield server, StackLogs(session, "blog", sandbox=sandbox)
     server.stop()

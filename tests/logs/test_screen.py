@@ -83,7 +83,8 @@ def feed():
 
 
 def make_app(tmp_path, feed, **kw):
-    session = SimpleNamespace(state_dir=tmp_path, aws=SimpleNamespace(region="us-east-1"))
+    session = SimpleNamespace(state_dir=tmp_path, aws=SimpleNamespace(region="us-east-1"), resolve_ssh=None,
+                              ssh_pool=None)
     Ledger(tmp_path, "blog").update(name="blog", region="us-east-1", status="ready",
                                     spec={"name": "blog", "runtime": {"kind": "nodejs"}},
                                     outputs={"public_ip": "203.0.113.10", "ssh_user": "ubuntu"})

@@ -18,7 +18,7 @@ from .conftest import make_stack
 
 
 def no_aws(state_dir):
-    return SimpleNamespace(state_dir=state_dir, aws=None)
+    return SimpleNamespace(state_dir=state_dir, aws=None, resolve_ssh=None, ssh_pool=None)
 
 
 def resolve_to(server):

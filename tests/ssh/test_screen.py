@@ -41,6 +41,8 @@ class HostApp(App):
     def __init__(self, session, sandbox=None, stack="web"):
         super().__init__()
         self.session, self.sandbox, self.stack = session, sandbox, stack
+        if sandbox is not None:  # as make_session does: the session dials through the sandbox's servers
+            session.resolve_ssh = sandbox.resolve_ssh
 
     def on_mount(self) -> None:
         self.push_screen(SshScreen(self.stack))
@@ -74,7 +76,7 @@ def at_prompt(term: Terminal) -> bool:
 async def sshd_terminal(state_dir, sshd):
     """The SSH screen on the test's sshd, once the remote prompt shows: (app, pilot, terminal)."""
     sshd_stack(state_dir, sshd)
-    session = SimpleNamespace(state_dir=state_dir, aws=None)
+    session = SimpleNamespace(state_dir=state_dir, aws=None, resolve_ssh=None, ssh_pool=None)
     sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", sshd.port))
     app = HostApp(session, sandbox)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -134,7 +136,7 @@ def sandbox_stack(state_dir, servers, *, pin: bool, session=None, instance_id="i
     server = servers(stack.public_key, instance_id)
     if pin:
         PinStore(state_dir, "blog").pin(stack.instance_id, [server.host_key_line])
-    session = session or SimpleNamespace(state_dir=state_dir, aws=None)
+    session = session or SimpleNamespace(state_dir=state_dir, aws=None, resolve_ssh=None, ssh_pool=None)
     sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", server.port))
     return server, session, sandbox
 
