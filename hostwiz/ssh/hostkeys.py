@@ -8,9 +8,9 @@ deletes the file with the stack.
 `PinPolicy` is what paramiko's `SSHClient` calls for every host (hostwiz never loads a
 known_hosts file into the client, so every key goes through it): a pinned key is accepted,
 a different key is refused with an explanation, and an unpinned key is accepted only when
-the console output carries it or the operator confirms its fingerprint. paramiko's
-`AutoAddPolicy` and `WarningPolicy` are never used. paramiko is imported lazily, so importing
-this module stays cheap.
+the console output carries it or the operator confirms its fingerprint. No policy that
+accepts unknown keys is ever installed (a test checks every `set_missing_host_key_policy`
+call). paramiko is imported lazily, so importing this module stays cheap.
 """
 
 from __future__ import annotations

@@ -266,3 +266,24 @@ def test_bastion_by_instance_id_or_address(session, state_dir):
         "198.51.100.4", 2222, "ops", "198.51.100.4:2222")
     with pytest.raises(TargetError, match="not a stack name"):
         bastion_endpoint(session, "a b:c:d", "ubuntu")
+
+
+def test_no_code_installs_a_host_key_policy_that_trusts_unknown_hosts():
+    """Every `set_missing_host_key_policy` call in the product gets hostwiz's PinPolicy, and no
+    trust-on-first-use policy of paramiko is named anywhere in the product's code."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    calls = []
+    for folder in ("hostwiz", "screens", "provisioners"):
+        for path in (root / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Attribute) and node.attr in ("AutoAddPolicy", "WarningPolicy"):
+                    raise AssertionError(f"{path}: uses paramiko.{node.attr}")
+                if isinstance(node, ast.Name) and node.id in ("AutoAddPolicy", "WarningPolicy"):
+                    raise AssertionError(f"{path}: uses {node.id}")
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "set_missing_host_key_policy":
+                    calls.append((path.name, ast.unparse(node.args[0])))
+    assert calls == [("connect.py", "policy")]
