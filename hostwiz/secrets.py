@@ -13,10 +13,8 @@ SSH key only in its 0600 file and the database password only in SSM Parameter St
 from __future__ import annotations
 
 import logging
-import os
 import secrets as _random
 import string
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,16 +187,11 @@ def key_path(state_dir: Path, stack: str) -> Path:
 
 
 def write_private_file(path: Path, secret: str) -> Path:
-    """Create `path` with mode 0600 from the first byte (O_EXCL temp file, then rename)."""
+    """Create `path` with mode 0600 from the first byte (an O_EXCL 0600 temp file, then rename)."""
+    from hostwiz.ledger import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mkstemp opens with 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secret.reveal() if isinstance(secret, Secret) else secret)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, secret.reveal() if isinstance(secret, Secret) else secret, 0o600)
     return path
 
 
