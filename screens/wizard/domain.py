@@ -17,13 +17,13 @@ class DomainStep(WizardStep):
 
     def fields(self):
         s = self.state
-        yield fieldbox("Stack name", Input(s.name, placeholder="blog", id="name"), "name",
+        yield fieldbox("Stack name", Input(s.name, placeholder="e.g. blog", id="name"), "name",
                        "3-32 lowercase letters, digits and hyphens, starting with a letter; it names every resource")
         zone = Select([("No domain (use the Elastic IP address)", NO_DOMAIN)], value=NO_DOMAIN, allow_blank=False,
                       id="zone")
         yield fieldbox("Hosted zone (Route53)", zone, "domain.hosted_zone", "looking up your hosted zones...")
         yield Horizontal(LoadingIndicator(id="zones-loading"), Button("Retry", id="zones-retry"), id="zones-state")
-        yield fieldbox("Domain name", Input(s.domain, placeholder="app.example.com", id="domain"), "domain.name",
+        yield fieldbox("Domain name", Input(s.domain, placeholder="e.g. app.example.com", id="domain"), "domain.name",
                        "the name the app answers on; it must be inside the hosted zone")
         yield fieldbox("", Checkbox("Also point www.<name> at the instance", s.www, id="www"), "domain.www")
 
