@@ -53,7 +53,7 @@ def main() -> int:
     quiet_moto()
     try:
         from hostwiz.provisioners.aws import Aws
-        from hostwiz.provisioners.latency import LatencyModel
+        from hostwiz.sandbox.latency import LatencyModel
         from tests.cleanup.estate import build
 
         model = LatencyModel()

@@ -1,7 +1,7 @@
 """Provisioning benchmark: the threaded engine against a strictly sequential run of the same steps.
 
 Both run a full stack (domain + www, TLS, database) on moto (a server process on loopback) with
-`provisioners.latency.LatencyModel`: every API call takes `--per-call` seconds, a new instance
+`sandbox.latency.LatencyModel`: every API call takes `--per-call` seconds, a new instance
 stays `pending` for `--boot` seconds and a new database `creating` for `--db-create` seconds
 (realistic durations, scaled down). The sequential run calls the very same step functions one
 at a time in a topological order: by default the declared order, where each wait follows its
@@ -42,8 +42,8 @@ from hostwiz import spec as specmod  # noqa: E402
 from hostwiz.ledger import Ledger, new_run_id  # noqa: E402
 from hostwiz.provisioners.aws import Aws  # noqa: E402
 from hostwiz.provisioners.engine import Engine, Step, StepContext, critical_path, topological  # noqa: E402
-from hostwiz.provisioners.latency import LatencyModel  # noqa: E402
-from hostwiz.provisioners.sandbox_seed import seed  # noqa: E402
+from hostwiz.sandbox.latency import LatencyModel  # noqa: E402
+from hostwiz.sandbox.seed import seed  # noqa: E402
 from hostwiz.provisioners.stack import Env, StackBuilder, Timing  # noqa: E402
 from hostwiz.userdata import render  # noqa: E402
 
@@ -138,10 +138,9 @@ def run_sequential(name: str, state_dir: Path, args: argparse.Namespace) -> dict
     start = time.monotonic()
     for step in (runbook_order(steps) if args.order == "runbook" else topological(steps)):
         began = time.monotonic()
-        out = step.run(StepContext(step.name, outputs, cancel, lambda e: None, step.label)) or {}
+        out = step.run(StepContext(step.name, outputs, cancel, lambda e: None, step.label))
         durations[step.name] = time.monotonic() - began
-        out.pop("_message", None)
-        outputs[step.name] = out
+        outputs[step.name] = out.outputs if out else {}
     wall = time.monotonic() - start
     # No engine, however perfect, beats the longest chain of these very step durations.
     return {"wall": wall, "calls": model.total_calls, "best_possible": critical_path(steps, durations)[0] / wall}

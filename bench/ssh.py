@@ -42,7 +42,7 @@ def sandbox_stack() -> tuple[Path, str, int, object]:
 
 def command_latency(state: Path, stack: str, port: int, runs: int) -> dict[str, float]:
     from hostwiz.ssh import Pool
-    from hostwiz.ssh.target import stack_connector
+    from hostwiz.services.ssh import stack_connector
 
     session = SimpleNamespace(state_dir=state, aws=None)
 

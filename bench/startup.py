@@ -43,12 +43,12 @@ async def ready(pilot):
 Bare().run(headless=True, auto_pilot=ready)
 """,
     "hostwiz": """
-import argparse, sys, time
+import sys, time
 from hostwiz.screens.app import HostwizApp
 from hostwiz.screens.home import HomeScreen
+from hostwiz.services.session import Options
 
-args = argparse.Namespace(sandbox=SANDBOX, region="us-east-1", state_dir=None, profile=None, endpoint_url=None)
-app = HostwizApp(args)
+app = HostwizApp(Options(sandbox=SANDBOX, region="us-east-1"))
 painted = []
 mount = HomeScreen.on_mount
 

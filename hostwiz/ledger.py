@@ -179,11 +179,6 @@ class Ledger:
                 self.save()
             return tokens[key]
 
-    def forget_token(self, key: str) -> None:
-        with self._lock:
-            self.doc.setdefault("tokens", {}).pop(key, None)
-            self.save()
-
     def remove(self) -> None:
         with self._lock:
             try:

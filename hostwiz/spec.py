@@ -140,6 +140,20 @@ def parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise ValueError(f"{text!r} is not an IP network; write one like 203.0.113.7/32") from None
 
 
+def world_open(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    """A range so wide it is the internet for SSH purposes: IPv4 /8 or shorter, IPv6 /16 or shorter."""
+    return net.prefixlen <= (8 if net.version == 4 else 16)
+
+
+def check_ssh_cidr(value: str, *, allow_world: bool = False) -> str:
+    """An SSH source range, normalised; a ValueError saying what to write for a bad or world-open one."""
+    net = parse_cidr(value)
+    if world_open(net) and not allow_world:
+        raise ValueError(f"{net} opens SSH to (nearly) the whole internet; use your address as /32, "
+                         "or set allow_world_ssh = true if you really mean it")
+    return str(net)
+
+
 class InstanceSpec(_Model):
     type: str = "t3.micro"
     os: OS = OS.ubuntu_24_04
@@ -162,11 +176,11 @@ class InstanceSpec(_Model):
 
     @model_validator(mode="after")
     def _world(self) -> "InstanceSpec":
-        if self.ssh_cidr and parse_cidr(self.ssh_cidr).prefixlen == 0 and not self.allow_world_ssh:
-            raise FieldProblem(
-                "ssh_cidr", f"{self.ssh_cidr} opens SSH to the whole internet; "
-                "use your address as /32, or set allow_world_ssh = true if you really mean it"
-            )
+        if self.ssh_cidr:
+            try:
+                check_ssh_cidr(self.ssh_cidr, allow_world=self.allow_world_ssh)
+            except ValueError as err:
+                raise FieldProblem("ssh_cidr", str(err)) from None
         return self
 
 

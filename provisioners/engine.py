@@ -16,15 +16,24 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hostwiz import events as ev
+from hostwiz.errors import describe_error
 
 from .waiting import Cancelled
+
+
+@dataclass
+class StepResult:
+    """What a step made: outputs later steps read (`ctx.out(step)`), and a line for the operator."""
+
+    outputs: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
 
 
 @dataclass
 class Step:
     name: str
     label: str
-    run: Callable[["StepContext"], dict[str, Any] | None]
+    run: Callable[["StepContext"], StepResult | None]
     deps: tuple[str, ...] = ()
     estimate: float = 1.0  # typical seconds, for the ETA and the critical path
 
@@ -139,11 +148,10 @@ class Engine:
                     result.timings[name] = (started[name], end)
                     err = fut.exception()
                     if err is None:
-                        out = fut.result() or {}
-                        result.outputs[name] = out
+                        out = fut.result() or StepResult()
+                        result.outputs[name] = out.outputs
                         done.add(name)
-                        self.emit(ev.Event(ev.DONE, name, step.label, out.pop("_message", "") if isinstance(out, dict) else "",
-                                           elapsed=end - started[name]))
+                        self.emit(ev.Event(ev.DONE, name, step.label, out.message, elapsed=end - started[name]))
                     else:
                         result.ok = False
                         if isinstance(err, Cancelled):
@@ -161,11 +169,3 @@ class Engine:
                 self.emit(ev.Event(ev.SKIPPED, name, step.label, "not started"))
         return result
 
-
-def describe_error(err: BaseException) -> str:
-    """An error in plain words (AWS code and message, no traceback)."""
-    response = getattr(err, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        e = response["Error"]
-        return f"{e.get('Code')}: {e.get('Message')}"
-    return str(err) or err.__class__.__name__

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from hostwiz import secrets
+from hostwiz import plan, secrets
 from hostwiz.ledger import CREATED, Ledger
 from hostwiz.spec import StackSpec
 
 from . import ami
 from .aws import Aws, error_code, tags
-from .engine import Step, StepContext
+from .engine import Step, StepContext, StepResult
 from .registry import Resource, kind
 from .waiting import poll
 
@@ -79,7 +79,7 @@ class StackBuilder:
         self.env.ledger.created(step, kind_name, rid, **data)
 
     # lookups -------------------------------------------------------------------
-    def network(self, ctx: StepContext) -> dict:
+    def network(self, ctx: StepContext) -> StepResult:
         ec2 = self.env.aws.client("ec2")
         vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
         if not vpcs:
@@ -89,15 +89,15 @@ class StackBuilder:
         subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                                 {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
         subnets.sort(key=lambda s: s["AvailabilityZone"])
-        return {"vpc_id": vpc_id, "subnet_ids": [s["SubnetId"] for s in subnets],
-                "azs": [s["AvailabilityZone"] for s in subnets], "_message": vpc_id}
+        return StepResult({"vpc_id": vpc_id, "subnet_ids": [s["SubnetId"] for s in subnets],
+                           "azs": [s["AvailabilityZone"] for s in subnets]}, vpc_id)
 
-    def image(self, ctx: StepContext) -> dict:
+    def image(self, ctx: StepContext) -> StepResult:
         img = ami.resolve(self.env.aws, self.spec.instance.os.value, arch=ami.arch_of(self.spec.instance.type))
-        return {**img, "_message": img["image_id"]}
+        return StepResult(dict(img), img["image_id"])
 
     # security groups -----------------------------------------------------------
-    def app_sg(self, ctx: StepContext) -> dict:
+    def app_sg(self, ctx: StepContext) -> StepResult:
         sg = kind("security-group")
         found = self.adopt("app-sg", "security-group")
         if found:
@@ -118,9 +118,9 @@ class StackBuilder:
             {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
              "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
         ])
-        return {"group_id": gid, "_message": gid + (" (resumed)" if found else "")}
+        return StepResult({"group_id": gid}, gid + (" (resumed)" if found else ""))
 
-    def db_sg(self, ctx: StepContext) -> dict:
+    def db_sg(self, ctx: StepContext) -> StepResult:
         sg = kind("security-group")
         found = self.adopt("db-sg", "security-group")
         if found:
@@ -131,24 +131,24 @@ class StackBuilder:
                             description=f"hostwiz {self.name}: database port from the app only",
                             tags=self.tags("db-sg"))
             self.record("db-sg", sg.name, gid)
-        return {"group_id": gid, "_message": gid + (" (resumed)" if found else "")}
+        return StepResult({"group_id": gid}, gid + (" (resumed)" if found else ""))
 
-    def db_sg_rule(self, ctx: StepContext) -> dict:
+    def db_sg_rule(self, ctx: StepContext) -> StepResult:
         """A step of its own, so the database create need not wait for the app's group."""
         port = self.spec.database.engine.port
         app = ctx.out("app-sg")["group_id"]
         kind("security-group").allow(self.env.aws, ctx.out("db-sg")["group_id"], [
             {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": app}]}])
-        return {"_message": f"port {port} from {app}"}
+        return StepResult({}, f"port {port} from {app}")
 
     # key pair ------------------------------------------------------------------
-    def key_pair(self, ctx: StepContext) -> dict:
+    def key_pair(self, ctx: StepContext) -> StepResult:
         kp = kind("key-pair")
         path = secrets.key_path(self.env.state_dir, self.name)
         key_name = f"hostwiz-{self.name}"
         found = self.adopt("key-pair", "key-pair")
         if found and path.exists():
-            return {"key_name": found.name, "key_file": str(path), "_message": f"{found.name} (resumed)"}
+            return StepResult({"key_name": found.name, "key_file": str(path)}, f"{found.name} (resumed)")
         if found:  # the public half exists but this machine lost the private half: replace it
             kp.delete(self.env.aws, found)
         pair = secrets.generate_ed25519(f"hostwiz-{self.name}")
@@ -157,10 +157,10 @@ class StackBuilder:
         self.env.ledger.intent("key-pair", kp.name, key_name=key_name, fingerprint=pair.fingerprint)
         kid = kp.create(self.env.aws, key_name=key_name, public_key=pair.public_openssh, tags=self.tags("key-pair"))
         self.record("key-pair", kp.name, kid, key_name=key_name, key_file=str(path), fingerprint=pair.fingerprint)
-        return {"key_name": key_name, "key_file": str(path), "_message": f"{key_name} {pair.fingerprint}"}
+        return StepResult({"key_name": key_name, "key_file": str(path)}, f"{key_name} {pair.fingerprint}")
 
     # IAM (only with a database: the instance reads its connection string from SSM) --------
-    def instance_role(self, ctx: StepContext) -> dict:
+    def instance_role(self, ctx: StepContext) -> StepResult:
         role_name = profile_name = f"hostwiz-{self.name}-instance"
         ident = self.env.aws.identity()
         param_arn = f"arn:aws:ssm:{self.spec.region}:{ident['account']}:parameter/hostwiz/{self.name}/*"
@@ -174,14 +174,14 @@ class StackBuilder:
         arn = kind("instance-profile").create(self.env.aws, profile_name=profile_name, path="/hostwiz/",
                                               role_name=role_name, tags=self.tags("instance-profile", profile_name))
         self.record("instance-profile", "instance-profile", profile_name, arn=arn)
-        return {"profile_name": profile_name, "profile_arn": arn, "_message": profile_name}
+        return StepResult({"profile_name": profile_name, "profile_arn": arn}, profile_name)
 
     # instance ------------------------------------------------------------------
-    def instance(self, ctx: StepContext) -> dict:
+    def instance(self, ctx: StepContext) -> StepResult:
         inst = kind("ec2-instance")
         found = self.adopt("instance", "ec2-instance")
         if found:
-            return {"instance_id": found.id, "_message": f"{found.id} (resumed)"}
+            return StepResult({"instance_id": found.id}, f"{found.id} (resumed)")
         img = ctx.out("image")
         network = ctx.out("network")
         user_data = self.env.user_data(self.spec) if self.env.user_data else ""
@@ -218,38 +218,38 @@ class StackBuilder:
                     cancel=ctx.cancel)
         iid = data["InstanceId"]
         self.record("instance", inst.name, iid, client_token=token)
-        return {"instance_id": iid, "_message": iid}
+        return StepResult({"instance_id": iid}, iid)
 
-    def instance_running(self, ctx: StepContext) -> dict:
+    def instance_running(self, ctx: StepContext) -> StepResult:
         iid = ctx.out("instance")["instance_id"]
         t = self.env.timing
         data = kind("ec2-instance").wait_state(self.env.aws, iid, "running", timeout=t.instance_timeout,
                                                delay=t.instance_delay, cancel=ctx.cancel, progress=ctx.progress)
-        return {"private_ip": data.get("PrivateIpAddress"), "_message": "running"}
+        return StepResult({"private_ip": data.get("PrivateIpAddress")}, "running")
 
     # Elastic IP ----------------------------------------------------------------
-    def eip(self, ctx: StepContext) -> dict:
+    def eip(self, ctx: StepContext) -> StepResult:
         k = kind("elastic-ip")
         found = self.adopt("eip", "elastic-ip")
         if found:
-            return {"allocation_id": found.id, "public_ip": found.data["public_ip"],
-                    "_message": f"{found.data['public_ip']} (resumed)"}
+            return StepResult({"allocation_id": found.id, "public_ip": found.data["public_ip"]},
+                              f"{found.data['public_ip']} (resumed)")
         self.env.ledger.intent("eip", k.name)
         resp = k.allocate(self.env.aws, tags=self.tags("eip"))
         self.record("eip", k.name, resp["AllocationId"], public_ip=resp["PublicIp"])
-        return {"allocation_id": resp["AllocationId"], "public_ip": resp["PublicIp"], "_message": resp["PublicIp"]}
+        return StepResult({"allocation_id": resp["AllocationId"], "public_ip": resp["PublicIp"]}, resp["PublicIp"])
 
-    def eip_associate(self, ctx: StepContext) -> dict:
+    def eip_associate(self, ctx: StepContext) -> StepResult:
         alloc = ctx.out("eip")["allocation_id"]
         iid = ctx.out("instance")["instance_id"]
         current = self.env.aws.client("ec2").describe_addresses(AllocationIds=[alloc])["Addresses"][0]
         if current.get("InstanceId") == iid:
-            return {"association_id": current.get("AssociationId"), "_message": "already associated"}
+            return StepResult({"association_id": current.get("AssociationId")}, "already associated")
         assoc = kind("elastic-ip").associate(self.env.aws, alloc, iid)
-        return {"association_id": assoc, "_message": f"{ctx.out('eip')['public_ip']} -> {iid}"}
+        return StepResult({"association_id": assoc}, f"{ctx.out('eip')['public_ip']} -> {iid}")
 
     # Database ------------------------------------------------------------------
-    def db_subnet_group(self, ctx: StepContext) -> dict:
+    def db_subnet_group(self, ctx: StepContext) -> StepResult:
         net = ctx.out("network")
         if len(set(net["azs"])) < 2:
             raise RuntimeError("RDS needs subnets in two availability zones; the default VPC has "
@@ -259,9 +259,9 @@ class StackBuilder:
         kind("db-subnet-group").create(self.env.aws, group_name=name, subnet_ids=net["subnet_ids"],
                                        tags=self.tags("db-subnet-group", name))
         self.record("db-subnet-group", "db-subnet-group", name)
-        return {"name": name, "_message": name}
+        return StepResult({"name": name}, name)
 
-    def database(self, ctx: StepContext) -> dict:
+    def database(self, ctx: StepContext) -> StepResult:
         db = self.spec.database
         rds = kind("rds-instance")
         ident = self.spec.db_identifier
@@ -277,7 +277,7 @@ class StackBuilder:
                 secrets.store(account, password.reveal())
                 self.env.aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=True,
                                                                MasterUserPassword=password.reveal())
-            return {"identifier": ident, "password": password, "_message": f"{ident} (resumed)"}
+            return StepResult({"identifier": ident, "password": password}, f"{ident} (resumed)")
         password = secrets.generate_password()
         secrets.store(account, password.reveal())
         params = {
@@ -303,17 +303,17 @@ class StackBuilder:
         rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident)
         # handed to database-url in memory: a headless machine has no keyring to fetch it from
-        return {"identifier": ident, "password": password, "_message": ident}
+        return StepResult({"identifier": ident, "password": password}, ident)
 
-    def database_available(self, ctx: StepContext) -> dict:
+    def database_available(self, ctx: StepContext) -> StepResult:
         t = self.env.timing
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
                                                    timeout=t.db_timeout, delay=t.db_delay,
                                                    cancel=ctx.cancel, progress=ctx.progress)
         ep = data.get("Endpoint") or {}
-        return {"endpoint": ep.get("Address"), "port": ep.get("Port"), "_message": ep.get("Address", "")}
+        return StepResult({"endpoint": ep.get("Address"), "port": ep.get("Port")}, ep.get("Address", ""))
 
-    def database_url(self, ctx: StepContext) -> dict:
+    def database_url(self, ctx: StepContext) -> StepResult:
         db = self.spec.database
         password = ctx.out("database")["password"]
         scheme = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}[db.engine.value]
@@ -325,10 +325,10 @@ class StackBuilder:
         kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url.reveal(),
                                             tags=self.tags("database-url"))
         self.record("database-url", "ssm-parameter", name)
-        return {"parameter": name, "_message": name}
+        return StepResult({"parameter": name}, name)
 
     # DNS -----------------------------------------------------------------------
-    def dns(self, ctx: StepContext) -> dict:
+    def dns(self, ctx: StepContext) -> StepResult:
         from .kinds.route53_record import choose_zone
 
         dom = self.spec.domain
@@ -343,37 +343,10 @@ class StackBuilder:
                                       stack=self.name, run_id=self.env.run_id)
         for rec in dom.record_names:
             self.record(f"dns:{rec}", "route53-record", f"{zid}/{rec}", zone_id=zid, record=rec, value=ip)
-        return {"zone_id": zid, "records": dom.record_names, "_message": ", ".join(dom.record_names) + f" -> {ip}"}
+        return StepResult({"zone_id": zid, "records": dom.record_names}, ", ".join(dom.record_names) + f" -> {ip}")
 
     # the graph -----------------------------------------------------------------
     def steps(self) -> list[Step]:
-        s = [
-            Step("network", "Default VPC and subnets", self.network, estimate=1),
-            Step("image", "Machine image (AMI)", self.image, estimate=1),
-            Step("app-sg", "App security group", self.app_sg, ("network",), estimate=2),
-            Step("key-pair", "SSH key pair (ED25519)", self.key_pair, estimate=1),
-            Step("instance", "EC2 instance", self.instance, ("image", "app-sg", "key-pair"), estimate=3),
-            Step("instance-running", "Instance running", self.instance_running, ("instance",), estimate=40),
-            Step("eip", "Elastic IP", self.eip, estimate=1),
-            Step("eip-associate", "Elastic IP association", self.eip_associate, ("eip", "instance-running"), estimate=1),
-        ]
-        if self.spec.database:
-            s += [
-                Step("db-sg", "Database security group", self.db_sg, ("network",), estimate=2),
-                Step("db-sg-rule", "Database port open to the app", self.db_sg_rule, ("db-sg", "app-sg"), estimate=1),
-                Step("instance-role", "Instance role (reads the DB URL)", self.instance_role, estimate=3),
-                Step("db-subnet-group", "DB subnet group", self.db_subnet_group, ("network",), estimate=1),
-                Step("database", "RDS database", self.database, ("db-sg", "db-subnet-group"), estimate=3),
-                Step("database-available", "Database available", self.database_available, ("database",), estimate=420),
-                Step("database-url", "DB URL in SSM (SecureString)", self.database_url,
-                     ("database-available", "instance-role"), estimate=1),
-            ]
-            s[4] = Step("instance", "EC2 instance", self.instance, ("image", "app-sg", "key-pair", "instance-role"),
-                        estimate=3)
-        if self.spec.domain:
-            s.append(Step("dns", "DNS records", self.dns, ("eip",), estimate=2))
-        return s
-
-
-def completed_steps(ledger: Ledger) -> set[str]:
-    return {e.step for e in ledger.entries() if e.state == CREATED}
+        """The plan's graph (`hostwiz.plan.graph`), each step bound to the method that makes it."""
+        return [Step(info.name, info.label, getattr(self, info.name.replace("-", "_")), info.deps, info.estimate)
+                for info in plan.graph(self.spec)]

@@ -126,7 +126,7 @@ class CleanupScreen(Screen):
 
     # finding -------------------------------------------------------------------
     def filters(self) -> Any:
-        from hostwiz.provisioners.cleanup import Filters
+        from hostwiz.services.cleanup import Filters
 
         value = {i: self.query_one(f"#{i}", Input).value.strip() for i in ("prefix", "tag", "vpc", "age", "regions")}
         f = Filters.parse(value["prefix"], [t for t in value["tag"].split(",") if t.strip()], value["vpc"],
@@ -156,14 +156,14 @@ class CleanupScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup")
     def find(self, f: Any) -> None:
-        from hostwiz.provisioners.cleanup import build_plan, discover_all
+        from hostwiz.services import cleanup
 
         try:
             session = self.app.session  # type: ignore[attr-defined]
             account = session.aws.identity()["account"]
             f.regions = f.regions or [session.aws.region]
-            found = discover_all(session.aws, f.regions, None, lambda e: self.post_message(CleanupEvent(e)))
-            self.post_message(PlanReady(build_plan(found, f, account), account))
+            plan = cleanup.plan(session, f, account, lambda e: self.post_message(CleanupEvent(e)))
+            self.post_message(PlanReady(plan, account))
         except Exception as err:  # noqa: BLE001 (shown in plain words)
             self.post_message(PlanReady(error=str(err) or err.__class__.__name__))
 
@@ -287,13 +287,12 @@ class CleanupScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup")
     def delete(self, chosen: list[Any]) -> None:
-        from hostwiz.provisioners.cleanup import CleanupPlan, execute
+        from hostwiz.services import cleanup
 
         session = self.app.session  # type: ignore[attr-defined]
         try:
-            plan = CleanupPlan(self.plan.account, self.plan.regions, self.plan.filters, chosen)
-            outcome = execute(session.aws, plan, lambda e: self.post_message(CleanupEvent(e)),
-                              settings=session.deletion)
+            plan = cleanup.CleanupPlan(self.plan.account, self.plan.regions, self.plan.filters, chosen)
+            outcome = cleanup.execute(session, plan, lambda e: self.post_message(CleanupEvent(e)))
             self.post_message(CleanupDone(outcome))
         except Exception as err:  # noqa: BLE001
             self.post_message(CleanupDone(error=str(err) or err.__class__.__name__))

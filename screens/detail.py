@@ -34,6 +34,7 @@ class DetailScreen(Screen):
         self.revealed = False
         self.password: Any = None
         self.password_looked_up = False
+        self.dns: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Stack {self.stack}[/]", classes="screen-title", id="title")
@@ -54,20 +55,22 @@ class DetailScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
     def load(self) -> None:
         from hostwiz import secrets
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         self.password = secrets.fetch(secrets.db_password_account(self.stack))
         self.password_looked_up = True
         self.app.call_from_thread(self.show_facts)  # now, not after the (slower, fallible) resource listing
         try:
-            resources = operations.stack_resources(self.app.session, self.stack)
+            st = operations.status(self.app.session, self.stack)
+            resources = st.resources
         except Exception as err:  # noqa: BLE001
-            from hostwiz.provisioners.engine import describe_error
+            from hostwiz.errors import describe_error
 
             self.app.call_from_thread(self.failed, describe_error(err))
             return
         rows = [(kind_label(r.kind), r.id, r.name if r.name != r.id else "",
                  str(r.data.get("state") or r.data.get("status") or "exists"), r.region) for r in resources]
+        self.dns = st.dns
         self.app.call_from_thread(self.show_resources, rows)
 
     def failed(self, error: str) -> None:
@@ -94,6 +97,8 @@ class DetailScreen(Screen):
                                                                  and ledger.get("status") != "ready" else ""))
         grid.add_row("URL", out.get("url") or "—")
         grid.add_row("Public IP", out.get("public_ip") or "—")
+        if self.dns:
+            grid.add_row("DNS", "\n".join(self.dns))
         grid.add_row("SSH", out.get("ssh_command") or "—")
         if out.get("db_endpoint"):
             grid.add_row("Database", f"{out['db_endpoint']}:{out.get('db_port')}")
@@ -128,10 +133,14 @@ class DetailScreen(Screen):
         self.show_facts()
 
     def action_ssh(self) -> None:
-        self.app.open_optional("ssh", self.stack)
+        from .ssh import SshScreen
+
+        self.app.push_screen(SshScreen(self.stack))
 
     def action_logs(self) -> None:
-        self.app.open_optional("logs", self.stack)
+        from .logs import LogsScreen
+
+        self.app.push_screen(LogsScreen(self.stack))
 
     def action_teardown(self) -> None:
         from .teardown import TeardownScreen
@@ -148,7 +157,6 @@ class DetailScreen(Screen):
 
 
 def kind_label(kind: str) -> str:
-    from hostwiz.provisioners.registry import kind as get
+    from hostwiz.services.lookups import kind_label as label
 
-    label = get(kind).label
-    return label[:1].upper() + label[1:]
+    return label(kind)

@@ -73,7 +73,7 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load(self) -> None:
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         session = self.app.session
         who = ""
@@ -159,14 +159,18 @@ class HomeScreen(Screen):
 
     def action_ssh(self) -> None:
         if (s := self.selected()) is not None:
-            self.app.open_optional("ssh", s.name)
+            from .ssh import SshScreen
+
+            self.app.push_screen(SshScreen(s.name))
 
     def action_logs(self) -> None:
         if (s := self.selected()) is not None:
-            self.app.open_optional("logs", s.name)
+            from .logs import LogsScreen
+
+            self.app.push_screen(LogsScreen(s.name))
 
     def action_cleanup(self) -> None:
-        self.app.open_optional("cleanup")
+        self.app.open_cleanup()
 
     def action_teardown(self) -> None:
         if (s := self.selected()) is not None and self._ready():
@@ -194,7 +198,7 @@ class HomeScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="adopt")  # not cancelled by a refresh
     def adopt(self, name: str) -> None:
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         try:
             operations.adopt(self.app.session, name)
@@ -220,6 +224,6 @@ class HomeScreen(Screen):
 
 
 def _plain(err: BaseException) -> str:
-    from hostwiz.provisioners.engine import describe_error
+    from hostwiz.errors import describe_error
 
     return describe_error(err)

@@ -25,7 +25,8 @@ from textual.widgets.selection_list import Selection
 
 from hostwiz.logs import FilterError, Hub, LineFilter, LogLine
 from hostwiz.logs.buffer import DEFAULT_MAXLEN, save_lines
-from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name
+from hostwiz.logs.catalog import SourceNameError, check_name
+from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
 from .log_view import LogView, freeze_long_lived
@@ -80,7 +81,7 @@ class LogsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.logs is None:
-            self.logs = StackLogs(self.app.session, self.stack_name, sandbox=getattr(self.app, "sandbox", None))
+            self.logs = StackLogs(self.app.session, self.stack_name)
         if self.initial is None:
             self.initial = tuple(self.logs.defaults())
         if not self.logs.exists:

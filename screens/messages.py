@@ -30,6 +30,14 @@ class EngineEvent(Message):
                 and message.event.step == self.event.step)
 
 
+class PreflightDone(Message):
+    """`services.stacks.prepare_up` answered: the plan (with its problems), or an error."""
+
+    def __init__(self, plan: Any = None, error: str = "") -> None:
+        super().__init__()
+        self.plan, self.error = plan, error
+
+
 class RunFinished(Message):
     """A provisioning, rollback or teardown run returned (`result` is its plain result)."""
 

@@ -29,19 +29,16 @@ BUTTONS = {OK: ("open", "home"), FAILED: ("rollback", "keep", "retry"), DONE: ("
 
 
 def plain(err: BaseException) -> str:
-    from hostwiz.provisioners.engine import describe_error
+    from hostwiz.errors import describe_error
 
     return describe_error(err)
 
 
 def step_estimates(spec: StackSpec) -> dict[str, float]:
-    """Each step's typical seconds on AWS (the RDS wait dominates), from the stack's own graph."""
-    from pathlib import Path
+    """Each step's typical seconds on AWS (the RDS wait dominates), from the plan's graph."""
+    from hostwiz import plan
 
-    from hostwiz.provisioners.stack import Env, StackBuilder
-
-    env = Env(aws=None, ledger=None, spec=spec, run_id="", state_dir=Path("."), ssh_cidr="")  # type: ignore[arg-type]
-    return {step.name: step.estimate for step in StackBuilder(env).steps()}
+    return plan.estimates(spec)
 
 
 class RunScreen(Screen):
@@ -141,9 +138,10 @@ class ProgressScreen(RunScreen):
         Binding("escape", "home", "Home"),
     ]
 
-    def __init__(self, spec: StackSpec) -> None:
+    def __init__(self, spec: StackSpec, ssh_cidr: str | None = None) -> None:
         super().__init__(spec.name)
         self.spec = spec
+        self.ssh_cidr = spec.instance.ssh_cidr or ssh_cidr or ""
         self.weights = step_estimates(spec)
         self.cancel_choice = ""
         self.result: Any = None
@@ -180,10 +178,10 @@ class ProgressScreen(RunScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run")
     def run_up(self) -> None:
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         try:
-            result = operations.up(self.app.session, self.spec, self.spec.instance.ssh_cidr or "", self.emit,
+            result = operations.up(self.app.session, self.spec, self.ssh_cidr, self.emit,
                                    keep_on_failure=True, cancel=self.cancel_event)
         except Exception as err:  # noqa: BLE001 (expected failures: lock held, no credentials, ...)
             self.post_message(RunFinished("up", error=plain(err)))
@@ -192,7 +190,7 @@ class ProgressScreen(RunScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run")
     def run_rollback(self) -> None:
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         try:
             outcome = operations.rollback(self.app.session, self.spec.name, self.emit)

@@ -1,7 +1,7 @@
 """The SSH screen: a terminal on the stack's instance, quick actions, and a real-terminal handover.
 
 Connecting, quick commands and the shell run on worker threads through the session's shared
-SSH pool (`hostwiz.ssh.shared_pool`), so the log pane on the same host reuses the transport.
+SSH pool (`hostwiz.services.ssh.pool`), so the log pane on the same host reuses the transport.
 """
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ class SshScreen(Screen[None]):
 
     @property
     def pool(self) -> Any:
-        from hostwiz.ssh import shared_pool
+        from hostwiz.services.ssh import pool
 
-        return shared_pool(self.app.session)
+        return pool(self.app.session)
 
     def compose(self) -> ComposeResult:
         yield Static(f"{self.stack_name}: connecting...", id="ssh-status")
@@ -84,7 +84,8 @@ class SshScreen(Screen[None]):
     # Connecting -------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="ssh-connect")
     def connect(self) -> None:
-        from hostwiz.ssh import ConnectFailed, TargetError
+        from hostwiz.services.ssh import TargetError
+        from hostwiz.ssh import ConnectFailed
 
         try:
             conn = self.pool.connection(self.stack_name, confirm=self._confirm, progress=self._progress)
@@ -164,7 +165,8 @@ class SshScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="ssh-quick")
     def run_quick(self, title: str, command: str) -> None:
-        from hostwiz.ssh import ConnectFailed, TargetError
+        from hostwiz.services.ssh import TargetError
+        from hostwiz.ssh import ConnectFailed
 
         try:
             code, out, err = self.pool.run(self.stack_name, command, confirm=self._confirm)

@@ -67,7 +67,7 @@ class TeardownScreen(RunScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
     def make_plan(self, final_snapshot: bool) -> None:
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         try:
             plan = operations.plan_down(self.app.session, self.stack, final_snapshot=final_snapshot)
@@ -142,7 +142,7 @@ class TeardownScreen(RunScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run")
     def run_down(self, plan: Any) -> None:
-        from hostwiz.provisioners import operations
+        from hostwiz.services import stacks as operations
 
         try:
             outcome = operations.down(self.app.session, plan, self.emit, cancel=self.cancel_event)

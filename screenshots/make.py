@@ -96,7 +96,9 @@ async def tour(size: tuple[int, int], out: Path) -> None:
     from hostwiz.screens.app import HostwizApp
     from hostwiz.screens.progress import FAILED, OK
 
-    app = HostwizApp(argparse.Namespace(sandbox=True, region=None, state_dir=None, profile=None, endpoint_url=None))
+    from hostwiz.services.session import Options
+
+    app = HostwizApp(Options(sandbox=True))
     async with app.run_test(size=size) as pilot:
         await until(pilot, lambda: app.session is not None)
         await settle(pilot)

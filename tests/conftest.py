@@ -80,7 +80,7 @@ def full_spec(spec_data):
 @pytest.fixture
 def stack_up(session, recorder, full_spec):
     """A full stack (domain + www, TLS, database) made by `operations.up`; yields its UpResult."""
-    from hostwiz.provisioners import operations
+    from hostwiz.services import stacks as operations
 
     result = operations.up(session, full_spec, full_spec.instance.ssh_cidr)
     assert result.ok, result.error

@@ -37,22 +37,11 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
 
 
 def make_session(state_dir: Path, endpoint_url: str | None = None) -> Any:
-    """A provisioning Session with fast waits, on in-process moto (or the moto server at
-    `endpoint_url`), seeded with the sandbox's images and hosted zone."""
-    from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.operations import Session
-    from hostwiz.provisioners.sandbox_seed import seed
-    from hostwiz.provisioners.stack import Timing
-    from hostwiz.sandbox import SANDBOX_ZONE
-    from hostwiz.userdata import render
+    """The suite's session (`services.session.quick_session`): fast waits, on in-process moto (or the
+    moto server at `endpoint_url`), seeded with the sandbox's hosted zone."""
+    from hostwiz.services.session import quick_session
 
-    aws = Aws(region="us-east-1", endpoint_url=endpoint_url)
-    seed(aws, SANDBOX_ZONE)
-    s = Session(aws, state_dir, timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01),
-                user_data=render)
-    s.deletion.confirm_delay = 0.01
-    s.deletion.backoff = 0.01
-    return s
+    return quick_session(state_dir, endpoint_url=endpoint_url)
 
 
 def tags_of(items: list[dict] | None) -> dict[str, str]:

@@ -10,7 +10,8 @@ import pytest
 
 from hostwiz import spec as specmod
 from hostwiz.dnscheck import PublicAnswer, resolve
-from hostwiz.provisioners import dns, operations, preflight
+from hostwiz.provisioners import dns, preflight
+from hostwiz.services import stacks as operations
 from hostwiz.provisioners.aws import Aws
 from hostwiz.provisioners.kinds.route53_record import MARKER, choose_zone
 

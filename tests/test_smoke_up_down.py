@@ -1,7 +1,7 @@
 """A full up and down on moto: the shape every other test builds on."""
 
 from hostwiz import spec as specmod
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 
 
 def test_up_then_down_leaves_nothing(session, spec_data):

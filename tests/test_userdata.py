@@ -143,7 +143,7 @@ def test_app_port_reaches_every_place():
 def test_user_data_sent_to_ec2_holds_no_secret(session, spec_data):
     """Provision a full stack (database + TLS) on moto and read back what EC2 received."""
     from hostwiz import secrets
-    from hostwiz.provisioners import operations
+    from hostwiz.services import stacks as operations
 
     spec = specmod.validate(spec_data)
     result = operations.up(session, spec, "203.0.113.7/32")

@@ -90,19 +90,3 @@ class Pool:
                 conn = self._conns.pop(h, None)
                 if conn is not None:
                     conn.close()
-
-
-def shared_pool(session: Any, sandbox: Any = None) -> Pool:
-    """The session's pool (made on first use, kept on `session.ssh_pool`). Addresses resolve
-    through `sandbox.resolve_ssh` when given, else `session.resolve_ssh` (the sandbox's loopback
-    servers), else to themselves."""
-    if session.ssh_pool is None:
-        from .target import stack_connector
-
-        resolve = getattr(sandbox, "resolve_ssh", None) or session.resolve_ssh
-
-        def connector_for(host: str, confirm: Confirm, progress: Callable[[str], None] | None) -> Connector:
-            return stack_connector(session, host, resolve=resolve, confirm=confirm, progress=progress)
-
-        session.ssh_pool = Pool(connector_for)
-    return session.ssh_pool

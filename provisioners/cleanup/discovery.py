@@ -63,10 +63,6 @@ def discover_all(aws: Aws, regions: list[str], kinds: list[str] | None = None, o
     return out
 
 
-def discover(aws: Aws, regions: list[str], kinds: list[str] | None = None) -> list[Resource]:
-    return discover_all(aws, regions, kinds).resources
-
-
 def locate(resources: list[Resource]) -> None:
     """Give resources that only know their subnets (or DB subnet group) their VPC."""
     subnet_vpc = {r.id: r.data.get("vpc_id") for r in resources if r.kind == "subnet"}

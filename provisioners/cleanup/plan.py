@@ -35,10 +35,8 @@ def fingerprint(r: Resource) -> str:
 
 def monthly_cost(r: Resource) -> float | None:
     """What `r` costs a month (None while the price table is not available)."""
-    try:
-        from hostwiz.costs import resource_monthly
-    except ImportError:
-        return None
+    from hostwiz.costs import resource_monthly
+
     try:
         return float(resource_monthly(r.kind, r.region, r.data))
     except Exception:

@@ -72,7 +72,7 @@ def foreign_records(aws: Aws, zone_id: str, names: list[str], stack: str) -> lis
         for rec in here:
             if rec["Type"] in ("A", "AAAA", "CNAME"):
                 values = ", ".join(v["Value"] for v in rec.get("ResourceRecords", [])) or "an alias"
-                problems.append(f"{name} already has a {rec['Type']} record ({values}) that hostwiz did not make "
+                problems.append(f"{name} already has {'an' if rec['Type'][0] in 'AEIOU' else 'a'} {rec['Type']} record ({values}) that hostwiz did not make "
                                 f"for stack {stack}; delete it in Route53 or choose another name")
     return problems
 

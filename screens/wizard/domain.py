@@ -39,13 +39,12 @@ class DomainStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="zones")
     def load_zones(self) -> None:
-        from hostwiz.provisioners.engine import describe_error
-        from hostwiz.provisioners.kinds.route53_record import zones
+        from hostwiz.errors import describe_error
+        from hostwiz.services.lookups import public_zones
 
         self.app.call_from_thread(self._loading, True)
         try:
-            found = [z["Name"].rstrip(".") for z in zones(self.app.session.aws)
-                     if not z.get("Config", {}).get("PrivateZone")]
+            found = public_zones(self.app.session)
         except Exception as err:  # noqa: BLE001
             self.app.call_from_thread(self.zones_failed, describe_error(err))
             return

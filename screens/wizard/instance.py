@@ -63,12 +63,12 @@ class InstanceStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="types")
     def fetch_types(self, region: str) -> None:
-        from hostwiz.provisioners import preflight
-        from hostwiz.provisioners.engine import describe_error
+        from hostwiz.errors import describe_error
+        from hostwiz.services.lookups import offered_types
 
         self.app.call_from_thread(self._loading, True)
         try:
-            offered = preflight.offered_types(self.app.session.for_region(region).aws)
+            offered = offered_types(self.app.session, region)
         except Exception as err:  # noqa: BLE001
             self.app.call_from_thread(self.types_failed, region, describe_error(err))
             return
@@ -77,10 +77,10 @@ class InstanceStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="facts")
     def fetch_facts(self, region: str, family: str, names: list[str]) -> None:
-        from hostwiz.provisioners import catalog
+        from hostwiz.services.lookups import instance_types
 
         try:
-            facts = catalog.instance_types(self.app.session.for_region(region).aws, names)
+            facts = instance_types(self.app.session, region, names)
         except Exception:  # noqa: BLE001 (the table then shows names only; the type can still be typed)
             facts = {}
         self.app.lookups[("facts", region, family)] = facts
@@ -145,19 +145,10 @@ class InstanceStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cidr")
     def detect_cidr(self) -> None:
-        if self.app.sandbox:
-            from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
+        from hostwiz.services.stacks import operator_address
 
-            self.app.call_from_thread(self.set_cidr, SANDBOX_OPERATOR_CIDR, "the sandbox's operator address")
-            return
-        from hostwiz.netinfo import NoPublicIp, detect_public_ip
-
-        try:
-            cidr = detect_public_ip()
-        except NoPublicIp as err:
-            self.app.call_from_thread(self.set_cidr, "", f"could not detect your address ({err}); type it")
-            return
-        self.app.call_from_thread(self.set_cidr, cidr, "your public address, as seen by checkip.amazonaws.com")
+        found = operator_address(self.app.session)
+        self.app.call_from_thread(self.set_cidr, found.cidr, found.how if found.cidr else f"{found.how}; type it")
 
     def set_cidr(self, cidr: str, how: str) -> None:
         box = self.query_one("#ssh-cidr", Input)

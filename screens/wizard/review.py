@@ -1,4 +1,8 @@
-"""Step 5: the whole spec, what will be created, the monthly cost; export to TOML; Create."""
+"""Step 5: the whole spec, what will be created, the monthly cost; export to TOML; Create.
+
+Before Create is enabled, the same preflight as `hostwiz up` runs against AWS
+(`services.stacks.prepare_up`): an instance type not offered, a missing hosted zone, a DNS record
+someone else owns, no default VPC. Its problems show here, before anything is created."""
 
 from __future__ import annotations
 
@@ -6,34 +10,17 @@ from pathlib import Path
 
 from rich.syntax import Syntax
 from rich.table import Table
-from textual import on
+from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
+from hostwiz import plan as planmod
 from hostwiz import spec as specmod
 
+from ..messages import PreflightDone
 from ..pricing import breakdown
 from .base import WizardStep
-
-
-def planned_resources(spec: specmod.StackSpec) -> list[tuple[str, str]]:
-    """(what, detail) for everything `up` will create, in the words of the review."""
-    n = spec.name
-    out = [("Security group", f"hostwiz-{n}-app: SSH from {spec.instance.ssh_cidr}, HTTP/HTTPS from anywhere"),
-           ("Key pair", f"hostwiz-{n} (ED25519; the private half stays on this machine)"),
-           ("EC2 instance", f"{spec.instance.type}, {spec.instance.os.value}, {spec.instance.volume_gb} GB gp3"),
-           ("Elastic IP", "a fixed public address for the instance")]
-    if spec.database:
-        d = spec.database
-        out += [("DB security group", f"hostwiz-{n}-db: port {d.engine.port} from the app only"),
-                ("DB subnet group", f"hostwiz-{n}"),
-                ("RDS database", f"{spec.db_identifier}: {d.engine.value}, {d.instance_class}, {d.storage_gb} GB"),
-                ("IAM role + profile", f"hostwiz-{n}-instance: reads /hostwiz/{n}/* from SSM"),
-                ("SSM parameter", f"/hostwiz/{n}/database-url (SecureString)")]
-    if spec.domain:
-        out.append(("DNS records", ", ".join(spec.domain.record_names) + " → the Elastic IP"))
-    return out
 
 
 class ReviewStep(WizardStep):
@@ -43,7 +30,11 @@ class ReviewStep(WizardStep):
 
     BINDINGS = [Binding("ctrl+n", "next", "Create", priority=True)]
 
+    up_plan = None  # the preflight's answer (`services.stacks.UpPlan`)
+    preflight_problems: dict[str, str] = {}
+
     def fields(self):
+        yield Static("checking with AWS before anything is created…", id="preflight")
         yield Label("What will be created", classes="section")
         yield Static(id="planned")
         yield Label("Monthly cost", classes="section")
@@ -63,7 +54,7 @@ class ReviewStep(WizardStep):
             return  # the step error line says what is wrong
         self.query_one("#spec-toml", Static).update(Syntax(specmod.dumps(spec), "toml", theme="ansi_dark"))
         res = Table.grid(padding=(0, 2))
-        for what, detail in planned_resources(spec):
+        for what, detail in planmod.resources(spec):
             res.add_row(f"[b]{what}[/]", detail)
         self.query_one("#planned", Static).update(res)
         lines, total, note = breakdown(spec)
@@ -73,6 +64,38 @@ class ReviewStep(WizardStep):
         cost.add_row("[b]Total[/]", f"[b]{total}[/]")
         cost.add_row(f"[dim]{note}[/]", "")
         self.query_one("#cost", Static).update(cost)
+        self.busy.add("preflight")
+        self.revalidate()
+        self.preflight(spec)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preflight")
+    def preflight(self, spec: specmod.StackSpec) -> None:
+        from hostwiz.errors import describe_error
+        from hostwiz.services.stacks import prepare_up
+
+        try:
+            self.post_message(PreflightDone(prepare_up(self.app.session, spec)))
+        except Exception as err:  # noqa: BLE001 (shown in plain words; Create stays off)
+            self.post_message(PreflightDone(error=describe_error(err)))
+
+    def on_preflight_done(self, message: PreflightDone) -> None:
+        self.busy.discard("preflight")
+        box = self.query_one("#preflight", Static)
+        if message.error:
+            self.preflight_problems = {"preflight": f"could not check with AWS: {message.error}"}
+        else:
+            self.up_plan = message.plan
+            self.preflight_problems = dict(message.plan.problems)
+        self.touched |= set(self.preflight_problems)
+        if self.preflight_problems:
+            box.update("[red]AWS says no (below): nothing was created.[/] Go back (ctrl+b) and change it, "
+                       "or fix it in AWS and come back.")
+        else:
+            box.update("[green]✔[/] checked with AWS: the type is offered, the zone and names are free")
+        self.revalidate()
+
+    def problems(self) -> dict[str, str]:
+        return {**super().problems(), **self.preflight_problems}
 
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export")
@@ -99,5 +122,6 @@ class ReviewStep(WizardStep):
         from ..progress import ProgressScreen
 
         spec = self.state.spec()
+        cidr = self.up_plan.ssh_cidr if self.up_plan is not None else None
         self.app.go_home()
-        self.app.push_screen(ProgressScreen(spec))
+        self.app.push_screen(ProgressScreen(spec, ssh_cidr=cidr))

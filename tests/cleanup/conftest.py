@@ -22,15 +22,15 @@ def run_cli(state_dir, monkeypatch, capsys):
     from hostwiz.cli import cleanup, main
 
     hooks: list[tuple[str, Callable[..., Any]]] = []
-    real = cleanup.make_session
+    real = cleanup.session_for
 
-    def fast_session(args):
-        session = real(args)
+    def fast_session(args, region=None):
+        session = real(args, region)
         session.deletion.confirm_delay = session.deletion.backoff = 0.01
         session.aws.hooks.extend(hooks)
         return session
 
-    monkeypatch.setattr(cleanup, "make_session", fast_session)
+    monkeypatch.setattr(cleanup, "session_for", fast_session)
 
     def run(*argv: str, hook: list | None = None) -> tuple[int, list[dict]]:
         hooks[:] = hook or []

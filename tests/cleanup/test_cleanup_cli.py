@@ -123,7 +123,7 @@ def test_permanent_dependency_violation_fails_and_names_the_blocker(aws, run_cli
 def test_bad_input_exits_2_before_any_aws_call(run_cli, monkeypatch):
     from hostwiz.cli import cleanup
 
-    monkeypatch.setattr(cleanup, "make_session", lambda args: (_ for _ in ()).throw(AssertionError("AWS used")))
+    monkeypatch.setattr(cleanup, "session_for", lambda args, region=None: (_ for _ in ()).throw(AssertionError("AWS used")))
     assert run_cli()[0] == 2  # no filter at all: never "everything"
     assert run_cli("--tag", "novalue")[0] == 2
     assert run_cli("--name-prefix", "x", "--older-than", "seven days")[0] == 2

@@ -10,7 +10,7 @@ from hostwiz.ledger import Ledger
 
 def test_up_resumes_after_a_crash_right_after_run_instances(moto_server, spec_data, tmp_path):
     from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.sandbox.seed import seed
 
     seed(Aws(endpoint_url=moto_server), "example.com")
     spec_file = tmp_path / "blog.toml"

@@ -17,7 +17,7 @@ from hwtest import ONE_OF_EACH, Fault, Recorder, counts, inventory, leftovers
 
 from hostwiz import secrets
 from hostwiz.ledger import Ledger
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 
 MUTATING = Counter({
     "CreateSecurityGroup": 2, "AuthorizeSecurityGroupIngress": 2, "ImportKeyPair": 1, "CreateRole": 1,

@@ -127,7 +127,7 @@ def test_ledger_records_intent_before_each_create_and_the_id_after(session, reco
     """At the moment of every create call the ledger on disk already holds that step's intent."""
     import json
 
-    from hostwiz.provisioners import operations
+    from hostwiz.services import stacks as operations
 
     path = session.state_dir / "stacks" / "blog.json"
     step_of = {"RunInstances": "instance", "CreateSecurityGroup": None, "ImportKeyPair": "key-pair",

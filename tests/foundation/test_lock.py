@@ -9,7 +9,7 @@ import threading
 import tomli_w
 from hwtest import inventory, run_cli
 
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 
 
 def test_second_up_fails_fast_naming_the_holder(session, full_spec, spec_data, tmp_path, state_dir):

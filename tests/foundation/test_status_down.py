@@ -8,7 +8,7 @@ from hwtest import ids, inventory, leftovers, run_cli
 
 from hostwiz import secrets
 from hostwiz.ledger import Ledger
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 
 KINDS = {"db-subnet-group", "ec2-instance", "elastic-ip", "iam-role", "instance-profile", "key-pair",
          "rds-instance", "route53-record", "security-group", "ssm-parameter"}
@@ -117,9 +117,9 @@ def test_concurrent_deletion_of_groups_that_reference_each_other(session):
 
 
 def test_down_in_a_terminal_deletes_only_after_the_typed_stack_name(stack_up, state_dir, monkeypatch):
-    from hostwiz.cli import context, down
+    from hostwiz.cli import common, down
 
-    monkeypatch.setattr(context, "is_interactive", lambda: True)
+    monkeypatch.setattr(common, "is_interactive", lambda: True)
     monkeypatch.setattr(down, "is_interactive", lambda: True)
     before = ids(inventory("blog"))
     monkeypatch.setattr("builtins.input", lambda _prompt="": "yes")

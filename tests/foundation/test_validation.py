@@ -154,23 +154,23 @@ def test_preflight_refuses_an_instance_type_not_offered(session, spec_data, tmp_
 def test_no_ssh_cidr_and_no_public_ip_fails_clearly_and_never_opens_ssh(session, spec_data, tmp_path, state_dir,
                                                                           monkeypatch):
     from hostwiz import netinfo
-    from hostwiz.cli import context, up
+    from hostwiz.cli import common, up
 
     def offline(*_a, **_k):
         raise netinfo.NoPublicIp("could not ask https://checkip.amazonaws.com/ (URLError: offline)")
 
     monkeypatch.setattr(netinfo, "detect_public_ip", offline)
-    for module in (context, up):  # no terminal to ask in
+    for module in (common, up):  # no terminal to ask in
         monkeypatch.setattr(module, "is_interactive", lambda: False)
     data = mutated(spec_data, "instance.ssh_cidr", DROP)
     spec_file = tmp_path / "spec.toml"
     spec_file.write_text(tomli_w.dumps(data))
     code, _, err = run_cli(["up", str(spec_file), "--yes", "--state-dir", str(state_dir)])
-    assert code == 2 and "instance.ssh_cidr: could not ask" in err and "your address as /32" in err
+    assert code == 2 and "instance.ssh_cidr: could not detect your address (could not ask" in err and "your address as /32" in err
     # asked in a terminal, the whole internet is still refused
-    monkeypatch.setattr(context, "is_interactive", lambda: True)
+    monkeypatch.setattr(common, "is_interactive", lambda: True)
     monkeypatch.setattr(up, "is_interactive", lambda: True)
     monkeypatch.setattr("builtins.input", lambda _prompt="": "0.0.0.0/0")
     code, _, err = run_cli(["up", str(spec_file), "--yes", "--state-dir", str(state_dir)])
-    assert code == 2 and "refusing to open SSH to the whole internet" in err
+    assert code == 2 and "opens SSH to (nearly) the whole internet" in err
     assert leftovers("blog") == {}

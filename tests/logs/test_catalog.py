@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hostwiz.ledger import Ledger
-from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name
+from hostwiz.logs.catalog import SourceNameError, check_name
+from hostwiz.services.logs import StackLogs
 from hostwiz.logs.instance import CommandSource, DockerTail, FileTail, pool_opener
 from hostwiz.logs.source import RETRYING, Backoff
 
@@ -15,7 +16,7 @@ from .waiting import wait_for
 
 class Session:
     def __init__(self, state_dir):
-        self.state_dir, self.aws = state_dir, None
+        self.state_dir, self.aws, self.sandbox = state_dir, None, False
 
     def for_region(self, region):
         return self

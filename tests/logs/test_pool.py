@@ -10,7 +10,7 @@ import pytest
 from hostwiz import secrets
 from hostwiz.ledger import Ledger
 from hostwiz.logs import Hub
-from hostwiz.logs.catalog import StackLogs
+from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import LIVE, STOPPED
 from hostwiz.sandbox.fake_host import BOOTSTRAP_LOG, FakeHost
 from hostwiz.sandbox.ssh_server import InstanceServer
@@ -29,9 +29,9 @@ def pretend(state_dir):
     Ledger(state_dir, "blog").update(name="blog", status="ready", spec={"name": "blog", "runtime": {"kind": "docker"}},
                                      outputs={"instance_id": INSTANCE, "public_ip": "203.0.113.10", "ssh_user": "ubuntu"})
     server = InstanceServer(FakeHost("blog", INSTANCE), pair.public_openssh)
-    session = SimpleNamespace(state_dir=state_dir, aws=None, sandbox=True, resolve_ssh=None, ssh_pool=None)
-    sandbox = SimpleNamespace(resolve_ssh=lambda instance_id, address: ("127.0.0.1", server.port))
-    yield server, StackLogs(session, "blog", sandbox=sandbox)
+    session = SimpleNamespace(state_dir=state_dir, aws=None, sandbox=True, ssh_pool=None,
+                              resolve_ssh=lambda instance_id, address: ("127.0.0.1", server.port))
+    yield server, StackLogs(session, "blog")
     server.stop()
 
 

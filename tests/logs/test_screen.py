@@ -13,7 +13,7 @@ import pytest
 from textual.app import App
 
 from hostwiz.ledger import Ledger
-from hostwiz.logs.catalog import StackLogs
+from hostwiz.services.logs import StackLogs
 import hostwiz.screens as screens_package
 from hostwiz.screens.log_view import LogView
 from hostwiz.screens.logs import LogsScreen
@@ -83,7 +83,7 @@ def feed():
 
 
 def make_app(tmp_path, feed, **kw):
-    session = SimpleNamespace(state_dir=tmp_path, aws=SimpleNamespace(region="us-east-1"), resolve_ssh=None,
+    session = SimpleNamespace(state_dir=tmp_path, aws=SimpleNamespace(region="us-east-1"), resolve_ssh=None, sandbox=False,
                               ssh_pool=None)
     Ledger(tmp_path, "blog").update(name="blog", region="us-east-1", status="ready",
                                     spec={"name": "blog", "runtime": {"kind": "nodejs"}},

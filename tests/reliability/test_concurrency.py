@@ -18,7 +18,7 @@ from hostwiz.ledger import Ledger
 def test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder(moto_server, spec_data, tmp_path,
                                                                          figures):
     from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.sandbox.seed import seed
 
     seed(Aws(endpoint_url=moto_server), "example.com")
     spec_file = tmp_path / "blog.toml"

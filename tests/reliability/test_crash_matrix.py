@@ -32,7 +32,7 @@ def server():
     from hwtest import moto_server_url
 
     from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.sandbox_seed import seed
+    from hostwiz.sandbox.seed import seed
 
     with moto_server_url() as url:
         seed(Aws(endpoint_url=url), "example.com")

@@ -14,7 +14,7 @@ from hostwiz.sandbox.fake_host import FakeHost
 from hostwiz.sandbox.ssh_server import InstanceServer
 from hostwiz.ssh import HostKeyMismatch, PinStore
 from hostwiz.ssh.connect import Access
-from hostwiz.ssh.target import stack_connector
+from hostwiz.services.ssh import stack_connector
 
 ATTEMPTS = 20
 INSTANCE = "i-0123456789abcdef0"

@@ -18,7 +18,7 @@ from hwtest import FULL_MATRIX, Fault, Recorder, leftovers
 
 from hostwiz import secrets
 from hostwiz.ledger import Ledger
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 from hostwiz.provisioners.aws import Aws
 
 MUTATING = Counter({

@@ -12,7 +12,7 @@ from hwtest import FULL_MATRIX, ONE_OF_EACH, counts, inventory, leftovers, make_
 from throttle import Throttle
 
 from hostwiz import spec as specmod
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 from hostwiz.provisioners.aws import Aws
 
 

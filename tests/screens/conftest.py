@@ -22,21 +22,12 @@ def shared_moto():
 
 @pytest.fixture
 def session(shared_moto, tmp_path):
-    """Like the top-level `session` (fast waits, the sandbox's zone), on the module's moto."""
-    from hostwiz.provisioners.aws import Aws
-    from hostwiz.provisioners.operations import Session
-    from hostwiz.provisioners.sandbox_seed import seed
-    from hostwiz.provisioners.stack import Timing
-    from hostwiz.sandbox import SANDBOX_ZONE
-    from hostwiz.userdata import render
+    """The suite's session (fast waits, the sandbox's zone) on the module's moto, in sandbox mode so
+    the SSH source is known offline."""
+    from hostwiz.services.session import quick_session
 
-    aws = Aws(region="us-east-1")
-    seed(aws, SANDBOX_ZONE)
-    s = Session(aws, tmp_path / "state", sandbox=True,
-                timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
-    s.state_dir.mkdir()
-    s.deletion.confirm_delay = 0.01
-    s.deletion.backoff = 0.01
+    s = quick_session(tmp_path / "state")
+    s.sandbox = True
     return s
 
 

@@ -9,7 +9,7 @@ from pilot_helpers import SIZE, live_instances, settle, shown, tagged
 from hostwiz import events as ev
 from hostwiz import spec as specmod
 from hostwiz.ledger import Ledger
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 from hostwiz.screens.detail import MASK, DetailScreen
 from hostwiz.screens.messages import EngineEvent
 from hostwiz.screens.progress import DONE, FAILED, OK, ProgressScreen

@@ -14,7 +14,7 @@ from pilot_helpers import SIZE, open_wizard, settle
 
 from hostwiz import events as ev
 from hostwiz import spec as specmod
-from hostwiz.provisioners import operations
+from hostwiz.services import stacks as operations
 from hostwiz.provisioners.engine import RunResult
 from hostwiz.screens.progress import ProgressScreen
 from hostwiz.screens.widgets import steps as stepw

@@ -185,3 +185,37 @@ def test_palette_offers_the_screen_actions(make_app):
             assert {"Wizard: next step", "Wizard: discard"} <= titles
 
     run(scenario())
+
+
+def test_a_foreign_dns_record_is_reported_on_the_review_screen_and_nothing_is_created(make_app, session):
+    """The TUI's create path runs the same preflight as `hostwiz up`: someone else's record under the
+    stack's name stops it on the review screen, before any create call."""
+    r53 = session.aws.client("route53")
+    zone = next(z["Id"] for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == "example.com.")
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": "shop.example.com", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "198.51.100.99"}]}}]})
+    creates: list[str] = []
+    session.aws.hooks.append(("before-call", lambda model, **_: creates.append(model.name)
+                              if model.name.startswith(("Create", "Run", "Allocate", "Import")) else None))
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot)
+            await pilot.press(*"shop", "tab", "enter", "down", "enter", "ctrl+n")  # zone example.com
+            await settle(pilot)
+            for _ in range(3):  # instance, runtime, database: the defaults
+                await pilot.press("ctrl+n")
+                await settle(pilot)
+            assert isinstance(app.screen, ReviewStep)
+            screen = app.screen
+            assert "domain.name" in screen.preflight_problems
+            assert "shop.example.com already has an A record" in error_text(screen, "err-step")
+            assert screen.query_one("#next").disabled
+            await pilot.press("ctrl+n")  # Create is refused while AWS says no
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewStep)
+
+    run(scenario())
+    assert creates == []
+    assert tagged(session, "shop") == []

@@ -12,7 +12,7 @@ from hostwiz import secrets
 from hostwiz.ssh import ConnectFailed, Pool
 from hostwiz.ssh.connect import BASTION, DIRECT, INSTANCE_CONNECT, Access, Connector, Endpoint
 from hostwiz.ssh.hostkeys import BEGIN, END, PinStore, parse_console_keys
-from hostwiz.ssh.target import stack_connector
+from hostwiz.services.ssh import stack_connector
 
 from .conftest import make_stack
 
@@ -254,7 +254,7 @@ def test_cli_unknown_stack_is_bad_input(state_dir, capsys):
 
 
 def test_bastion_by_instance_id_or_address(session, state_dir):
-    from hostwiz.ssh.target import TargetError, bastion_endpoint
+    from hostwiz.services.ssh import TargetError, bastion_endpoint
 
     iid = moto_instance(session)
     ip = session.aws.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][

@@ -2,40 +2,38 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 import pytest
 
 from hostwiz import spec as specmod
-from hostwiz.ssh import shared_pool
+from hostwiz.services.ssh import pool as shared_pool
 from hostwiz.ssh.connect import INSTANCE_CONNECT
 
 
 @pytest.fixture
 def sandbox_session(tmp_path):
-    from hostwiz.cli import context
+    from hostwiz.services.session import Options, open_session
 
     saved = dict(os.environ)
-    session = context.make_session(argparse.Namespace(sandbox=True, region=None, state_dir=str(tmp_path / "state")))
+    session = open_session(Options(sandbox=True, state_dir=str(tmp_path / "state")))
     try:
-        yield session, context._sandbox
+        yield session, session.lab
     finally:
-        context._sandbox.stop()
-        context._sandbox = None
+        session.close()
         os.environ.clear()
         os.environ.update(saved)
 
 
 def test_a_sandbox_stack_answers_ssh_with_a_host_key_pinned_from_its_console(sandbox_session):
-    from hostwiz.provisioners import operations
+    from hostwiz.services import stacks as operations
 
     session, sandbox = sandbox_session
     result = operations.up(session, specmod.validate({"name": "hello", "runtime": {"kind": "static"}}), "127.0.0.1/32")
     assert result.ok, result.error
     iid, ip = result.outputs["instance_id"], result.outputs["public_ip"]
     assert sandbox.resolve_ssh(iid, ip)[0] == "127.0.0.1"  # the instance's address resolves to loopback
-    pool = shared_pool(session, sandbox)
+    pool = shared_pool(session)
     try:
         conn = pool.connection("hello")
         assert conn.host_key_source == "console output"

@@ -19,7 +19,7 @@ import hostwiz.screens
 from hostwiz.screens.dialogs import Choice
 from hostwiz.screens.ssh import SshScreen
 from hostwiz.screens.terminal import Terminal
-from hostwiz.ssh import shared_pool
+from hostwiz.services.ssh import pool as shared_pool
 from hostwiz.ssh.hostkeys import PinStore
 
 from .test_sshd import sshd_stack
@@ -41,7 +41,7 @@ class HostApp(App):
     def __init__(self, session, sandbox=None, stack="web"):
         super().__init__()
         self.session, self.sandbox, self.stack = session, sandbox, stack
-        if sandbox is not None:  # as make_session does: the session dials through the sandbox's servers
+        if sandbox is not None:  # as open_session does: the session dials through the sandbox's servers
             session.resolve_ssh = sandbox.resolve_ssh
 
     def on_mount(self) -> None:
@@ -149,7 +149,7 @@ async def test_the_ssh_screen_and_a_log_tail_share_one_handshake(state_dir, serv
         term = app.screen.query_one(Terminal)
         await until(pilot, lambda: at_prompt(term), what="the sandbox prompt")
         # the log pane's call (hostwiz.ssh Pool API) on the same host, from its own thread
-        tail = await asyncio.to_thread(shared_pool(session, sandbox).exec_stream, "blog",
+        tail = await asyncio.to_thread(shared_pool(session).exec_stream, "blog",
                                        "tail -F /var/log/hostwiz-bootstrap.log")
         assert b"bootstrap finished" in await asyncio.to_thread(tail.recv, 65536)
         # a quick action on the same transport too
@@ -166,7 +166,7 @@ async def test_the_ssh_screen_and_a_log_tail_share_one_handshake(state_dir, serv
 
 def test_an_unknown_host_key_is_asked_about_and_pinned_only_when_accepted(session, state_dir, servers,
                                                                           monkeypatch):
-    from hostwiz.ssh import target
+    from hostwiz.services import ssh as target
 
     from .test_connect import moto_instance
 
@@ -225,7 +225,7 @@ def test_shrinking_the_terminal_keeps_the_cursor_line_like_xterm():
 
 
 def test_leaving_the_screen_stops_the_console_output_polling(session, state_dir, servers, monkeypatch):
-    from hostwiz.ssh import target
+    from hostwiz.services import ssh as target
 
     from .test_connect import moto_instance
 

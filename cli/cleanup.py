@@ -17,7 +17,7 @@ from typing import Any
 
 from hostwiz import events as ev
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.context import CliError, identity, make_session
+from hostwiz.cli.common import CliError, identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -36,12 +36,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def filters_from(args: argparse.Namespace, regions: list[str]) -> Any:
-    from hostwiz.provisioners.cleanup import Filters
+    from hostwiz.services import cleanup
 
-    try:
-        f = Filters.parse(args.name_prefix, args.tag, args.vpc, args.older_than, regions)
-    except ValueError as err:
-        raise CliError(f"--{err}", BAD_INPUT) from None
+    f = cleanup.parse_filters(args.name_prefix, args.tag, args.vpc, args.older_than, regions)
     if f.empty and not args.plan:
         raise CliError("say what to clean up: --name-prefix, --tag or --vpc (hostwiz never takes everything)",
                        BAD_INPUT)
@@ -53,33 +50,24 @@ def run(args: argparse.Namespace) -> int:
     filters = filters_from(args, regions)  # bad input stops here, before any AWS call
     frozen = None
     if args.plan:
-        from hostwiz.provisioners.cleanup import load_frozen
+        from hostwiz.services import cleanup
 
-        try:
-            frozen = load_frozen(Path(args.plan))
-        except ValueError as err:
-            raise CliError(str(err), BAD_INPUT) from None
+        frozen = cleanup.read_frozen(Path(args.plan))
         regions = regions or frozen["regions"]
     if regions:
         args.region = regions[0]
-    session = make_session(args)
+    session = session_for(args)
     filters.regions = filters.regions or [session.aws.region]
     who = identity(session)
     out = Output(args.json)
     out.line(f"AWS account {who['account']}" + (" (SANDBOX)" if session.sandbox else ""))
 
-    from hostwiz.provisioners.cleanup import build_plan, discover_all, execute, reconcile
+    from hostwiz.services import cleanup
 
     if frozen is not None:
-        kinds = sorted({item["kind"] for item in frozen["resources"]})
-        found = discover_all(session.aws, frozen["regions"], kinds, out.discovery)
-        try:
-            plan = reconcile(frozen, found, who["account"])
-        except ValueError as err:
-            raise CliError(str(err), BAD_INPUT) from None
+        plan = cleanup.plan_frozen(session, frozen, who["account"], out.discovery)
     else:
-        found = discover_all(session.aws, filters.regions, None, out.discovery)
-        plan = build_plan(found, filters, who["account"])
+        plan = cleanup.plan(session, filters, who["account"], out.discovery)
     out.plan(plan)
     if args.plan_out:
         plan.write(Path(args.plan_out))
@@ -89,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         out.line("Nothing to delete." if plan.empty else
                  "Dry run: nothing was deleted. Add --yes to delete (or review with --plan-out FILE first).")
         return OK
-    outcome = execute(session.aws, plan, out.event, settings=session.deletion)
+    outcome = cleanup.execute(session, plan, out.event)
     out.result(outcome, plan)
     return OK if outcome.ok else FAILED
 

@@ -11,7 +11,7 @@ import threading
 from hostwiz import events as ev
 from hostwiz import spec as specmod
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.context import CliError, identity, is_interactive, make_session
+from hostwiz.cli.common import CliError, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,51 +30,13 @@ def print_problems(problems: list[tuple[str, str]], as_json: bool) -> None:
         print(specmod.SpecError(problems).render(), file=sys.stderr)
 
 
-def resolve_ssh_cidr(spec: specmod.StackSpec, session) -> str:
-    if spec.instance.ssh_cidr:
-        return spec.instance.ssh_cidr
-    if session.sandbox:
-        from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
-
-        return SANDBOX_OPERATOR_CIDR
-    from hostwiz.netinfo import NoPublicIp, detect_public_ip
-
+def ask_ssh_cidr(why: str) -> str:
+    """The operator's address, typed at the prompt when it could not be detected."""
+    answer = input(f"{why}.\nSSH will be allowed from (CIDR, e.g. 203.0.113.7/32): ")
     try:
-        return detect_public_ip()
-    except NoPublicIp as err:
-        if is_interactive():
-            answer = input(f"Your public IP could not be found ({err}).\nSSH will be allowed from (CIDR, e.g. 203.0.113.7/32): ")
-            try:
-                cidr = str(specmod.parse_cidr(answer))
-            except ValueError as bad:
-                raise CliError(f"instance.ssh_cidr: {bad}", BAD_INPUT) from None
-            if cidr.endswith("/0"):
-                raise CliError("instance.ssh_cidr: refusing to open SSH to the whole internet", BAD_INPUT)
-            return cidr
-        raise CliError(f"instance.ssh_cidr: {err}; set ssh_cidr in the spec (your address as /32)", BAD_INPUT) from None
-
-
-def plan_lines(spec: specmod.StackSpec, cidr: str) -> list[str]:
-    lines = [f"Stack {spec.name} in {spec.region} will have:",
-             f"  security group  SSH from {cidr}, HTTP/HTTPS from anywhere",
-             "  key pair        ED25519, private key kept on this machine (0600)",
-             f"  EC2 instance    {spec.instance.type}, {spec.instance.os.value}, {spec.instance.volume_gb} GB gp3 (encrypted)",
-             f"  runtime         {spec.runtime.kind.value} on port {spec.runtime.app_port} behind nginx",
-             "  Elastic IP"]
-    if spec.database:
-        db = spec.database
-        lines.append(f"  RDS database    {db.engine.value} {db.instance_class}, {db.storage_gb} GB, encrypted, "
-                     "7-day backups, private")
-    if spec.domain:
-        lines.append(f"  DNS records     {', '.join(spec.domain.record_names)}")
-    try:
-        from hostwiz.costs import estimate
-
-        est = estimate(spec)
-        lines.append(f"  Estimated cost  ${est.total:.2f}/month ({est.note})")
-    except ImportError:
-        pass
-    return lines
+        return specmod.check_ssh_cidr(answer, allow_world=False)
+    except ValueError as bad:
+        raise CliError(f"instance.ssh_cidr: {bad}", BAD_INPUT) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,21 +47,27 @@ def run(args: argparse.Namespace) -> int:
         return BAD_INPUT
     if args.region and args.region != spec.region:
         spec = spec.model_copy(update={"region": args.region})
-    session = make_session(args, spec.region)
-    from hostwiz.provisioners import operations, preflight
+    session = session_for(args, spec.region)
+    from hostwiz.services import stacks
 
     who = identity(session)
     out = (lambda obj, text: print(json.dumps(obj), flush=True)) if args.json else \
         (lambda obj, text: print(text, flush=True))
     out({"kind": "identity", **who, "region": spec.region, "sandbox": session.sandbox},
         f"AWS account {who['account']} as {who['arn']} in {spec.region}" + (" (SANDBOX)" if session.sandbox else ""))
-    cidr = resolve_ssh_cidr(spec, session)
-    problems = preflight.check(session.for_region(spec.region).aws, spec)
-    if problems:
-        print_problems(problems, args.json)
+    cidr = None
+    if not spec.instance.ssh_cidr and is_interactive() and not args.json:
+        found = stacks.operator_address(session)
+        cidr = found.cidr or ask_ssh_cidr(found.how)
+    plan = stacks.prepare_up(session, spec, cidr)
+    if not plan.ok:
+        print_problems(plan.problems, args.json)
         return BAD_INPUT
     if not args.json:
-        print("\n".join(plan_lines(spec, cidr)))
+        print(f"Stack {spec.name} in {spec.region} will have:")
+        width = max(len(what) for what, _ in plan.resources)
+        print("\n".join(f"  {what:<{width}}  {detail}" for what, detail in plan.resources))
+        print(f"  {'Estimated cost':<{width}}  ${plan.cost.total:.2f}/month ({plan.cost.note})")
     if not args.yes:
         if not is_interactive():
             raise CliError("not creating anything without confirmation: add --yes", BAD_INPUT)
@@ -125,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, interrupted)
     try:
-        result = operations.up(session, spec, cidr, on_event, keep_on_failure=args.keep_on_failure, cancel=cancel)
+        result = stacks.up(session, spec, plan.ssh_cidr, on_event, keep_on_failure=args.keep_on_failure, cancel=cancel)
     finally:
         signal.signal(signal.SIGINT, previous)
     if result.ok:

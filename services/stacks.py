@@ -1,47 +1,85 @@
-"""The operations the CLI and the screens share: up, rollback, down, status.
+"""The stack use cases both front ends call: prepare_up, up, rollback, plan_down, down, status,
+list_stacks, adopt.
 
-Each takes a `Session` (AWS access, state dir, timing) and a plain event callback, and
-returns a plain result; none prints and none knows about a terminal.
+Each takes a `Session` (AWS access, state dir, timing) and, where work is long, a plain event
+callback; each returns a plain result. None prints and none knows about a terminal.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from hostwiz import costs, plan, secrets
 from hostwiz import events as ev
-from hostwiz import secrets
+from hostwiz.errors import describe_error
 from hostwiz.ledger import Ledger, all_stacks, new_run_id
+from hostwiz.provisioners import dns, preflight, teardown
+from hostwiz.provisioners.aws import Aws
+from hostwiz.provisioners.deletion import Outcome
+from hostwiz.provisioners.engine import Engine, RunResult
+from hostwiz.provisioners.registry import STACK_TAG, Resource
+from hostwiz.provisioners.stack import Env, StackBuilder
 from hostwiz.spec import StackSpec
 
-from . import teardown
-from .aws import Aws
-from .deletion import DeletionSettings, Outcome
-from .engine import Engine, RunResult, describe_error
-from .registry import STACK_TAG, Resource
-from .stack import Env, StackBuilder, Timing
+from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
+
+from .session import Session
+
+
+
+
+# Before up ------------------------------------------------------------------------
 
 
 @dataclass
-class Session:
-    aws: Aws
-    state_dir: Path
-    sandbox: bool = False
-    timing: Timing = field(default_factory=Timing)
-    deletion: DeletionSettings = field(default_factory=DeletionSettings)
-    user_data: Callable[[StackSpec], str] | None = None
-    max_workers: int = 8
-    # Where to dial an instance's SSH, (instance id, address) -> (host, port); the sandbox sets it
-    # to its loopback servers. None: the address itself, port 22.
-    resolve_ssh: Callable[[str | None, str], tuple[str, int] | None] | None = None
-    ssh_pool: Any = None  # the one SSH transport pool of this session (`hostwiz.ssh.shared_pool`)
+class OperatorAddress:
+    cidr: str  # "" when it could not be found
+    how: str   # where it came from, or why it is unknown, in the operator's words
 
-    def for_region(self, region: str) -> "Session":
-        if region == self.aws.region:
-            return self
-        return replace(self, aws=self.aws.with_region(region))
+
+def operator_address(session: Session) -> OperatorAddress:
+    """Where the operator connects from: the default SSH source of a new stack."""
+    if session.sandbox:
+        return OperatorAddress(SANDBOX_OPERATOR_CIDR, "the sandbox's SSH hosts listen on this machine")
+    from hostwiz.netinfo import NoPublicIp, detect_public_ip
+
+    try:
+        return OperatorAddress(detect_public_ip(), "your public address, as seen by checkip.amazonaws.com")
+    except NoPublicIp as err:
+        return OperatorAddress("", f"could not detect your address ({err})")
+
+
+@dataclass
+class UpPlan:
+    """What `up` would do with a spec, before anything is created."""
+
+    spec: StackSpec
+    ssh_cidr: str
+    problems: list[tuple[str, str]]  # (field, message), like the spec's own validation
+    resources: list[tuple[str, str]]  # (what, detail), from `hostwiz.plan.resources`
+    cost: costs.Estimate
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -> UpPlan:
+    """Everything `up` checks and shows before it creates anything: the SSH source (the spec's,
+    else the one given, else the operator's address), the preflight against AWS (instance type
+    offered, hosted zone and foreign DNS records, default VPC), what will be made and its cost."""
+    cidr = spec.instance.ssh_cidr or ssh_cidr or ""
+    problems: list[tuple[str, str]] = []
+    if not cidr:
+        found = operator_address(session)
+        cidr = found.cidr
+        if not cidr:
+            problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
+    problems += preflight.check(session.for_region(spec.region).aws, spec)
+    return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec))
 
 
 @dataclass
@@ -244,3 +282,30 @@ def adopt(session: Session, name: str) -> StackSummary:
     ledger.update(name=name, region=session.aws.region, status="adopted", run_id=sorted(runs)[0] if runs else None,
                   outputs={"public_ip": ip, "instance_id": iid})
     return StackSummary(name, session.aws.region, "adopted", "ledger", ledger.get("outputs"))
+
+
+@dataclass
+class StackStatus:
+    name: str
+    region: str
+    status: str
+    outputs: dict[str, Any]
+    resources: list[Resource]
+    found: bool
+    dns: list[str] = field(default_factory=list)  # per name: does it point at the stack yet, in plain words
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "region": self.region, "status": self.status, "outputs": self.outputs,
+                "resources": [r.as_dict() for r in self.resources], "dns": self.dns}
+
+
+def status(session: Session, name: str) -> StackStatus:
+    """One stack: its ledger's view and its resources as they are now."""
+    ledger = Ledger(session.state_dir, name)
+    region = ledger.get("region") or session.aws.region
+    sess = session.for_region(region)
+    resources = stack_resources(sess, name)
+    # The sandbox's names are not real: it asks Route53 only, never an outside resolver.
+    names = dns.stack_check(sess.aws, ledger, public=not session.sandbox) if ledger.exists else []
+    return StackStatus(name, region, ledger.get("status", "found by tags"), ledger.get("outputs") or {},
+                       resources, ledger.exists or bool(resources), [n.summary for n in names])

@@ -13,7 +13,7 @@ import time
 
 from hostwiz.cli import BAD_INPUT, FAILED, OK
 from hostwiz.cli.args import stack_name
-from hostwiz.cli.context import CliError, make_session
+from hostwiz.cli.common import CliError, session_for
 
 QUIET = 1.5      # without --follow: stop after this long with no new line once all sources answered
 GIVE_UP = 30.0   # without --follow: stop after this long whatever happens
@@ -35,7 +35,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def run(args: argparse.Namespace) -> int:
     from hostwiz.logs import FilterError, Hub, LineFilter, format_line
-    from hostwiz.logs.catalog import SourceNameError, StackLogs, check_name, parse_since
+    from hostwiz.logs.catalog import SourceNameError, check_name, parse_since
+    from hostwiz.services.logs import StackLogs
     from hostwiz.logs.source import CONNECTING, LIVE, STOPPED
 
     try:
@@ -50,10 +51,8 @@ def run(args: argparse.Namespace) -> int:
         since = parse_since(args.since, time.time()) if args.since else None
     except ValueError as err:
         return _bad("--since", err)
-    session = make_session(args)
-    from hostwiz.cli import context
-
-    logs = StackLogs(session, args.name, sandbox=context._sandbox, since=since)
+    session = session_for(args)
+    logs = StackLogs(session, args.name, since=since)
     names = names or logs.defaults()
     if not logs.exists and not all(n.startswith("cw:") for n in names):
         raise CliError(f"no stack named {args.name!r} in {session.state_dir}; 'hostwiz status' lists the stacks "

@@ -9,7 +9,7 @@ import sys
 from hostwiz import events as ev
 from hostwiz.cli import BAD_INPUT, FAILED, OK
 from hostwiz.cli.args import stack_name
-from hostwiz.cli.context import CliError, confirm_typed, identity, is_interactive, make_session
+from hostwiz.cli.common import CliError, confirm_typed, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -23,12 +23,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def run(args: argparse.Namespace) -> int:
     from hostwiz.ledger import Ledger
 
-    session = make_session(args)
+    session = session_for(args)
     ledger = Ledger(session.state_dir, args.name)
     if ledger.get("region") and not args.region:
         session = session.for_region(ledger.get("region"))
     from hostwiz.deletion_text import plan_lines
-    from hostwiz.provisioners import operations
+    from hostwiz.services import stacks as operations
 
     who = identity(session)
     plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot)

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 SANDBOX_ZONE = "example.com"
 SANDBOX_OPERATOR_CIDR = "127.0.0.1/32"
@@ -58,6 +59,14 @@ def quiet_moto() -> None:
         logger.propagate = False
 
 
+def sandbox_pace() -> float:
+    """HOSTWIZ_SANDBOX_PACE scales the sandbox's simulated waits (1 = a few seconds, 0 = instant)."""
+    try:
+        return max(0.0, float(os.environ.get("HOSTWIZ_SANDBOX_PACE", "1")))
+    except ValueError:
+        return 1.0
+
+
 class Sandbox:
     """A moto server on 127.0.0.1 with fake credentials, seeded for hostwiz."""
 
@@ -81,6 +90,28 @@ class Sandbox:
     def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
         """Where to dial for an instance's SSH: its sandbox server on 127.0.0.1, not a real IP."""
         return self.ssh.resolve(instance_id, address) if self.ssh else None
+
+    def wire(self, region: str) -> tuple[Any, Any, Any]:
+        """(Aws, Timing, DeletionSettings) for a session on this sandbox: its endpoint, the latency
+        model (instances and databases take a few seconds, `HOSTWIZ_SANDBOX_PACE` scales it), a
+        loopback SSH server per instance, and the seeded hosted zone."""
+        from hostwiz.provisioners.aws import Aws
+        from hostwiz.provisioners.deletion import DeletionSettings
+        from hostwiz.provisioners.stack import Timing
+
+        from .latency import LatencyModel
+        from .seed import seed
+
+        pace = sandbox_pace()
+        aws = Aws(region=region, endpoint_url=self.endpoint_url)
+        aws.hooks.extend(LatencyModel(instance_boot=3.0 * pace, db_create=12.0 * pace).hooks())
+        aws.hooks.extend(self.ssh_hooks())
+        seed(aws, SANDBOX_ZONE)
+        timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
+        deletion = DeletionSettings()
+        deletion.confirm_delay = 0.2 * pace or 0.01
+        deletion.backoff = 0.2
+        return aws, timing, deletion
 
     def start(self) -> "Sandbox":
         prepare_amis(self.work_dir)

@@ -1,19 +1,23 @@
-"""From a stack name to a `Connector`: the ledger gives the instance, address and user; the
-session gives AWS access for console output and Instance Connect; the sandbox, if any,
-resolves addresses to its loopback SSH servers."""
+"""SSH to a stack: from a stack name to a `Connector` (the ledger gives the instance, address and
+user; the session gives AWS access for console output and Instance Connect; the sandbox, if any,
+resolves addresses to its loopback SSH servers), and the session's one shared transport pool."""
 
 from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable
+from typing import Callable
 
+from hostwiz.errors import UserError
 from hostwiz.ledger import Ledger
+from hostwiz.provisioners import instance_access as ia
 from hostwiz.spec import OS
+from hostwiz.ssh.connect import Access, Connector, Endpoint
+from hostwiz.ssh.hostkeys import Confirm, PinStore, parse_console_keys, refuse
+from hostwiz.ssh.keys import load_stack_key
+from hostwiz.ssh.pool import Pool
 
-from .connect import Access, Connector, Endpoint
-from .hostkeys import Confirm, PinStore, parse_console_keys, refuse
-from .keys import load_stack_key
+from .session import Session
 
 Resolve = Callable[[str | None, str], "tuple[str, int] | None"]
 """resolve(instance ID, address) -> (host, port) to dial instead, or None to dial the address."""
@@ -23,7 +27,7 @@ CONSOLE_TIMEOUT = 180.0  # how long to wait for the host keys in the console out
 CONSOLE_DELAY = 2.0  # first poll interval (backs off to 20 s)
 
 
-class TargetError(Exception):
+class TargetError(UserError):
     """The stack cannot be connected to as it stands; the message says what to do."""
 
 
@@ -35,7 +39,7 @@ def stack_user(ledger: Ledger) -> str:
     return OS(os_name).ssh_user
 
 
-def stack_endpoint(session: Any, stack: str, *, resolve: Resolve | None = None, user: str | None = None,
+def stack_endpoint(session: Session, stack: str, *, resolve: Resolve | None = None, user: str | None = None,
                    port: int | None = None) -> Endpoint:
     ledger = Ledger(session.state_dir, stack)
     if not ledger.exists:
@@ -56,14 +60,12 @@ def stack_endpoint(session: Any, stack: str, *, resolve: Resolve | None = None, 
 _ADDRESS = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>\[[^\]]+\]|[^:]+)(?::(?P<port>\d+))?$")
 
 
-def bastion_endpoint(session: Any, spec: str, default_user: str, resolve: Resolve | None = None) -> Endpoint:
+def bastion_endpoint(session: Session, spec: str, default_user: str, resolve: Resolve | None = None) -> Endpoint:
     """A bastion given as another stack's name, an instance ID, or [user@]host[:port]."""
     if Ledger(session.state_dir, spec).exists:
         return stack_endpoint(session, spec, resolve=resolve)
     if re.fullmatch(r"i-[0-9a-f]{8,17}", spec):
-        from hostwiz.provisioners.instance_access import instance_address
-
-        found = instance_address(session.aws, spec)
+        found = ia.instance_address(session.aws, spec)
         if not found.get("public_ip"):
             raise TargetError(f"bastion {spec} has no public IP (state: {found.get('state')})")
         return Endpoint(f"bastion {spec} ({found['public_ip']})", found["public_ip"], 22, default_user, spec, spec)
@@ -74,13 +76,12 @@ def bastion_endpoint(session: Any, spec: str, default_user: str, resolve: Resolv
     return Endpoint(f"bastion {host}:{port}", host, port, m["user"] or default_user, f"{host}:{port}")
 
 
-def stack_connector(session: Any, stack: str, *, resolve: Resolve | None = None, confirm: Confirm = refuse,
+def stack_connector(session: Session, stack: str, *, resolve: Resolve | None = None, confirm: Confirm = refuse,
                     progress: Callable[[str], None] | None = None, bastion: str | None = None,
                     user: str | None = None, port: int | None = None,
                     cancel: threading.Event | None = None, console_timeout: float | None = None,
                     console_delay: float | None = None) -> Connector:
     """Everything needed to connect to a stack's instance, with AWS calls in the stack's region."""
-    from hostwiz.provisioners import instance_access as ia
 
     ledger = Ledger(session.state_dir, stack)
     region = ledger.get("region")
@@ -102,3 +103,15 @@ def stack_connector(session: Any, stack: str, *, resolve: Resolve | None = None,
         bastion_key = lambda: load_stack_key(session.state_dir, bastion)[0]  # noqa: E731
     return Connector(target, PinStore(session.state_dir, stack), lambda: load_stack_key(session.state_dir, stack)[0],
                      Access(console_keys, send_public_key), hop, confirm, bastion_key=bastion_key)
+
+
+def pool(session: Session) -> Pool:
+    """The session's pool (made on first use, kept on `session.ssh_pool`). Addresses resolve
+    through `session.resolve_ssh` (the sandbox's loopback servers), else to themselves."""
+    if session.ssh_pool is None:
+
+        def connector_for(host: str, confirm: Confirm, progress: Callable[[str], None] | None) -> Connector:
+            return stack_connector(session, host, resolve=session.resolve_ssh, confirm=confirm, progress=progress)
+
+        session.ssh_pool = Pool(connector_for)
+    return session.ssh_pool

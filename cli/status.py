@@ -7,7 +7,7 @@ import json
 
 from hostwiz.cli import FAILED, OK
 from hostwiz.cli.args import stack_name
-from hostwiz.cli.context import identity, make_session
+from hostwiz.cli.common import identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -17,13 +17,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 
 def run(args: argparse.Namespace) -> int:
-    session = make_session(args)
-    from hostwiz.ledger import Ledger
-    from hostwiz.provisioners import operations
+    session = session_for(args)
+    from hostwiz.services import stacks as uc
 
     identity(session)
     if not args.name:
-        stacks = operations.list_stacks(session)
+        stacks = uc.list_stacks(session)
         if args.json:
             print(json.dumps([s.as_dict() for s in stacks], default=str))
         elif not stacks:
@@ -33,14 +32,11 @@ def run(args: argparse.Namespace) -> int:
             for s in stacks:
                 print(f"{s.name:<24} {s.region:<14} {s.status:<20} {s.outputs.get('url') or ''}")
         return OK
-    ledger = Ledger(session.state_dir, args.name)
-    region = ledger.get("region") or session.aws.region
-    resources = operations.stack_resources(session.for_region(region), args.name)
-    if not ledger.exists and not resources:
+    st = uc.status(session, args.name)
+    if not st.found:
         print(json.dumps({"name": args.name, "found": False}) if args.json else f"No stack named {args.name}.")
         return FAILED
-    doc = {"name": args.name, "region": region, "status": ledger.get("status", "found by tags"),
-           "outputs": ledger.get("outputs") or {}, "resources": [r.as_dict() for r in resources]}
+    doc, region, resources = st.as_dict(), st.region, st.resources
     if args.json:
         print(json.dumps(doc, default=str))
         return OK
@@ -48,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     for key, value in doc["outputs"].items():
         if value:
             print(f"  {key:<17} {value}")
+    for line in st.dns:
+        print(f"  DNS              {line}")
     print(f"  {len(resources)} resources:")
     for r in resources:
         state = r.data.get("state") or r.data.get("status") or "present"

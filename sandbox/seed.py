@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .aws import Aws
+from hostwiz.provisioners.aws import Aws
 
 
 def seed(aws: Aws, zone: str) -> None:

@@ -11,9 +11,9 @@ import importlib
 import sys
 
 from hostwiz.cli.args import region_name
+from hostwiz.errors import BAD_INPUT, FAILED, OK  # noqa: F401 (the commands' exit statuses)
 
 COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup", "prices"]
-OK, FAILED, BAD_INPUT = 0, 1, 2
 
 
 def common_options(suppress: bool) -> argparse.ArgumentParser:
@@ -50,12 +50,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return tui.run(args)
     module = importlib.import_module(f"hostwiz.cli.{args.command}")
-    from hostwiz.cli.context import CliError
+    from hostwiz.cli.common import close_sessions
+    from hostwiz.errors import UserError
     from hostwiz.ledger import LockHeld
 
     try:
         return module.run(args)
-    except CliError as err:
+    except UserError as err:
         print(f"hostwiz: {err}", file=sys.stderr)
         return err.code
     except LockHeld as err:  # another hostwiz is changing this stack: say who, change nothing
@@ -64,3 +65,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hostwiz: interrupted", file=sys.stderr)
         return 130
+    finally:
+        close_sessions()

@@ -13,7 +13,7 @@ import sys
 
 from hostwiz.cli import BAD_INPUT, FAILED
 from hostwiz.cli.args import stack_name
-from hostwiz.cli.context import CliError, is_interactive, make_session
+from hostwiz.cli.common import CliError, is_interactive, session_for
 
 
 _options: argparse.ArgumentParser | None = None
@@ -66,12 +66,12 @@ def _confirm(label: str, key_type: str, fp: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hostwiz.ssh import ConnectFailed, Pool, TargetError
+    from hostwiz.services.ssh import TargetError, stack_connector
+    from hostwiz.ssh import ConnectFailed, Pool
     from hostwiz.ssh.interactive import interactive, stream, terminal_size
-    from hostwiz.ssh.target import stack_connector
 
     command = split_rest(args)
-    session = make_session(args)
+    session = session_for(args)
     resolve = session.resolve_ssh
 
     def connector_for(host, confirm, progress):

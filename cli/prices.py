@@ -12,7 +12,7 @@ import json
 
 from hostwiz import costs
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.context import CliError, identity, make_session
+from hostwiz.cli.common import CliError, identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,20 +31,13 @@ def _summary(state_dir) -> dict:
 def run(args: argparse.Namespace) -> int:
     if args.refresh and getattr(args, "sandbox", False):
         raise CliError("the sandbox has no Price List API; run --refresh with real credentials", BAD_INPUT)
-    session = make_session(args)
+    session = session_for(args)
     if args.refresh:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from hostwiz.provisioners import pricing
+        from hostwiz.services import lookups
 
         identity(session)
         regions = sorted(costs.table(session.state_dir)["regions"]) if args.all_regions else [session.aws.region]
-        try:
-            pricing.refresh(session.aws, regions, session.state_dir)
-        except (ClientError, BotoCoreError) as err:
-            message = err.response["Error"].get("Message") if isinstance(err, ClientError) else str(err)
-            raise CliError(f"the Price List API refused ({message}); estimates keep using the table of "
-                           f"{costs.table(session.state_dir)['as_of']}", FAILED) from None
+        lookups.refresh_prices(session, regions)
     info = _summary(session.state_dir)
     if args.json:
         print(json.dumps(info))

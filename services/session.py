@@ -1,0 +1,138 @@
+"""The one place a session is wired together: AWS access, state dir, ledger root, SSH pool,
+logging and, with `--sandbox`, the embedded sandbox (whose lifetime the session owns).
+
+    with open_session(Options(sandbox=True)) as session:
+        plan = stacks.prepare_up(session, spec)
+
+The CLI, the TUI, the tests and the benchmarks all get their session here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from hostwiz import logsetup
+from hostwiz.errors import BAD_INPUT, UserError
+from hostwiz.ledger import default_state_dir
+from hostwiz.provisioners.aws import Aws
+from hostwiz.provisioners.deletion import DeletionSettings
+from hostwiz.provisioners.stack import Timing
+from hostwiz.spec import StackSpec
+from hostwiz.ssh.pool import Pool
+
+
+@dataclass
+class Options:
+    """The global options of every command (and of the TUI)."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    sandbox: bool = False
+    state_dir: str | Path | None = None
+
+    @classmethod
+    def of(cls, args: Any) -> "Options":
+        """From an argparse namespace (or anything with these attributes)."""
+        return cls(**{f: getattr(args, f, None) for f in ("profile", "region", "endpoint_url", "state_dir")},
+                   sandbox=bool(getattr(args, "sandbox", False)))
+
+
+@dataclass
+class Session:
+    aws: Aws
+    state_dir: Path
+    sandbox: bool = False
+    timing: Timing = field(default_factory=Timing)
+    deletion: DeletionSettings = field(default_factory=DeletionSettings)
+    user_data: Callable[[StackSpec], str] | None = None
+    max_workers: int = 8
+    # Where to dial an instance's SSH, (instance id, address) -> (host, port); the sandbox sets it
+    # to its loopback servers. None: the address itself, port 22.
+    resolve_ssh: Callable[[str | None, str], tuple[str, int] | None] | None = None
+    ssh_pool: Pool | None = None  # the one SSH transport pool of this session (`services.ssh.pool`)
+    # The running sandbox (moto server and SSH hosts) when this session made it; `close` stops it.
+    lab: Any = None
+
+    def for_region(self, region: str) -> "Session":
+        if region == self.aws.region:
+            return self
+        return replace(self, aws=self.aws.with_region(region))
+
+    def close(self) -> None:
+        if self.ssh_pool is not None:
+            self.ssh_pool.close()
+        if self.lab is not None:
+            self.lab.stop()
+            self.lab = None
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def default_region(options: Options, region: str | None = None) -> str:
+    return options.region or region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
+        or "us-east-1"
+
+
+def open_session(options: Options, region: str | None = None) -> Session:
+    """The session a command or the TUI works in. With `sandbox`, starts the sandbox first."""
+    from hostwiz.userdata import render
+
+    region = default_region(options, region)
+    if options.endpoint_url and not options.endpoint_url.startswith(("http://", "https://")):
+        raise UserError(f"--endpoint-url: {options.endpoint_url!r} is not a URL; write it like "
+                        "https://ec2.example.internal or http://127.0.0.1:5000", BAD_INPUT)
+    if options.sandbox:
+        from hostwiz.sandbox import Sandbox
+
+        lab = Sandbox(region=region, state_dir=Path(options.state_dir) if options.state_dir else None).start()
+        aws, timing, deletion = lab.wire(region)
+        session = Session(aws, lab.state_dir, sandbox=True, timing=timing, deletion=deletion, user_data=render,
+                          resolve_ssh=lab.resolve_ssh, lab=lab)
+    else:
+        sd = Path(options.state_dir).expanduser() if options.state_dir else default_state_dir()
+        aws = Aws(region=region, profile=options.profile, endpoint_url=options.endpoint_url)
+        session = Session(aws, sd, sandbox=False, user_data=render)
+    session.state_dir.mkdir(parents=True, exist_ok=True)
+    logsetup.configure(session.state_dir)
+    return session
+
+
+def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: str | None = None,
+                  zone: str | None = "example.com") -> Session:
+    """A session on whatever AWS endpoint is current (moto in tests and benchmarks) with near-instant
+    waits and the sandbox's hosted zone: the one the test suite and the benchmarks use."""
+    from hostwiz.sandbox.seed import seed
+    from hostwiz.userdata import render
+
+    aws = Aws(region=region, endpoint_url=endpoint_url)
+    if zone:
+        seed(aws, zone)
+    s = Session(aws, state_dir, sandbox=False,
+                timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
+    s.deletion.confirm_delay = 0.01
+    s.deletion.backoff = 0.01
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return s
+
+
+def identity(session: Session) -> dict[str, str]:
+    """The caller identity, or a UserError that says how to get credentials."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+
+    try:
+        return session.aws.identity()
+    except (NoCredentialsError, ProfileNotFound) as err:
+        raise UserError(f"no usable AWS credentials ({err}); configure a profile with 'aws configure' "
+                        "or 'aws sso login', or try everything offline with --sandbox") from None
+    except ClientError as err:
+        raise UserError(f"AWS refused the credentials: {err.response['Error'].get('Message')}") from None
+    except BotoCoreError as err:
+        raise UserError(f"could not reach AWS: {err}") from None
