@@ -29,6 +29,12 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--older-than", metavar="AGE", help="created more than AGE ago: 30m, 12h, 7d, 2w")
     p.add_argument("--region", dest="regions", action="append", metavar="R",
                    help="region to look in (repeatable; default: the profile's)")
+    p.add_argument("--include-stack", dest="include_stacks", action="append", default=[], metavar="NAME",
+                   help="also take this live hostwiz stack's resources (default: never; use 'hostwiz down NAME')")
+    p.add_argument("--include-global", action="store_true",
+                   help="also look at account-wide kinds: IAM roles, policies, instance profiles, Route53 records")
+    p.add_argument("--include-cloudformation", action="store_true",
+                   help="also take CloudFormation-owned resources, by deleting their CloudFormation stack")
     p.add_argument("--plan-out", metavar="FILE", help="write the plan as a frozen plan to review and pass to --plan")
     p.add_argument("--plan", metavar="FILE", help="delete exactly this frozen plan (with --yes)")
     p.add_argument("--yes", "-y", action="store_true", help="delete (without it: a dry run)")
@@ -38,7 +44,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 def filters_from(args: argparse.Namespace, regions: list[str]) -> Any:
     from hostwiz.services import cleanup
 
-    f = cleanup.parse_filters(args.name_prefix, args.tag, args.vpc, args.older_than, regions)
+    f = cleanup.parse_filters(args.name_prefix, args.tag, args.vpc, args.older_than, regions, args.include_stacks,
+                              args.include_global, args.include_cloudformation)
     if f.empty and not args.plan:
         raise CliError("say what to clean up: --name-prefix, --tag or --vpc (hostwiz never takes everything)",
                        BAD_INPUT)

@@ -31,15 +31,20 @@ def run(args: argparse.Namespace) -> int:
     from hostwiz.services import stacks as operations
 
     who = identity(session)
-    plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot)
+    plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot, region=args.region)
+    skipped = [{"kind": r.kind, "id": r.id, "why": why} for r, why in plan.skipped]
     if plan.empty:
-        ledger.remove() if ledger.exists else None
+        ledger.remove() if ledger.exists else None  # plan_down refused a ledger of another account or region
         msg = f"Stack {args.name} has nothing left in {session.aws.region}; nothing to delete."
-        print(json.dumps({"kind": "plan", "resources": []}) if args.json else msg)
+        print(json.dumps({"kind": "plan", "resources": [], "skipped": skipped}) if args.json else msg)
+        if not args.json:
+            for x in skipped:
+                print(f"  left alone: {x['kind']} {x['id']} ({x['why']})")
         return OK
     if args.json:
-        print(json.dumps({"kind": "plan", "account": who["account"], "resources": [r.as_dict() for r in plan.resources]},
-                         default=str))
+        print(json.dumps({"kind": "plan", "account": who["account"], "stack_id": plan.stack_id,
+                          "identity_source": plan.identity_source, "skipped": skipped,
+                          "resources": [r.as_dict() for r in plan.resources]}, default=str))
     else:
         print(f"AWS account {who['account']} in {session.aws.region}" + (" (SANDBOX)" if session.sandbox else ""))
         print("\n".join(plan_lines(plan)))

@@ -12,6 +12,10 @@ def plan_lines(plan: Any) -> list[str]:
         if r.kind == "rds-instance":
             extra = "  (final snapshot first)" if plan.final_snapshot else "  (NO final snapshot)"
         lines.append(f"  {r.kind:<18} {r.id:<40} {r.name if r.name != r.id else ''}{extra}")
+    if getattr(plan, "identity_source", "ledger") == "tags" and getattr(plan, "stack_id", None):
+        lines.append(f"No ledger on this machine: the stack is the one whose tags carry id {plan.stack_id}.")
+    for r, why in getattr(plan, "skipped", []):
+        lines.append(f"  left alone: {r.kind} {r.id} ({why})")
     lines.append("Also removed from this machine: the stack's key file, keyring entries and host key pins.")
     return lines
 
@@ -44,6 +48,8 @@ def cleanup_lines(plan: Any) -> list[str]:
     for stack, keys in plan.cloudformation.items():
         lines.append(f"\nNote: {len(keys)} resource(s) belong to CloudFormation stack {stack}; "
                      "deleting the stack itself is usually better.")
+    for e in getattr(plan, "excluded", []):
+        lines.append(f"Never taken: {e.key} {e.name if e.name != e.id else ''}: {e.why}")
     for s in plan.skipped:
         lines.append(f"Skipped {s.key}: {s.why}")
     for r in plan.unplanned:

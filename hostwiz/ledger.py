@@ -32,12 +32,62 @@ def default_state_dir() -> Path:
     return Path(platformdirs.user_state_dir("hostwiz"))
 
 
+def new_stack_id() -> str:
+    """A stack's identity: given once at its creation, carried as the `hostwiz:id` tag."""
+    return uuid.uuid4().hex
+
+
 def new_run_id() -> str:
     return time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
+class UnsafePath(OSError):
+    """A path hostwiz refuses to write through (a symlink someone may have planted)."""
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a directory, every folder this call creates 0700 whatever the umask.
+
+    Existing folders are left as they are (a `--plan-out` may go to the current directory), except
+    that a symlink in place of the directory itself is refused."""
+    path = Path(path)
+    missing = []
+    p = path
+    while not p.exists() and not p.is_symlink():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+        except FileExistsError:
+            pass
+        os.chmod(d, 0o700)  # mkdir's mode is masked by the umask; chmod is not
+    if path.is_symlink():
+        raise UnsafePath(f"{path} is a symlink; hostwiz writes only to real folders (remove the link)")
+    return path
+
+
+def secure_state_dir(state_dir: Path) -> Path:
+    """The state dir and the folders in it: created 0700, and made 0700 again if a umask or an
+    older hostwiz left them readable by others (the ledgers, pins and keys live here)."""
+    state_dir = private_dir(Path(state_dir))
+    for d in [state_dir, *[c for c in state_dir.iterdir() if c.is_dir() and not c.is_symlink()]]:
+        if d.stat().st_uid == os.getuid() and d.stat().st_mode & 0o077:
+            os.chmod(d, 0o700)
+    return state_dir
+
+
 def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The one way hostwiz writes a file: a 0600 temp file beside it (O_EXCL), fsync, rename.
+
+    Refuses when `path` is a symlink (writing would go wherever it points); folders it has to make
+    are 0700. The rename replaces the name itself, never a file a link points at."""
+    path = Path(path)
+    if path.is_symlink():
+        raise UnsafePath(f"{path} is a symlink; hostwiz does not write through links (remove it first)")
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # created 0600
     try:
         if mode != 0o600:
@@ -55,6 +105,11 @@ def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
         raise
 
 
+class LedgerUnwritable(OSError):
+    """The ledger could not be saved (disk full, read-only...). The record stays in memory, so a
+    rollback in the same process still knows every intent; `Ledger.unsaved` says what was lost."""
+
+
 class LockHeld(Exception):
     def __init__(self, stack: str, holder: dict[str, Any]):
         self.stack, self.holder = stack, holder
@@ -70,8 +125,13 @@ class StackLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "StackLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        private_dir(self.path.parent)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as err:
+            if self.path.is_symlink():
+                raise UnsafePath(f"{self.path} is a symlink; remove it") from None
+            raise err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -114,6 +174,10 @@ class Ledger:
         self.path = self.state_dir / "stacks" / f"{name}.json"
         self._lock = threading.RLock()
         self.doc: dict[str, Any] = self._read() or {"name": name, "resources": {}, "tokens": {}, "history": []}
+        # Set while rolling back: a failed save is recorded in `unsaved` instead of raised, so the
+        # deletions go on with the record kept in memory.
+        self.tolerant = False
+        self.unsaved: str | None = None
 
     # Reading -------------------------------------------------------------------
     def _read(self) -> dict[str, Any] | None:
@@ -142,7 +206,19 @@ class Ledger:
     # Writing -------------------------------------------------------------------
     def save(self) -> None:
         with self._lock:
-            atomic_write(self.path, json.dumps(self.doc, indent=2, sort_keys=True, default=str))
+            try:
+                atomic_write(self.path, json.dumps(self.doc, indent=2, sort_keys=True, default=str))
+                self.unsaved = None
+            except OSError as err:
+                self.unsaved = f"could not write the ledger {self.path}: {err.strerror or err}"
+                if not self.tolerant:
+                    raise LedgerUnwritable(err.errno, self.unsaved) from err
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """The stack's identity as recorded at creation: id, account, region, since (UTC ISO)."""
+        with self._lock:
+            return {k: self.doc.get(k) for k in ("stack_id", "account", "region", "since")}
 
     def update(self, **fields: Any) -> None:
         with self._lock:
@@ -185,6 +261,10 @@ class Ledger:
                 self.path.unlink()
             except FileNotFoundError:
                 pass
+            except OSError as err:
+                if not self.tolerant:
+                    raise
+                self.unsaved = f"could not remove the ledger {self.path}: {err.strerror or err}"
 
     def lock(self, command: str) -> StackLock:
         return StackLock(self.state_dir / "locks" / f"{self.name}.lock", self.name, command)

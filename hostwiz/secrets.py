@@ -188,9 +188,9 @@ def key_path(state_dir: Path, stack: str) -> Path:
 
 def write_private_file(path: Path, secret: str) -> Path:
     """Create `path` with mode 0600 from the first byte (an O_EXCL 0600 temp file, then rename)."""
-    from hostwiz.ledger import atomic_write
+    from hostwiz.ledger import atomic_write, private_dir
 
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     atomic_write(path, secret.reveal() if isinstance(secret, Secret) else secret, 0o600)
     return path
 

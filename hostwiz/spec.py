@@ -324,17 +324,54 @@ def validate(data: dict[str, Any]) -> StackSpec:
         raise SpecError(_problems(err)) from None
 
 
+MAX_SPEC_BYTES = 1024 * 1024  # a spec is a page of TOML; anything near this is not one
+
+
+def read_limited(path: Path, limit: int, what: str = "the file") -> str:
+    """A regular file's text, as UTF-8, at most `limit` bytes; ValueError saying why not.
+
+    Never reads a device, FIFO or anything a symlink points at that is not a regular file (a spec
+    linked to /dev/zero would be read forever), and never more than `limit` bytes."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError(f"{path} is not a regular file; {what} must be a file")
+        if st.st_size > limit:
+            raise ValueError(f"{path} is {st.st_size // 1024} KiB; {what} may be at most {limit // 1024} KiB")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        raise ValueError(f"{path} is larger than {limit // 1024} KiB; {what} may not be")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (byte {err.start} is not valid); save it as UTF-8") from None
+
+
 def load(path: str | Path) -> StackSpec:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_SPEC_BYTES, "a spec")
     except OSError as err:
         raise SpecError([("file", f"cannot read {path}: {err.strerror}")]) from None
+    except ValueError as err:
+        raise SpecError([("file", str(err))]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecError([("file", f"{path} is not valid TOML: {err}")]) from None
-    return validate(data)
+    except RecursionError:
+        raise SpecError([("file", f"{path} nests tables or arrays too deeply to be a spec")]) from None
+    try:
+        return validate(data)
+    except RecursionError:
+        raise SpecError([("file", f"{path} nests tables or arrays too deeply to be a spec")]) from None
 
 
 def dumps(spec: StackSpec) -> str:

@@ -9,8 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from hostwiz.spec import StackSpec
 
+from . import collisions
 from .aws import Aws, error_code
 from .kinds.route53_record import choose_zone, foreign_records
+from .ownership import Identity
 
 
 def instance_type_offered(aws: Aws, instance_type: str) -> bool:
@@ -27,11 +29,22 @@ def offered_types(aws: Aws) -> list[str]:
     return sorted(set(out))
 
 
-def check(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
-    checks = [_instance_type, _domain, _default_vpc]
+def check(aws: Aws, spec: StackSpec, identity: Identity | None = None) -> list[tuple[str, str]]:
+    """Problems found in AWS before anything is made. `identity`: the stack's own (from its ledger),
+    so a resumed run's resources are not collisions; None for a new stack."""
+    checks = [_instance_type, lambda a, s: _domain(a, s, identity), _default_vpc, lambda a, s: _names(a, s, identity)]
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         results = list(pool.map(lambda f: f(aws, spec), checks))
     return [p for r in results for p in r]
+
+
+def _names(aws: Aws, spec: StackSpec, identity: Identity | None) -> list[tuple[str, str]]:
+    """Names the stack will take that someone else holds: a collision, never something to adopt."""
+    try:
+        vpcs = aws.client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    except Exception:
+        vpcs = []  # _default_vpc says why
+    return collisions.check(aws, spec, identity, vpcs[0]["VpcId"] if vpcs else None)
 
 
 def _instance_type(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
@@ -41,7 +54,7 @@ def _instance_type(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
                               "(the wizard lists the ones that are), e.g. t3.micro")]
 
 
-def _domain(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+def _domain(aws: Aws, spec: StackSpec, identity: Identity | None = None) -> list[tuple[str, str]]:
     if not spec.domain:
         return []
     zone = choose_zone(aws, spec.domain.name, spec.domain.hosted_zone)
@@ -49,7 +62,8 @@ def _domain(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
         field = "domain.hosted_zone" if spec.domain.hosted_zone else "domain.name"
         return [(field, f"no public Route53 hosted zone in this account contains {spec.domain.name}; "
                         "create the zone first or remove the [domain] section")]
-    return [("domain.name", p) for p in foreign_records(aws, zone["Id"], spec.domain.record_names, spec.name)]
+    return [("domain.name", p) for p in foreign_records(aws, zone["Id"], spec.domain.record_names, spec.name,
+                                                         identity.id if identity else "")]
 
 
 def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hostwiz import plan, secrets
-from hostwiz.ledger import CREATED, Ledger
+from hostwiz.ledger import CREATED, Ledger, new_stack_id
 from hostwiz.spec import StackSpec
 
 from . import ami
 from .aws import Aws, error_code, tags
+from .collisions import refuse_if_taken
 from .engine import Step, StepContext, StepResult
+from .ownership import ID_TAG, Identity, now_text, owned
 from .registry import Resource, kind
 from .waiting import poll
 
@@ -57,16 +59,30 @@ class StackBuilder:
         self.spec = env.spec
         self.name = env.spec.name
         self.lock = threading.Lock()
+        if not env.ledger.get("stack_id"):  # services.up gives it; a bare builder (bench, tests) makes one
+            env.ledger.update(stack_id=new_stack_id(), since=now_text())
+        self.stack_id = env.ledger.get("stack_id")
 
     # helpers -------------------------------------------------------------------
     def tags(self, role: str, name: str | None = None) -> list[dict[str, str]]:
-        return tags(self.name, self.env.run_id, name or f"{self.name}-{role}", **{ROLE_TAG: role})
+        return tags(self.name, self.env.run_id, name or f"{self.name}-{role}",
+                    **{ROLE_TAG: role, ID_TAG: self.stack_id})
+
+    @property
+    def identity(self) -> Identity | None:
+        return Identity.of_ledger(self.env.ledger)
+
+    def taken(self, kind_name: str, name: str, vpc_id: str | None = None) -> Resource | None:
+        """The stack's own resource holding `name`, None when free; a Collision when it is someone else's."""
+        return refuse_if_taken(self.env.aws, self.spec, self.identity, kind_name, name, vpc_id)
 
     def adopt(self, step: str, kind_name: str) -> Resource | None:
-        """What an earlier run made for `step`: by ledger id if it still exists, else by tags."""
+        """What an earlier run made for `step`: by ledger id if it still exists, else by tags; only
+        resources the stack owns (`ownership.owned`), never a look-alike."""
         k = kind(kind_name)
         entry = self.env.ledger.entry(step)
-        found = [r for r in k.find_stack(self.env.aws, self.name) if r.tags.get(ROLE_TAG) == step]
+        ident = self.identity
+        found = [r for r in k.find_stack(self.env.aws, self.name) if r.tags.get(ROLE_TAG) == step and owned(r, ident)]
         same = [r for r in found if entry and r.id == entry.id]
         res = (same or found or [None])[0]
         if res is not None and not (entry and entry.state == CREATED and entry.id == res.id):
@@ -103,6 +119,7 @@ class StackBuilder:
         if found:
             gid = found.id
         else:
+            self.taken("security-group", f"hostwiz-{self.name}-app", ctx.out("network")["vpc_id"])
             self.env.ledger.intent("app-sg", sg.name)
             gid = sg.create(self.env.aws, group_name=f"hostwiz-{self.name}-app", vpc_id=ctx.out("network")["vpc_id"],
                             description=f"hostwiz {self.name}: SSH from the operator, web from anywhere",
@@ -126,6 +143,7 @@ class StackBuilder:
         if found:
             gid = found.id
         else:
+            self.taken("security-group", f"hostwiz-{self.name}-db", ctx.out("network")["vpc_id"])
             self.env.ledger.intent("db-sg", sg.name)
             gid = sg.create(self.env.aws, group_name=f"hostwiz-{self.name}-db", vpc_id=ctx.out("network")["vpc_id"],
                             description=f"hostwiz {self.name}: database port from the app only",
@@ -151,6 +169,8 @@ class StackBuilder:
             return StepResult({"key_name": found.name, "key_file": str(path)}, f"{found.name} (resumed)")
         if found:  # the public half exists but this machine lost the private half: replace it
             kp.delete(self.env.aws, found)
+        else:
+            self.taken("key-pair", key_name)
         pair = secrets.generate_ed25519(f"hostwiz-{self.name}")
         secrets.write_private_file(path, pair.private_openssh)
         secrets.store(secrets.ssh_key_account(self.name), pair.private_openssh.reveal())
@@ -166,6 +186,8 @@ class StackBuilder:
         param_arn = f"arn:aws:ssm:{self.spec.region}:{ident['account']}:parameter/hostwiz/{self.name}/*"
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": param_arn}]}
+        self.taken("iam-role", role_name)
+        self.taken("instance-profile", profile_name)
         self.env.ledger.intent("instance-role", "iam-role", name=role_name)
         kind("iam-role").create(self.env.aws, role_name=role_name, path="/hostwiz/", policy_name="read-database-url",
                                 policy=policy, tags=self.tags("instance-role", role_name))
@@ -255,6 +277,7 @@ class StackBuilder:
             raise RuntimeError("RDS needs subnets in two availability zones; the default VPC has "
                                f"{len(set(net['azs']))}")
         name = f"hostwiz-{self.name}"
+        self.taken("db-subnet-group", name)
         self.env.ledger.intent("db-subnet-group", "db-subnet-group", name=name)
         kind("db-subnet-group").create(self.env.aws, group_name=name, subnet_ids=net["subnet_ids"],
                                        tags=self.tags("db-subnet-group", name))
@@ -265,7 +288,7 @@ class StackBuilder:
         db = self.spec.database
         rds = kind("rds-instance")
         ident = self.spec.db_identifier
-        existing = rds.describe(self.env.aws, ident)
+        existing = self.taken("rds-instance", ident) and rds.describe(self.env.aws, ident)  # never someone else's
         account = secrets.db_password_account(self.name)
         if existing:
             if existing.get("DBInstanceStatus") == "deleting":
@@ -300,8 +323,8 @@ class StackBuilder:
             "Tags": self.tags("database", ident),
         }
         self.env.ledger.intent("database", rds.name, identifier=ident)
-        rds.create(self.env.aws, params=params)
-        self.record("database", rds.name, ident)
+        made = rds.create(self.env.aws, params=params)
+        self.record("database", rds.name, ident, uid=made.get("DbiResourceId") or "")
         # handed to database-url in memory: a headless machine has no keyring to fetch it from
         return StepResult({"identifier": ident, "password": password}, ident)
 
@@ -321,6 +344,7 @@ class StackBuilder:
         url = secrets.Secret(f"{scheme}://{db.username}:{password.reveal()}@{avail['endpoint']}:{avail['port']}/{db.db_name}")
         secrets.register(url.reveal())
         name = f"/hostwiz/{self.name}/database-url"
+        self.taken("ssm-parameter", name)
         self.env.ledger.intent("database-url", "ssm-parameter", name=name)
         kind("ssm-parameter").put_secure(self.env.aws, name=name, value=url.reveal(),
                                             tags=self.tags("database-url"))
@@ -340,7 +364,7 @@ class StackBuilder:
         for rec in dom.record_names:
             self.env.ledger.intent(f"dns:{rec}", "route53-record", zone_id=zid, record=rec, value=ip)
         kind("route53-record").upsert(self.env.aws, zone_id=zid, names=dom.record_names, value=ip,
-                                      stack=self.name, run_id=self.env.run_id)
+                                      stack=self.name, run_id=self.env.run_id, stack_id=self.stack_id)
         for rec in dom.record_names:
             self.record(f"dns:{rec}", "route53-record", f"{zid}/{rec}", zone_id=zid, record=rec, value=ip)
         return StepResult({"zone_id": zid, "records": dom.record_names}, ", ".join(dom.record_names) + f" -> {ip}")

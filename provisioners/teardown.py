@@ -15,6 +15,7 @@ from hostwiz.ledger import CREATED, INTENT, Ledger
 
 from .aws import Aws
 from .deletion import DeletionSettings, Outcome, delete_resources
+from .ownership import Identity, ids_in_tags, split, tag_identity
 from .registry import RUN_TAG, Resource, kind, load_all
 
 STACK_KINDS = ("route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
@@ -26,6 +27,10 @@ class Plan:
     stack: str
     resources: list[Resource] = field(default_factory=list)
     final_snapshot: bool = True
+    # Found under the stack's name but not verified as its own (`ownership.owned`): never deleted.
+    skipped: list[tuple[Resource, str]] = field(default_factory=list)
+    stack_id: str | None = None
+    identity_source: str = "ledger"  # "ledger", or "tags" when no local ledger records the identity
 
     @property
     def empty(self) -> bool:
@@ -33,9 +38,12 @@ class Plan:
 
 
 def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: bool = True,
-         run_id: str | None = None) -> Plan:
-    """Everything of `stack` that exists now (optionally only what run `run_id` made)."""
+         run_id: str | None = None, identity: Identity | None = None) -> Plan:
+    """Everything of `stack` that exists now and is verifiably its own (optionally only what run
+    `run_id` made). The identity comes from the ledger; without one, from the tags when they name a
+    single stack ID. Whatever is found but not owned is listed in `skipped` with the reason."""
     load_all()
+    ident = identity or (Identity.of_ledger(ledger) if ledger is not None else None)
 
     def find(kind_name: str) -> list[Resource]:
         return kind(kind_name).find_stack(aws, stack)
@@ -43,16 +51,30 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
     with ThreadPoolExecutor(max_workers=len(STACK_KINDS), thread_name_prefix="hostwiz-find") as pool:
         found = [r for group in pool.map(find, STACK_KINDS) for r in group]
     seen = {(r.kind, r.id) for r in found}
-    # The ledger may know of resources whose tags are missing (or moto does not tag them).
+    source = "ledger"
+    if ident is None:
+        by_id = ids_in_tags(found, stack)
+        source = "tags"
+        if len(by_id) == 1:  # no ledger here: the tags say which stack this is; the plan shows it
+            ident = tag_identity(stack, next(iter(by_id)))
+    skipped: list[tuple[Resource, str]] = []
+    if ident is None and len(ids_in_tags(found, stack)) > 1:
+        ids = ", ".join(sorted(ids_in_tags(found, stack)))
+        skipped = [(r, f"several stacks named {stack} exist (ids {ids}); adopt the one you mean first")
+                   for r in found]
+        found = []
+    found, foreign = split(found, ident)
+    skipped += foreign
+    # The ledger knows what it made; a resource it recorded that no longer carries the stack's tags
+    # is not deleted by ID alone: it may have been re-created by someone else under the same name.
     for entry in (ledger.entries() if ledger else []):
         if entry.state not in (CREATED, INTENT) or not entry.id or (entry.kind, entry.id) in seen:
             continue
         res = Resource(entry.kind, entry.id, "global" if entry.kind in ("iam-role", "instance-profile", "route53-record")
-                       else aws.region, (entry.data or {}).get("name", entry.id),
-                       {"hostwiz:stack": stack}, dict(entry.data or {}))
+                       else aws.region, (entry.data or {}).get("name", entry.id), {}, dict(entry.data or {}))
         if kind(entry.kind).exists(aws, res):
-            found.append(res)
-            seen.add((entry.kind, entry.id))
+            skipped.append((res, "recorded in the ledger, but what holds that ID now does not carry this stack's "
+                                 "identity (deleted and re-created by someone else?)"))
     if run_id:
         found = [r for r in found if r.tags.get(RUN_TAG) in (run_id, None, "")]
     for r in found:
@@ -61,7 +83,7 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
             r.data["final_snapshot"] = final_snapshot
     order = {k: i for i, k in enumerate(STACK_KINDS)}
     found.sort(key=lambda r: (order.get(r.kind, 99), r.id))
-    return Plan(stack, found, final_snapshot)
+    return Plan(stack, found, final_snapshot, skipped, ident.id if ident else None, source)
 
 
 def execute(aws: Aws, p: Plan, ledger: Ledger | None, on_event: ev.Callback = ev.ignore, *,

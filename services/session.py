@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from hostwiz import logsetup
 from hostwiz.errors import BAD_INPUT, UserError
-from hostwiz.ledger import default_state_dir
+from hostwiz.ledger import UnsafePath, default_state_dir, secure_state_dir
 from hostwiz.provisioners.aws import Aws
 from hostwiz.provisioners.deletion import DeletionSettings
 from hostwiz.provisioners.stack import Timing
@@ -100,7 +100,10 @@ def open_session(options: Options, region: str | None = None) -> Session:
         sd = Path(options.state_dir).expanduser() if options.state_dir else default_state_dir()
         aws = Aws(region=region, profile=options.profile, endpoint_url=options.endpoint_url)
         session = Session(aws, sd, sandbox=False, user_data=render)
-    session.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        secure_state_dir(session.state_dir)  # 0700 whatever the umask: ledgers, pins and keys live here
+    except (UnsafePath, OSError) as err:
+        raise UserError(f"state dir {session.state_dir}: {err}", BAD_INPUT) from None
     logsetup.configure(session.state_dir)
     return session
 
@@ -119,7 +122,7 @@ def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: s
                 timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
     s.deletion.confirm_delay = 0.01
     s.deletion.backoff = 0.01
-    state_dir.mkdir(parents=True, exist_ok=True)
+    secure_state_dir(state_dir)
     return s
 
 

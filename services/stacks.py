@@ -14,12 +14,13 @@ from typing import Any
 
 from hostwiz import costs, plan, secrets
 from hostwiz import events as ev
-from hostwiz.errors import describe_error
-from hostwiz.ledger import Ledger, all_stacks, new_run_id
+from hostwiz.errors import BAD_INPUT, UserError, describe_error
+from hostwiz.ledger import Ledger, LedgerUnwritable, all_stacks, new_run_id, new_stack_id
 from hostwiz.provisioners import dns, preflight, teardown
-from hostwiz.provisioners.aws import Aws
+from hostwiz.provisioners.aws import Aws, error_code
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
+from hostwiz.provisioners.ownership import Identity, now_text
 from hostwiz.provisioners.registry import STACK_TAG, Resource
 from hostwiz.provisioners.stack import Env, StackBuilder
 from hostwiz.spec import StackSpec
@@ -78,7 +79,9 @@ def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -
         cidr = found.cidr
         if not cidr:
             problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
-    problems += preflight.check(session.for_region(spec.region).aws, spec)
+    ledger = Ledger(session.state_dir, spec.name)
+    problems += preflight.check(session.for_region(spec.region).aws, spec,
+                                Identity.of_ledger(ledger) if ledger.exists else None)
     return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec))
 
 
@@ -122,8 +125,15 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         run_id = run_id or new_run_id()
         resumed = status in ("creating", "failed")
         was_ready = status == "ready"  # re-running up on a finished stack must never tear it down
-        ledger.update(name=spec.name, region=spec.region, run_id=run_id, status="creating",
-                      spec=spec.to_toml_dict(), sandbox=session.sandbox)
+        account = sess.aws.identity()["account"]
+        _same_place(ledger, account, spec.region)
+        try:  # the stack's identity: given once, at its first intent, and tagged on everything
+            ledger.update(name=spec.name, region=spec.region, run_id=run_id, status="creating",
+                          spec=spec.to_toml_dict(), sandbox=session.sandbox, account=account,
+                          stack_id=ledger.get("stack_id") or new_stack_id(), since=ledger.get("since") or now_text())
+        except LedgerUnwritable as err:
+            raise UserError(f"{err.strerror}; nothing was created. Free some space (or fix the state dir) "
+                            "and run again.") from None
         on_event(ev.Event(ev.RUN_STARTED, message=("resuming" if resumed else "creating") + f" stack {spec.name}",
                           data={"run_id": run_id, "resumed": resumed}))
         no_keyring = secrets.keyring_problem()
@@ -141,10 +151,14 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             return UpResult(True, run, outputs)
         error = "cancelled" if run.cancelled and not run.failed else \
             "; ".join(f"{step}: {describe_error(err)}" for step, err in run.failed.items())
+        ledger.tolerant = True  # from here on, a ledger that cannot be written must not stop the rollback
         ledger.update(status="failed", error=error)
         result = UpResult(False, run, stack_outputs(spec, run.outputs), error=error)
         if not keep_on_failure and not was_ready:
             result.rollback = _rollback_locked(sess, spec.name, ledger, run_id, on_event)
+        if ledger.unsaved:
+            on_event(ev.Event(ev.NOTICE, message=f"warning: {ledger.unsaved}; what this run did is reported "
+                              "here instead"))
         on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} failed: {error}",
                           data={"ok": False, "rolled_back": result.rollback is not None}))
         return result
@@ -161,33 +175,89 @@ def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> 
 def _rollback_locked(session: Session, name: str, ledger: Ledger, run_id: str | None,
                      on_event: ev.Callback) -> Outcome:
     on_event(ev.Event(ev.ROLLBACK_STARTED, message=f"rolling back what this run of {name} created"))
+    ledger.tolerant = True
     p = teardown.plan(session.aws, name, ledger, final_snapshot=False, run_id=run_id)
+    _say_skipped(p, on_event)
     outcome = teardown.execute(session.aws, p, ledger, on_event, settings=session.deletion)
+    outcome.skipped = p.skipped  # type: ignore[attr-defined]
     if outcome.ok:
-        _forget_local(session.state_dir, name)
+        _forget_local(session.state_dir, name, on_event)
         ledger.remove()
     else:
         ledger.update(status="rollback-incomplete")
     return outcome
 
 
-def _forget_local(state_dir: Path, name: str) -> None:
+def _say_skipped(p: teardown.Plan, on_event: ev.Callback) -> None:
+    for r, why in p.skipped:
+        on_event(ev.Event(ev.NOTICE, message=f"left alone: {r.kind} {r.id} ({why})"))
+
+
+def _forget_local(state_dir: Path, name: str, on_event: ev.Callback = ev.ignore) -> list[str]:
+    """Remove the stack's key file, keyring entries and pins; what could not be removed is
+    reported (a locked keyring), never raised after the AWS side is already gone."""
+    problems = []
     secrets.key_path(state_dir, name).unlink(missing_ok=True)
-    secrets.forget(secrets.ssh_key_account(name))
-    secrets.forget(secrets.db_password_account(name))
+    for account in (secrets.ssh_key_account(name), secrets.db_password_account(name)):
+        try:
+            secrets.forget(account)
+        except Exception as err:  # keyring.errors.KeyringLocked, a D-Bus failure...
+            problems.append(f"could not remove {account} from the keyring ({err.__class__.__name__}: {err}); "
+                            "remove it with your keyring tool")
     pins = state_dir / "known_hosts" / f"{name}.json"
     pins.unlink(missing_ok=True)
+    for p in problems:
+        on_event(ev.Event(ev.NOTICE, message=f"warning: {p}"))
+    return problems
 
 
-def plan_down(session: Session, name: str, *, final_snapshot: bool = True, for_deletion: bool = True) -> teardown.Plan:
-    """What `down` would delete now. For a deletion the plan is made under the stack's lock, so
-    a teardown planned while an `up` is still creating fails fast naming the holder, instead of
-    planning a half-made stack (or "nothing left")."""
+def _same_place(ledger: Ledger, account: str, region: str | None = None) -> None:
+    """A ledger is bound to the account (and region) it was made in: refuse, never forget, elsewhere."""
+    if not ledger.exists:
+        return
+    mine = ledger.get("account")
+    if mine and mine != account:
+        raise UserError(f"stack {ledger.name}'s ledger was made in AWS account {mine}, but these credentials are "
+                        f"for account {account}; nothing was changed and the ledger is kept. Use the profile of "
+                        f"account {mine}.", BAD_INPUT)
+    if region and ledger.get("region") and ledger.get("region") != region:
+        raise UserError(f"stack {ledger.name} lives in {ledger.get('region')}, not {region}; nothing was changed "
+                        f"and the ledger is kept. Drop --region (or use {ledger.get('region')}).", BAD_INPUT)
+
+
+def _refused(err: BaseException, what: str) -> UserError:
+    """An AWS refusal to read (AccessDenied...) as one message, instead of a traceback."""
+    return UserError(f"AWS refused to {what}: {describe_error(err)}; nothing was changed. Check the "
+                     "credentials' permissions (hostwiz needs to describe what it manages).")
+
+
+def _plan(sess: Session, name: str, ledger: Ledger | None, **kw: Any) -> teardown.Plan:
+    try:
+        return teardown.plan(sess.aws, name, ledger, **kw)
+    except Exception as err:
+        if error_code(err) is None:
+            raise
+        raise _refused(err, f"list stack {name}'s resources") from None
+
+
+def plan_down(session: Session, name: str, *, final_snapshot: bool = True, for_deletion: bool = True,
+              region: str | None = None) -> teardown.Plan:
+    """What `down` would delete now: only resources verified as the stack's own; the rest found
+    under its name is in `plan.skipped` with the reason. A ledger made in another account (or, with
+    `region` given explicitly, another region) is refused with a UserError, never forgotten. For a
+    deletion the plan is made under the stack's lock, so a teardown planned while an `up` is still
+    creating fails fast naming the holder, instead of planning a half-made stack (or "nothing left")."""
     ledger = Ledger(session.state_dir, name)
     sess = session.for_region(ledger.get("region") or session.aws.region)
+    if ledger.exists and ledger.get("account"):
+        try:
+            account = sess.aws.identity()["account"]
+        except Exception as err:
+            raise _refused(err, "say which account these credentials belong to") from None
+        _same_place(ledger, account, region)
 
     def make() -> teardown.Plan:
-        return teardown.plan(sess.aws, name, ledger if ledger.exists else None, final_snapshot=final_snapshot)
+        return _plan(sess, name, ledger if ledger.exists else None, final_snapshot=final_snapshot)
 
     if not for_deletion:
         return make()
@@ -202,10 +272,13 @@ def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, 
     with ledger.lock("down"):
         if ledger.exists:
             ledger.update(status="deleting")
+        ledger.tolerant = True
+        _say_skipped(p, on_event)
         outcome = teardown.execute(sess.aws, p, ledger if ledger.exists else None, on_event,
                                    settings=session.deletion, cancel=cancel)
+        outcome.skipped = p.skipped  # type: ignore[attr-defined]
         if outcome.ok:
-            _forget_local(session.state_dir, p.stack)
+            _forget_local(session.state_dir, p.stack, on_event)
             ledger.remove()
         elif ledger.exists:
             ledger.update(status="delete-incomplete", error="; ".join(f"{x.resource.id}: {x.error}" for x in outcome.left))
@@ -269,14 +342,82 @@ def stack_resources(session: Session, name: str) -> list[Resource]:
     return plan_down(session, name, for_deletion=False).resources
 
 
-def adopt(session: Session, name: str) -> StackSummary:
-    """Start a ledger for a stack found only by its tags (so it shows up and can be managed)."""
+@dataclass
+class AdoptPlan:
+    """What `adopt` would take over: the stack found by its tags (made from another state dir or
+    machine), the identity it carries, and what was found under its name but is not part of it."""
+
+    name: str
+    region: str
+    stack_id: str | None
+    resources: list[Resource]
+    skipped: list[tuple[Resource, str]] = field(default_factory=list)
+    problem: str = ""  # why it cannot be adopted (nothing found, several ids, a local ledger already)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem and bool(self.resources)
+
+    def lines(self) -> list[str]:
+        if self.problem:
+            return [self.problem]
+        out = [f"Adopting stack {self.name} (id {self.stack_id}) in {self.region} takes over "
+               f"{len(self.resources)} resource(s):"]
+        out += [f"  {r.kind:<18} {r.id:<40} {r.name if r.name != r.id else ''}" for r in self.resources]
+        out += [f"  not taken: {r.kind} {r.id} ({why})" for r, why in self.skipped]
+        return out
+
+
+def plan_adopt(session: Session, name: str, stack_id: str | None = None) -> AdoptPlan:
+    """Which stack named `name` the tags show, and what adopting it would take over (read-only)."""
+    from hostwiz.provisioners.ownership import ids_in_tags, tag_identity
+
     ledger = Ledger(session.state_dir, name)
-    found = stack_resources(session, name)
+    region = session.aws.region
+    if ledger.exists:
+        return AdoptPlan(name, region, ledger.get("stack_id"), [], problem=(
+            f"stack {name} already has a ledger here; nothing to adopt"))
+    p = _plan(session, name, None, final_snapshot=False)
+    candidates = ids_in_tags(p.resources + [r for r, _ in p.skipped], name)
+    if stack_id is None and len(candidates) > 1:
+        return AdoptPlan(name, region, None, [], problem=(
+            f"several stacks named {name} carry different ids ({', '.join(sorted(candidates))}); "
+            "say which one to adopt"))
+    sid = stack_id or next(iter(candidates), None)
+    if sid is None:
+        return AdoptPlan(name, region, None, [], [(r, why) for r, why in p.skipped],
+                         problem=f"no resource in {region} carries a hostwiz identity for stack {name}")
+    if sid != p.stack_id:
+        p = _plan(session, name, None, final_snapshot=False, identity=tag_identity(name, sid))
+    # A role filled twice (a copy launched "like this"): the oldest is the stack's, the others are not taken.
+    by_role: dict[tuple[str, str], list[Resource]] = {}
+    for r in p.resources:
+        by_role.setdefault((r.kind, r.tags.get("hostwiz:role") or r.id), []).append(r)
+    taken, skipped = [], list(p.skipped)
+    for group in by_role.values():
+        group.sort(key=lambda r: str(r.data.get("created") or ""))
+        taken.append(group[0])
+        skipped += [(r, f"a second {r.kind} with the same role as {group[0].id}: a copy") for r in group[1:]]
+    return AdoptPlan(name, region, sid, taken, skipped)
+
+
+def adopt(session: Session, name: str, plan: AdoptPlan | None = None) -> StackSummary:
+    """Start a ledger for a stack found only by its tags (so it shows up and can be managed):
+    exactly the resources of `plan` (made by `plan_adopt` and shown to the operator)."""
+    plan = plan or plan_adopt(session, name)
+    if not plan.ok:
+        raise UserError(plan.problem or f"nothing to adopt for stack {name}", BAD_INPUT)
+    ledger = Ledger(session.state_dir, name)
+    found = plan.resources
     runs = {r.tags.get("hostwiz:run") for r in found if r.tags.get("hostwiz:run")}
+    account = session.aws.identity()["account"]
+    created = sorted(str(r.data.get("created")) for r in found if r.data.get("created"))
+    ledger.update(stack_id=plan.stack_id, account=account, since=created[0] if created else None)
     for r in found:
         step = r.tags.get("hostwiz:role") or f"{r.kind}:{r.id}"
         ledger.created(step, r.kind, r.id, **{k: v for k, v in r.data.items() if isinstance(v, (str, int, bool))})
+        if r.kind == "ec2-instance" and r.data.get("client_token"):
+            ledger.doc.setdefault("tokens", {})["instance"] = r.data["client_token"]
     ip = next((r.data.get("public_ip") for r in found if r.kind == "elastic-ip"), None)
     iid = next((r.id for r in found if r.kind == "ec2-instance"), None)
     ledger.update(name=name, region=session.aws.region, status="adopted", run_id=sorted(runs)[0] if runs else None,

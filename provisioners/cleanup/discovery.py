@@ -22,12 +22,15 @@ from ..registry import KINDS, Resource, load_all
 class Discovery:
     resources: list[Resource] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # "region/kind" -> what went wrong
+    default_vpcs: set[tuple[str, str]] = field(default_factory=set)  # (region, vpc id): never cleaned up
 
 
 def discover_all(aws: Aws, regions: list[str], kinds: list[str] | None = None, on_event: ev.Callback = ev.ignore,
-                 *, workers: int = 16) -> Discovery:
+                 *, workers: int = 16, include_global: bool = True) -> Discovery:
+    """Every kind (or `kinds`) in `regions`; account-wide kinds (IAM, Route53) only with `include_global`."""
     load_all()
-    names = sorted(kinds or KINDS)
+    names = sorted(k for k in (kinds or KINDS)
+                   if include_global or not (getattr(KINDS[k], "account_wide", False) and k != "s3-bucket"))
     jobs = [(GLOBAL if getattr(KINDS[k], "account_wide", False) else r, k) for k in names
             for r in ([regions[0]] if getattr(KINDS[k], "account_wide", False) else regions)]
     clients = {r: aws if r in (GLOBAL, aws.region) else aws.with_region(r) for r in {aws.region, *regions}}
@@ -59,6 +62,13 @@ def discover_all(aws: Aws, regions: list[str], kinds: list[str] | None = None, o
                 continue
             out.resources += [r for r in found if r.region in regions or r.region == GLOBAL]
             on_event(ev.Event(ev.DONE, step, label, f"{len(found)} found", data={"done": done, "total": len(jobs)}))
+    for region in regions:  # the default VPC is never listed as a resource, but what is in it must be known
+        try:
+            vpcs = clients.get(region, aws).client("ec2").describe_vpcs(
+                Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+            out.default_vpcs |= {(region, v["VpcId"]) for v in vpcs}
+        except Exception as err:
+            out.errors[f"{region}/default-vpc"] = describe_error(err)
     locate(out.resources)
     return out
 

@@ -22,14 +22,20 @@ from ..aws import Aws
 from ..deletion import GLOBAL, DeletionSettings, Outcome, delete_resources
 from ..registry import KINDS, Resource, load_all
 from .discovery import Discovery
-from .selection import Filters, select
+from .selection import CFN_KIND, Excluded, Filters, Scope, live_stacks, select
 
 FORMAT = "hostwiz-cleanup-plan/1"
+
+
+# Content that matters to a deletion: a bucket filled since the review, an instance started since.
+CONTENT = {"s3-bucket": "objects", "ec2-instance": "state", "cloudformation-stack": "members"}
 
 
 def fingerprint(r: Resource) -> str:
     basis = {"kind": r.kind, "id": r.id, "region": r.region, "name": r.name, "tags": dict(sorted(r.tags.items())),
              "created": str(r.data.get("created") or "")}
+    if r.kind in CONTENT:
+        basis["content"] = r.data.get(CONTENT[r.kind])
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -63,6 +69,7 @@ class CleanupPlan:
     skipped: list[Skipped] = field(default_factory=list)  # frozen plan items not deleted, and why
     unplanned: list[Resource] = field(default_factory=list)  # match the filters now, not in the frozen plan
     discovery_errors: dict[str, str] = field(default_factory=dict)
+    excluded: list[Excluded] = field(default_factory=list)  # reached by the filters, never selectable
 
     @property
     def empty(self) -> bool:
@@ -104,18 +111,48 @@ class CleanupPlan:
                 "resources": [self.item(r) for r in self.resources],
                 "skipped": [s.as_dict() for s in self.skipped],
                 "unplanned": [r.key for r in self.unplanned],
+                "excluded": [e.as_dict() for e in self.excluded],
                 "discovery_errors": self.discovery_errors}
 
     def write(self, path: Path) -> None:
-        tmp = Path(path).with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.as_dict(), indent=2, default=str))
-        tmp.replace(path)
+        """Through the one safe writer: a 0600 O_EXCL temp file and a rename; a symlink is refused."""
+        from hostwiz.ledger import atomic_write
+
+        atomic_write(Path(path), json.dumps(self.as_dict(), indent=2, default=str))
 
 
-def build_plan(found: Discovery, filters: Filters, account: str) -> CleanupPlan:
+def scope_of(found: Discovery, ledgers: dict[str, str] | None = None) -> Scope:
+    """What a cleanup may never take: default VPCs, live hostwiz stacks, CloudFormation's resources."""
+    cfn: dict[tuple[str, str, str], str] = {}
+    for r in found.resources:
+        if r.kind == CFN_KIND:
+            for kind_name, physical in r.data.get("members", []):
+                where = GLOBAL if getattr(KINDS.get(kind_name), "account_wide", False) and kind_name != "s3-bucket" \
+                    else r.region
+                cfn[(kind_name, where, physical)] = r.name
+                if kind_name == "s3-bucket":  # buckets are listed once, each in its own region
+                    cfn[(kind_name, "*", physical)] = r.name
+    for r in found.resources:
+        if r.kind == "s3-bucket" and ("s3-bucket", "*", r.id) in cfn:
+            cfn[("s3-bucket", r.region, r.id)] = cfn[("s3-bucket", "*", r.id)]
+    return Scope(set(found.default_vpcs), live_stacks(found.resources, ledgers), cfn)
+
+
+def check_filters(found: Discovery, filters: Filters) -> None:
+    """ValueError for a filter that names what may never be cleaned up (the default VPC)."""
+    if filters.vpc and any(v == filters.vpc for _, v in found.default_vpcs):
+        raise ValueError(f"vpc: {filters.vpc} is the default VPC; hostwiz never cleans up the default VPC "
+                         "or what is in it")
+
+
+def build_plan(found: Discovery, filters: Filters, account: str, ledgers: dict[str, str] | None = None) -> CleanupPlan:
+    """The dry-run plan. `ledgers`: local hostwiz stacks (name -> "ledger"), never selectable unless named."""
     load_all()
-    chosen = select(found.resources, filters)
-    plan = CleanupPlan(account, list(filters.regions), filters, chosen, discovery_errors=dict(found.errors))
+    check_filters(found, filters)
+    excluded: list[Excluded] = []
+    chosen = select(found.resources, filters, scope=scope_of(found, ledgers), excluded=excluded)
+    plan = CleanupPlan(account, list(filters.regions), filters, chosen, discovery_errors=dict(found.errors),
+                       excluded=excluded)
     link(chosen)
     for r in chosen:
         cost = monthly_cost(r)
@@ -143,37 +180,75 @@ def link(resources: list[Resource]) -> None:
                                  or mentions(r, b) or mentions(b, r)))
 
 
+MAX_PLAN_BYTES = 20 * 1024 * 1024
+
+
 def load_frozen(path: Path) -> dict[str, Any]:
-    """A frozen plan file; ValueError with a readable reason when it is not one."""
+    """A frozen plan file; ValueError with a readable reason when it is not one (read with a size
+    limit, every item checked for shape and a kind hostwiz knows, before any AWS call)."""
+    from hostwiz.spec import read_limited
+
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as err:
+        data = json.loads(read_limited(Path(path), MAX_PLAN_BYTES, "the plan"))
+    except (OSError, ValueError) as err:
         raise ValueError(f"cannot read the plan {path}: {err}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("resources"), list):
         raise ValueError(f"{path} is not a hostwiz cleanup plan (made by 'hostwiz cleanup --plan-out')")
+    load_all()
+    try:
+        Filters(**data["filters"])
+        if not isinstance(data["account"], str) or not all(isinstance(r, str) for r in data["regions"]):
+            raise TypeError("account and regions")
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"{path} is not a valid hostwiz cleanup plan (its header is damaged: {err})") from None
+    for i, item in enumerate(data["resources"]):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in
+                                                 ("key", "kind", "id", "region", "fingerprint")):
+            raise ValueError(f"{path}: item {i + 1} is damaged (kind, id, region, key and fingerprint are needed)")
+        if item["kind"] not in KINDS:
+            raise ValueError(f"{path}: item {i + 1} names a kind hostwiz does not know ({item['kind']!r}); "
+                             "make the plan again with 'hostwiz cleanup --plan-out'")
+        if item["key"] != f"{item['region']}/{item['kind']}/{item['id']}":
+            raise ValueError(f"{path}: item {i + 1} is damaged (its key does not match its kind, region and id)")
     return data
 
 
-def reconcile(frozen: dict[str, Any], found: Discovery, account: str) -> CleanupPlan:
-    """The frozen plan as it stands now: only its items that still exist unchanged."""
+def reconcile(frozen: dict[str, Any], found: Discovery, account: str,
+              ledgers: dict[str, str] | None = None) -> CleanupPlan:
+    """The frozen plan as it stands now: only its items that still exist unchanged, that its own
+    filters and regions still select, and that nothing protects. It can only shrink."""
     if frozen["account"] != account:
         raise ValueError(f"the plan was made for AWS account {frozen['account']}, not {account}")
     filters = Filters(**frozen["filters"])
+    if filters.empty:
+        raise ValueError("the plan has no filter (name prefix, tag or VPC); hostwiz never takes everything")
+    check_filters(found, filters)
     now = {r.key: r for r in found.resources}
     plan = CleanupPlan(account, frozen["regions"], filters, created_at=frozen["created_at"],
                        discovery_errors=dict(found.errors))
     planned = {item["key"] for item in frozen["resources"]}
-    plan.unplanned = [r for r in select(found.resources, filters) if r.key not in planned]
+    selected = {r.key for r in select(found.resources, filters, scope=scope_of(found, ledgers),
+                                      excluded=plan.excluded)}
+    plan.unplanned = [now[k] for k in selected if k not in planned]
+    protected = {e.key: e.why for e in plan.excluded}
     for item in frozen["resources"]:
         key = item["key"]
         current = now.get(key)
         unlisted = found.errors.get(f"{item['region']}/{item['kind']}")
-        if current is None and unlisted:
+        if item["region"] not in frozen["regions"] and item["region"] != GLOBAL:
+            plan.skipped.append(Skipped(key, f"outside the plan's own regions ({', '.join(frozen['regions'])})"))
+        elif current is not None and key in protected:
+            plan.skipped.append(Skipped(key, f"never selectable: {protected[key]}"))
+        elif current is not None and key not in selected:
+            plan.skipped.append(Skipped(key, f"the plan's own filters ({filters.describe()}) do not select it "
+                                             "(the plan was edited, or it changed)"))
+        elif current is None and unlisted:
             plan.skipped.append(Skipped(key, f"could not be listed to check it: {unlisted}"))
         elif current is None:
             plan.skipped.append(Skipped(key, "no longer exists"))
         elif fingerprint(current) != item["fingerprint"]:
-            plan.skipped.append(Skipped(key, "changed since the plan was made (name, tags or identity)"))
+            plan.skipped.append(Skipped(key, "changed since the plan was made (name, tags, identity or content: "
+                                             "a bucket's objects, an instance's state)"))
         else:
             current.reason = item.get("reason") or "in the frozen plan"
             if current.kind == "rds-instance":

@@ -35,6 +35,7 @@ class RdsInstance(Kind):
             "arn": db.get("DBInstanceArn"), "storage_gb": db.get("AllocatedStorage"),
             "vpc_id": (db.get("DBSubnetGroup") or {}).get("VpcId"),
             "cluster": db.get("DBClusterIdentifier"), "created": str(db.get("InstanceCreateTime") or ""),
+            "uid": db.get("DbiResourceId") or "",
         })
 
     def describe(self, aws: Aws, ident: str) -> dict | None:

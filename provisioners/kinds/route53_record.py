@@ -55,7 +55,7 @@ def bare_zone_id(zone: dict | str) -> str:
     return zid.split("/")[-1]
 
 
-def foreign_records(aws: Aws, zone_id: str, names: list[str], stack: str) -> list[str]:
+def foreign_records(aws: Aws, zone_id: str, names: list[str], stack: str, stack_id: str | None = None) -> list[str]:
     """Names that already carry an address record hostwiz did not make for `stack`.
 
     UPSERT would silently take such a record over (or fail on a CNAME), so provisioning
@@ -67,7 +67,8 @@ def foreign_records(aws: Aws, zone_id: str, names: list[str], stack: str) -> lis
         resp = r53.list_resource_record_sets(HostedZoneId=bare_zone_id(zone_id), StartRecordName=name, MaxItems="20")
         here = [r for r in resp["ResourceRecordSets"] if r["Name"].rstrip(".") == name]
         marker = current_record(aws, bare_zone_id(zone_id), MARKER + name, "TXT")
-        if marker and _parse_marker(marker["ResourceRecords"][0]["Value"]).get("hostwiz:stack") == stack:
+        mark = _parse_marker(marker["ResourceRecords"][0]["Value"]) if marker else {}
+        if mark.get("hostwiz:stack") == stack and (stack_id is None or mark.get("hostwiz:id") == stack_id):
             continue
         for rec in here:
             if rec["Type"] in ("A", "AAAA", "CNAME"):
@@ -87,8 +88,9 @@ def current_record(aws: Aws, zone_id: str, name: str, rtype: str) -> dict | None
     return None
 
 
-def _marker_value(stack: str, run_id: str, value: str) -> str:
-    return f'"hostwiz:stack={stack} hostwiz:run={run_id} value={value}"'
+def _marker_value(stack: str, run_id: str, value: str, stack_id: str = "") -> str:
+    ident = f" hostwiz:id={stack_id}" if stack_id else ""
+    return f'"hostwiz:stack={stack} hostwiz:run={run_id}{ident} value={value}"'
 
 
 def _parse_marker(txt: str) -> dict[str, str]:
@@ -104,8 +106,8 @@ class Route53Record(Kind):
     retry_codes = ("PriorRequestNotComplete", "Throttling")
 
     def upsert(self, aws: Aws, *, zone_id: str, names: list[str], value: str, stack: str, run_id: str,
-               ttl: int = 60) -> str:
-        taken = foreign_records(aws, zone_id, names, stack)
+               ttl: int = 60, stack_id: str = "") -> str:
+        taken = foreign_records(aws, zone_id, names, stack, stack_id or None)
         if taken:
             raise RecordTaken("; ".join(taken))
         changes = []
@@ -114,7 +116,7 @@ class Route53Record(Kind):
                 "Name": name, "Type": "A", "TTL": ttl, "ResourceRecords": [{"Value": value}]}})
             changes.append({"Action": "UPSERT", "ResourceRecordSet": {
                 "Name": MARKER + name, "Type": "TXT", "TTL": ttl,
-                "ResourceRecords": [{"Value": _marker_value(stack, run_id, value)}]}})
+                "ResourceRecords": [{"Value": _marker_value(stack, run_id, value, stack_id)}]}})
         resp = aws.client("route53").change_resource_record_sets(
             HostedZoneId=bare_zone_id(zone_id), ChangeBatch={"Comment": f"hostwiz stack {stack}", "Changes": changes})
         return resp["ChangeInfo"]["Id"]
@@ -135,6 +137,8 @@ class Route53Record(Kind):
                     marker = _parse_marker(rec["ResourceRecords"][0]["Value"])
                     name = rec["Name"].rstrip(".")[len(MARKER):]
                     tags = {"hostwiz:stack": marker.get("hostwiz:stack", ""), "hostwiz:run": marker.get("hostwiz:run", "")}
+                    if marker.get("hostwiz:id"):
+                        tags["hostwiz:id"] = marker["hostwiz:id"]
                     yield Resource(self.name, f"{zid}/{name}", "global", name, tags,
                                    {"zone_id": zid, "record": name, "value": marker.get("value")})
             yield from self._others(zid, records)

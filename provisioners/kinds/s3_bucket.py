@@ -29,7 +29,20 @@ class S3Bucket(Kind):
                 if loc is None:
                     continue
                 region = loc.get("LocationConstraint") or "us-east-1"
-            yield Resource(self.name, name, region, name, self._tags(s3, name), {"created": stamp(b.get("CreationDate"))})
+            yield Resource(self.name, name, region, name, self._tags(s3, name), {
+                "created": stamp(b.get("CreationDate")), "objects": self.object_count(s3, name)})
+
+    def object_count(self, s3: object, bucket: str, cap: int = 10000) -> int:
+        """Objects and versions in the bucket (up to `cap`): a frozen plan made when it was empty
+        must not delete it once it holds something."""
+        count = 0
+        try:
+            for page in s3.get_paginator("list_object_versions").paginate(  # type: ignore[attr-defined]
+                    Bucket=bucket, PaginationConfig={"MaxItems": cap}):
+                count += len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+        except Exception:  # not ours to read (AccessDenied) or gone: unknown, and unknown is a change
+            return -1
+        return count
 
     def _tags(self, s3: object, bucket: str) -> dict[str, str]:
         try:

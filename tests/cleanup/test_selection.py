@@ -15,7 +15,9 @@ NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
 
 
 def res(kind, rid, name="", vpc=None, tags=None, **data):
-    return Resource(kind, rid, "us-east-1", name, dict(tags or {}), {"vpc_id": vpc, **data})
+    """As the kinds list them: a named resource carries its Name tag."""
+    return Resource(kind, rid, "us-east-1", name or rid, {**({"Name": name} if name else {}), **(tags or {})},
+                    {"vpc_id": vpc, **data})
 
 
 def estate():
@@ -24,7 +26,7 @@ def estate():
         res("vpc", "vpc-1", "ws-vpc", "vpc-1"),
         res("subnet", "subnet-1", "", "vpc-1"),  # no name: comes with its VPC
         res("nat-gateway", "nat-1", "", "vpc-1", subnet_id="subnet-1", owns=["eipalloc-1"]),
-        res("elastic-ip", "eipalloc-1", "1.2.3.4"),  # no VPC, no name: belongs to the NAT gateway
+        res("elastic-ip", "eipalloc-1"),  # no VPC, no name: belongs to the NAT gateway
         res("load-balancer", "arn:lb", "ws-alb", "vpc-1"),
         res("listener", "arn:ls", "ws-alb:80", "vpc-1", parents=["arn:lb"]),
         res("lambda-function", "ws-fn", "ws-fn", created=(NOW - timedelta(days=30)).isoformat()),
@@ -37,23 +39,24 @@ def estate():
     ]
 
 
-def test_prefix_brings_in_vpc_contents_children_and_flags_cloudformation():
-    chosen = {r.id: r for r in select(estate(), Filters(name_prefix="ws-"), NOW)}
+def test_prefix_brings_in_vpc_contents_children_and_leaves_cloudformation_out():
+    excluded = []
+    chosen = {r.id: r for r in select(estate(), Filters(name_prefix="ws-"), NOW, excluded=excluded)}
     assert set(chosen) == {"vpc-1", "subnet-1", "nat-1", "eipalloc-1", "arn:lb", "arn:ls", "ws-fn",
-                           "/aws/lambda/ws-fn", "ws-new", "q", "subnet-2"}
+                           "/aws/lambda/ws-fn", "ws-new", "subnet-2"}
     assert chosen["subnet-1"].reason == "inside vpc-1 (ws-vpc)"
     assert chosen["eipalloc-1"].reason == "belongs to nat-gateway nat-1"
     assert chosen["/aws/lambda/ws-fn"].reason == "belongs to lambda-function ws-fn"
-    assert chosen["q"].data["cloudformation"] == "course"
+    assert [(e.id, e.why.split(" —")[0]) for e in excluded] == [("q", "owned by CloudFormation stack course")]
     assert "vpc-2" not in chosen and "wsx" not in chosen
 
 
 def test_filters_combine_and_age_excludes_only_known_young_resources():
     chosen = {r.id for r in select(estate(), Filters(name_prefix="ws-", older_than="7d"), NOW)}
     assert "ws-new" not in chosen and "ws-fn" in chosen
-    assert "vpc-1" in chosen  # age unknown: not excluded
+    assert "vpc-1" not in chosen and "subnet-1" not in chosen  # age unknown never matches --older-than
     assert {r.id for r in select(estate(), Filters(vpc="vpc-2"), NOW)} == {"vpc-2", "subnet-2"}
-    assert {r.id for r in select(estate(), Filters(tags={"aws:cloudformation:stack-name": "course"}), NOW)} == {"q"}
+    assert {r.id for r in select(estate(), Filters(tags={"aws:cloudformation:stack-name": "course"}), NOW)} == set()
     assert Filters().empty and not Filters(tags={"a": "b"}).empty
 
 
