@@ -35,7 +35,7 @@ class Identity:
     region: str | None = None
     since: datetime | None = None  # when the stack's first intent was written
     claims: dict[str, tuple[str, str]] = field(default_factory=dict)  # role (ledger step) -> (kind, id) made
-    uids: dict[str, str] = field(default_factory=dict)  # "kind/id" -> AWS-internal id recorded at creation
+    uids: dict[str, str] = field(default_factory=dict)  # "kind/id" -> AWS-internal id; "kind/id@born" -> creation time
     tokens: dict[str, str] = field(default_factory=dict)  # the ledger's idempotency tokens (RunInstances)
 
     @classmethod
@@ -50,6 +50,8 @@ class Identity:
                 claims[e.step] = (e.kind, e.id)
                 if (e.data or {}).get("uid"):
                     uids[f"{e.kind}/{e.id}"] = e.data["uid"]
+                if (e.data or {}).get("born"):
+                    uids[f"{e.kind}/{e.id}@born"] = e.data["born"]
         return cls(ledger.name, ident["stack_id"], ident.get("account"), ident.get("region"),
                    parse_time(ident.get("since")), claims, uids, dict(ledger.get("tokens") or {}))
 
@@ -96,6 +98,9 @@ def why_not_owned(r: Resource, ident: Identity | None) -> str | None:
     uid = ident.uids.get(f"{r.kind}/{r.id}")
     if uid and r.data.get("uid") and r.data["uid"] != uid:
         return f"re-created under the same name since this stack made it (now {r.data['uid']}, was {uid})"
+    born = ident.uids.get(f"{r.kind}/{r.id}@born")
+    if born and r.data.get("created") and r.data["created"] != born:
+        return f"re-created under the same name since this stack made it (created {r.data['created']}, not {born})"
     return None
 
 

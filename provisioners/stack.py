@@ -334,6 +334,8 @@ class StackBuilder:
                                                    timeout=t.db_timeout, delay=t.db_delay,
                                                    cancel=ctx.cancel, progress=ctx.progress)
         ep = data.get("Endpoint") or {}
+        if data.get("InstanceCreateTime"):  # its birth: a database re-created under this identifier has another
+            self.record("database", "rds-instance", data["DBInstanceIdentifier"], born=str(data["InstanceCreateTime"]))
         return StepResult({"endpoint": ep.get("Address"), "port": ep.get("Port")}, ep.get("Address", ""))
 
     def database_url(self, ctx: StepContext) -> StepResult:
