@@ -77,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
         plan = cleanup.plan(session, filters, who["account"], out.discovery)
     out.plan(plan)
     if args.plan_out:
-        plan.write(Path(args.plan_out))
+        try:
+            plan.write(Path(args.plan_out))
+        except OSError as err:  # a symlink in its place (refused), a folder that cannot be written...
+            raise CliError(f"--plan-out: cannot write {args.plan_out}: {err}", BAD_INPUT) from None
         out.line(f"Frozen plan written to {args.plan_out}; delete exactly it with "
                  f"'hostwiz cleanup --plan {args.plan_out} --yes'.")
     if not args.yes or plan.empty:

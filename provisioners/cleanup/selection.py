@@ -269,7 +269,13 @@ def select(found: list[Resource], f: Filters, now: datetime | None = None, *, sc
             continue
         r.reason = f"inside {vpc.id}" + (f" ({vpc.name})" if vpc.name != vpc.id else "")
         chosen[r.key] = r
-    _bring_in_children(found, chosen, f, scope, exclude)
+    for vpc in vpcs.values():  # a VPC keeping what the selection may not take stays, and says why
+        if vpc.data.get("kept_by"):
+            chosen.pop(vpc.key, None)
+            kept = vpc.data["kept_by"]
+            exclude(vpc, f"holds {len(kept)} resource(s) the selection may not take: "
+                         f"{', '.join(k.rsplit('/', 1)[-1] for k in kept[:5])}" + (" …" if len(kept) > 5 else ""))
+        _bring_in_children(found, chosen, f, scope, exclude)
     if f.include_cloudformation:
         by_name = {(r.region, r.name): r for r in found if r.kind == CFN_KIND}
         for where, member in cfn_stacks.items():
