@@ -181,6 +181,8 @@ class Ledger:
 
     # Reading -------------------------------------------------------------------
     def _read(self) -> dict[str, Any] | None:
+        if self.path.is_symlink():
+            raise UnsafePath(f"{self.path} is a symlink; a ledger is never read or written through a link")
         try:
             return json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
