@@ -14,7 +14,7 @@ import pytest
 import tomli_w
 from hwtest import leftovers
 
-from hostwiz.ledger import Ledger, UnsafePath
+from hostwiz.ledger import Ledger
 
 from .conftest import records
 
@@ -66,6 +66,8 @@ def test_an_open_state_dir_left_by_an_older_hostwiz_is_closed(moto, tmp_path):
 
 
 def test_the_ledger_is_never_written_through_a_symlink(tmp_path):
+    from hostwiz.ledger import UnsafePath
+
     victim = tmp_path / "victim"
     victim.write_text("precious")
     (tmp_path / "state" / "stacks").mkdir(parents=True)
