@@ -11,13 +11,14 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
-from .messages import SessionReady
+from .messages import Loaded, SessionReady
+from .workers import WorkerFailures
 
 STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleting": "yellow",
                 "found by tags": "magenta", "adopted": "cyan"}
 
 
-class HomeScreen(Screen):
+class HomeScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("o", "open", "Open"),
@@ -71,24 +72,28 @@ class HomeScreen(Screen):
         self.query_one("#home-loading").display = True
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home", name="home")
     def load(self) -> None:
         from hostwiz.services import stacks as operations
 
         session = self.app.session
-        who = ""
-        try:
-            ident = session.aws.identity()
-            who = f"account {ident['account']}"
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, f"AWS did not answer: {_plain(err)}")
-            return
-        try:
-            stacks = operations.list_stacks(session)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, f"could not list stacks: {_plain(err)}")
-            return
-        self.app.call_from_thread(self.show, who, stacks)
+        ident = session.aws.identity()
+        self.post_message(Loaded("stacks", (f"account {ident['account']}", operations.list_stacks(session))))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "stacks":
+            self.show(*message.value)
+        elif message.what == "adopted":
+            self.notify(f"{message.value} adopted; it is in the ledger now.")
+            self.action_refresh()
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "home":
+            self.show_error(f"AWS did not answer: {error}")
+        elif name == "adopt":
+            self.notify(f"Could not adopt: {error}", severity="error")
+        else:
+            super().worker_failed(name, error)
 
     def show_error(self, text: str) -> None:
         self.query_one("#home-loading").display = False
@@ -185,28 +190,23 @@ class HomeScreen(Screen):
         if s.source != "tags":
             self.notify(f"{s.name} is already in the ledger.")
             return
-        from .dialogs import confirm
+        from .dialogs import Confirm
 
-        def done(answer: str | None) -> None:
-            if answer == "yes":
+        def done(yes: bool | None) -> None:
+            if yes:
                 self.adopt(s.name)
 
-        self.app.push_screen(confirm(
+        self.app.push_screen(Confirm(
             f"Adopt {s.name}?", f"{s.name} has resources tagged hostwiz:stack={s.name} in AWS but no ledger on "
             "this machine. Adopting writes a ledger for it (nothing in AWS changes), so you can open and tear "
             "it down here.", yes="Adopt", no="Not now"), done)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="adopt")  # not cancelled by a refresh
+    @work(thread=True, exclusive=True, exit_on_error=False, group="adopt", name="adopt")  # not cancelled by a refresh
     def adopt(self, name: str) -> None:
         from hostwiz.services import stacks as operations
 
-        try:
-            operations.adopt(self.app.session, name)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, f"Could not adopt {name}: {_plain(err)}", severity="error")
-            return
-        self.app.call_from_thread(self.notify, f"{name} adopted; it is in the ledger now.")
-        self.app.call_from_thread(self.action_refresh)
+        operations.adopt(self.app.session, name)
+        self.post_message(Loaded("adopted", name))
 
     def on_screen_resume(self) -> None:
         if self.app.session is not None:
@@ -222,8 +222,3 @@ class HomeScreen(Screen):
         yield SystemCommand("SSH", "Open a shell on the selected stack's instance", self.action_ssh)
         yield SystemCommand("Logs", "Follow the selected stack's logs", self.action_logs)
 
-
-def _plain(err: BaseException) -> str:
-    from hostwiz.errors import describe_error
-
-    return describe_error(err)
