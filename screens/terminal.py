@@ -206,6 +206,10 @@ class TerminalScreen(pyte.Screen):
                         self.ensure_vbounds()
                     self.dirty.update(range(self.lines))
 
+    def select_graphic_rendition(self, *attrs: int, private: bool = False) -> None:
+        if not private:  # CSI ? ... m (vim asks xterm's key modifier options that way) is no colour
+            super().select_graphic_rendition(*attrs)
+
     @property
     def alternate(self) -> bool:
         """True while a full-screen program has the alternate screen."""
@@ -407,7 +411,10 @@ class Terminal(Widget, can_focus=True):
                 data = data[cut:]
         at = 0
         while at < len(data):
-            stream.feed(data[at:at + FEED_SLICE])
+            try:
+                stream.feed(data[at:at + FEED_SLICE])
+            except Exception:  # a sequence pyte cannot handle: it resets its parser; the screen goes on
+                pass
             at += FEED_SLICE
             if time.monotonic() - started > FEED_BUDGET:
                 break
