@@ -158,10 +158,20 @@ class LogView(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if self._adjusting:
             return
+        if old_value > self.max_scroll_y:  # a taller view (resize, first layout) clamped it: nobody scrolled
+            return
         if new_value < old_value and self.following:
             self.following = False  # the operator scrolled up to read
         elif not self.following and new_value >= self.max_scroll_y and self.cursor is None:
             self.following = True   # and back down to the end
+
+    def action_scroll_end(self) -> None:
+        """End follows again, also when the view is at the end already (a taller view put it there)."""
+        self.following = True
+
+    def on_resize(self) -> None:
+        if self.following:  # a shorter view: the newest line stays at the bottom
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     # Rendering --------------------------------------------------------------------------
 

@@ -65,12 +65,15 @@ async def test_scrolling_up_still_pauses_and_the_end_resumes(tmp_path, feed):
         view = screen.query_one(LogView)
         feed.say(SOURCE, *[f"line {i}" for i in range(300)])
         assert await settle(pilot, screen, lambda: len(view.buffer.shown) == 300)
+        view.focus()
+        await pilot.pause()
         await pilot.press("up")
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
         assert not view.following
         await pilot.resize_terminal(120, 40)  # growing while paused keeps it paused
         await pilot.pause()
         assert not view.following
         await pilot.press("end")
-        await pilot.pause()
-        assert view.following
+        await pilot.wait_for_scheduled_animations()
+        assert await settle(pilot, screen, lambda: view.following)
