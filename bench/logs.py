@@ -73,7 +73,7 @@ class Paced(Firehose):
 
     def lines(self):
         kinds, now, rate = self.kinds, 1_795_000_000.0, self.rate
-        began = time.perf_counter()
+        began = self.began = time.perf_counter()
         for i in range(self.total):
             if i % 1000 == 0:
                 ahead = i / rate - (time.perf_counter() - began)
@@ -144,7 +144,7 @@ def screen_child(total: int, rate: float, maxlen: int) -> dict:
             view, hub = screen.view, screen.hub
             while view.buffer.received + hub.overflow < total:
                 await asyncio.sleep(0.05)
-            wall = time.perf_counter() - start
+            wall = time.perf_counter() - getattr(hub.sources["firehose"], "began", start)
             await asyncio.sleep(0.2)
             running = False
             await tick
