@@ -123,7 +123,7 @@ def terminal(quick: bool) -> dict:
     return {"compared with": "tmux (`tmux new -d -x 120 -y 36 'cat FILE'`)",
             "ratio": f"{r['widget_over_tmux']:.2f}x tmux's time",
             "absolute": f"cat {r['mb']} MB: widget {r['widget_mb_per_s']} MB/s, tmux {r['tmux_mb_per_s']} MB/s; "
-                        f"longest loop stall {r['longest_stall_ms']} ms; ctrl+c: screen still after "
+                        f"longest loop stall {r['longest_stall_ms']} ms ({r.get('longest_stall_cpu_ms', '?')} ms own CPU); ctrl+c: screen still after "
                         f"{r['ctrl_c_screen_still_ms']} ms; final screen {'=' if r['final_screen_matches_tmux'] else '!='} "
                         "tmux's",
             "target": ">= 5 MB/s, <= 4x tmux, stall <= 50 ms, ctrl+c <= 300 ms", "met": met}
