@@ -80,8 +80,11 @@ def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -
         if not cidr:
             problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
     ledger = Ledger(session.state_dir, spec.name)
-    problems += preflight.check(session.for_region(spec.region).aws, spec,
-                                Identity.of_ledger(ledger) if ledger.exists else None)
+    try:
+        problems += preflight.check(session.for_region(spec.region).aws, spec,
+                                    Identity.of_ledger(ledger) if ledger.exists else None)
+    except Exception as err:  # AWS refused or failed a read: nothing was created, say why
+        raise UserError(f"could not check the spec with AWS before creating anything: {describe_error(err)}") from None
     return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec))
 
 
