@@ -189,6 +189,13 @@ class CleanupScreen(WorkerFailures, Screen):
                 kind_node = group.add(f"{kind_name} ({len(items)})", expand=True)
                 for r in items:
                     self.nodes[r.key] = kind_node.add_leaf(self.leaf_label(r), data=r)
+        excluded = getattr(self.plan, "excluded", [])
+        if excluded:  # reached by the filters but never selectable: live stacks, default VPC, CloudFormation
+            from rich.markup import escape
+
+            never = tree.root.add(f"[dim]never taken ({len(excluded)})[/]", expand=False)
+            for e in excluded:
+                never.add_leaf(f"[dim]{escape(e.name if e.name and e.name != e.id else e.id)}: {escape(e.why)}[/]")
         self.refresh_totals()
 
     def leaf_label(self, r: Any) -> str:

@@ -227,23 +227,38 @@ class HomeScreen(WorkerFailures, Screen):
         if s.source != "tags":
             self.notify(f"{s.name} is already in the ledger.")
             return
+        self.plan_adopt(s.name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="adopt", name="plan-adopt")
+    def plan_adopt(self, name: str) -> None:
+        """What adopting would take over (read-only), then the confirmation that shows it."""
+        from hostwiz.services import stacks as operations
+
+        plan = operations.plan_adopt(self.app.session, name)
+        self.app.call_from_thread(self._confirm_adopt, plan)
+
+    def _confirm_adopt(self, plan) -> None:
         from .dialogs import Confirm
+
+        if not plan.ok:
+            self.notify(f"Cannot adopt {plan.name}: {plan.problem}", severity="error")
+            return
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.adopt(s.name)
+                self.adopt(plan)
 
         self.app.push_screen(Confirm(
-            f"Adopt {s.name}?", f"{s.name} has resources tagged hostwiz:stack={s.name} in AWS but no ledger on "
-            "this machine. Adopting writes a ledger for it (nothing in AWS changes), so you can open and tear "
-            "it down here.", yes="Adopt", no="Not now"), done)
+            f"Adopt {plan.name}?", "\n".join(plan.lines()) + "\n\nIt has no ledger on this machine. Adopting "
+            "writes one for exactly these (nothing in AWS changes), so you can open and tear it down here.",
+            yes="Adopt", no="Not now"), done)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="adopt", name="adopt")  # not cancelled by a refresh
-    def adopt(self, name: str) -> None:
+    def adopt(self, plan) -> None:
         from hostwiz.services import stacks as operations
 
-        operations.adopt(self.app.session, name)
-        self.post_message(Loaded("adopted", name))
+        operations.adopt(self.app.session, plan.name, plan)
+        self.post_message(Loaded("adopted", plan.name))
 
     def on_screen_resume(self) -> None:
         if self.app.session is not None:

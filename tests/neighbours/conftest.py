@@ -18,7 +18,7 @@ def watch(monkeypatch) -> Watch:
 @pytest.fixture
 def session(moto, state_dir, watch):
     """The suite's session (fast waits, seeded zone), made after the watch so its calls are seen."""
-    from hwtest import make_session
+    from hostwiz.services.session import quick_session as make_session
 
     return make_session(state_dir)
 

@@ -9,6 +9,7 @@ named any of them.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,4 +114,10 @@ class Neighbours:
         if watch is not None:
             hits = watch.mutating_naming(self.ids)
             assert not hits, f"mutating calls named foreign resources: {hits[:5]}"
+        figures = os.environ.get("HOSTWIZ_NEIGHBOURS_FIGURES")
+        if figures:  # docs/reliability.md's shared-account matrix: foreign resources checked per case
+            with open(figures, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+                                      "foreign": len(self.before), "touched": 0,
+                                      "calls": len(watch.calls) if watch else None}) + "\n")
         return len(self.before)

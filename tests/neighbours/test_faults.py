@@ -45,7 +45,9 @@ def test_the_state_dir_and_everything_in_it_stay_private_under_umask_000(moto, t
     old = os.umask(0)
     try:
         session = open_session(Options(state_dir=str(state)))
-        fast = __import__("hwtest").make_session(state)
+        from hostwiz.services.session import quick_session
+
+        fast = quick_session(state)
         result = stacks.up(fast, full_spec, full_spec.instance.ssh_cidr)
         assert result.ok, result.error
         session.close()

@@ -154,7 +154,7 @@ def test_a_second_operator_never_takes_over_the_first_ones_stack(stack_up, sessi
     assert code == 2 and "hostwiz adopt blog" in err
     assert not Ledger(second, "blog").exists
 
-    from hwtest import make_session
+    from hostwiz.services.session import quick_session as make_session
 
     other = make_session(second)
     spec = full_spec.model_copy(update={"instance": full_spec.instance.model_copy(update={"ssh_cidr": "198.51.100.9/32"})})
