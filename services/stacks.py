@@ -161,7 +161,8 @@ def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> 
 def _rollback_locked(session: Session, name: str, ledger: Ledger, run_id: str | None,
                      on_event: ev.Callback) -> Outcome:
     on_event(ev.Event(ev.ROLLBACK_STARTED, message=f"rolling back what this run of {name} created"))
-    p = teardown.plan(session.aws, name, ledger, final_snapshot=False, run_id=run_id)
+    p = teardown.plan(session.aws, name, ledger, final_snapshot=False, run_id=run_id,
+                      grace=session.deletion.visibility_grace * session.deletion.patience_scale)
     outcome = teardown.execute(session.aws, p, ledger, on_event, settings=session.deletion)
     if outcome.ok:
         _forget_local(session.state_dir, name)
