@@ -106,13 +106,14 @@ def open_session(options: Options, region: str | None = None) -> Session:
 
 
 def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: str | None = None,
-                  zone: str | None = "example.com") -> Session:
+                  zone: str | None = "example.com", hooks: list | None = None) -> Session:
     """A session on whatever AWS endpoint is current (moto in tests and benchmarks) with near-instant
-    waits and the sandbox's hosted zone: the one the test suite and the benchmarks use."""
+    waits and the sandbox's hosted zone: the one the test suite and the benchmarks use. `hooks` (the
+    realism model's, a fault's) are in place before the first client is made."""
     from hostwiz.sandbox.seed import seed
     from hostwiz.userdata import render
 
-    aws = Aws(region=region, endpoint_url=endpoint_url)
+    aws = Aws(region=region, endpoint_url=endpoint_url, hooks=list(hooks or []))
     if zone:
         seed(aws, zone)
     s = Session(aws, state_dir, sandbox=False,

@@ -17,6 +17,7 @@ from hostwiz import events as ev
 from hostwiz.errors import describe_error
 from hostwiz.ledger import Ledger, all_stacks, new_run_id
 from hostwiz.provisioners import dns, preflight, teardown
+from hostwiz.provisioners.account import account_plan
 from hostwiz.provisioners.aws import Aws
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
@@ -61,6 +62,7 @@ class UpPlan:
     problems: list[tuple[str, str]]  # (field, message), like the spec's own validation
     resources: list[tuple[str, str]]  # (what, detail), from `hostwiz.plan.resources`
     cost: costs.Estimate
+    notes: list[str] = field(default_factory=list)  # what the account changes (AWS's free plan), in words
 
     @property
     def ok(self) -> bool:
@@ -78,8 +80,13 @@ def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -
         cidr = found.cidr
         if not cidr:
             problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
-    problems += preflight.check(session.for_region(spec.region).aws, spec)
-    return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec))
+    aws = session.for_region(spec.region).aws
+    problems += preflight.check(aws, spec)
+    notes = []
+    if spec.database and (acct := account_plan(aws)).free:
+        notes.append(f"{acct.why}: the database keeps {acct.backup_retention} day of automated backups "
+                     "(the free plan's most)")
+    return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec), notes)
 
 
 @dataclass

@@ -44,6 +44,26 @@ def make_session(state_dir: Path, endpoint_url: str | None = None) -> Any:
     return quick_session(state_dir, endpoint_url=endpoint_url)
 
 
+def realistic_session(state_dir: Path, endpoint_url: str | None = None, **overrides: Any) -> Any:
+    """The suite's session under the realism model of AWS (`sandbox.realism.for_tests`: AWS's windows
+    as fractions of a second), with deletion patience scaled alike. `session.realism` is the model."""
+    from hostwiz.sandbox.realism import for_tests
+    from hostwiz.services.session import quick_session
+
+    model = for_tests(endpoint_url=endpoint_url, **overrides)
+    session = quick_session(state_dir, endpoint_url=endpoint_url, hooks=model.hooks())
+    scaled(session.deletion, model.scale)
+    session.realism = model
+    return session
+
+
+def scaled(deletion: Any, scale: float) -> Any:
+    """Deletion settings for AWS's durations x `scale` (patience, backoff, visibility grace)."""
+    deletion.patience_scale = scale
+    deletion.confirm_delay = deletion.backoff = 0.01
+    return deletion
+
+
 def tags_of(items: list[dict] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 

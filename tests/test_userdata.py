@@ -228,6 +228,7 @@ getent() {{
 install_certbot() {{ echo install_certbot; }}
 certbot() {{ echo "certbot $*"; }}
 source {SNIPPETS / 'tls.sh'}
+tls_wait
 echo "warnings=${{#WARNINGS[@]}}"
 """
 
