@@ -304,7 +304,10 @@ class StackBuilder:
         current = self.env.aws.client("ec2").describe_addresses(AllocationIds=[alloc])["Addresses"][0]
         if current.get("InstanceId") == iid:
             return StepResult({"association_id": current.get("AssociationId")}, "already associated")
-        assoc = kind("elastic-ip").associate(self.env.aws, alloc, iid)
+        # still pointing at the stack's terminated instance (its replacement is this one): move it
+        old = current.get("InstanceId")
+        gone = bool(old) and not kind("ec2-instance").exists(self.env.aws, Resource("ec2-instance", old, ""))
+        assoc = kind("elastic-ip").associate(self.env.aws, alloc, iid, reassociate=gone)
         return StepResult({"association_id": assoc}, f"{ctx.out('eip')['public_ip']} -> {iid}")
 
     # Database ------------------------------------------------------------------

@@ -17,6 +17,7 @@ from hostwiz import events as ev
 from hostwiz.errors import describe_error
 from hostwiz.ledger import Ledger, all_stacks, new_run_id
 from hostwiz.provisioners import dns, preflight, teardown
+from hostwiz.provisioners import tagging as tagging_api
 from hostwiz.provisioners.account import account_plan
 from hostwiz.provisioners.aws import Aws
 from hostwiz.provisioners.deletion import Outcome
@@ -260,11 +261,16 @@ def tagged_stack_names(aws: Aws) -> set[str]:
     tagging = aws.client("resourcegroupstaggingapi")
     names: set[str] = set()
     try:
+        arns: dict[str, list[str]] = {}
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
             for m in page["ResourceTagMappingList"]:
                 if any(part in m["ResourceARN"] for part in IGNORED_ARN_PARTS):
                     continue
-                names.update(t["Value"] for t in m.get("Tags", []) if t["Key"] == STACK_TAG)
+                for t in m.get("Tags", []):
+                    if t["Key"] == STACK_TAG:
+                        arns.setdefault(t["Value"], []).append(m["ResourceARN"])
+        # the tagging API lists deleted resources for a while: a stack counts once one of them is there
+        names = {name for name, found in arns.items() if any(tagging_api.exists(aws, arn) for arn in found)}
     except Exception:
         ec2 = aws.client("ec2")
         for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [STACK_TAG]}])["SecurityGroups"]:

@@ -13,6 +13,14 @@ from ..waiting import VISIBILITY_TIMEOUT, poll
 LIVE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
 
 
+def _protected(aws: Aws, instance_id: str) -> bool:
+    try:
+        attr = aws.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiTermination")
+    except Exception:
+        return False
+    return bool((attr.get("DisableApiTermination") or {}).get("Value"))
+
+
 @register
 class Ec2Instance(Kind):
     name = "ec2-instance"
@@ -40,6 +48,9 @@ class Ec2Instance(Kind):
                         "client_token": i.get("ClientToken"), "created": str(i.get("LaunchTime", "")),
                         "security_groups": [g["GroupId"] for g in i.get("SecurityGroups", [])],
                         "parents": [tags["aws:autoscaling:groupName"]] if "aws:autoscaling:groupName" in tags else [],
+                        # a cleanup lists without filters and says when termination protection must go
+                        **({"protection": "termination protection"} if not filters[:-1]
+                           and _protected(aws, i["InstanceId"]) else {}),
                     })
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
