@@ -18,7 +18,6 @@ from hostwiz.ledger import CREATED, INTENT, Ledger
 from .aws import Aws
 from .deletion import DeletionSettings, Outcome, delete_resources
 from .registry import RUN_TAG, Resource, kind, load_all
-from .waiting import VISIBILITY_TIMEOUT
 
 STACK_KINDS = ("route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
                "iam-role", "db-subnet-group", "security-group", "key-pair")
@@ -36,7 +35,7 @@ class Plan:
 
 
 def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: bool = True,
-         run_id: str | None = None, grace: float = VISIBILITY_TIMEOUT) -> Plan:
+         run_id: str | None = None, grace: float = 60.0) -> Plan:
     """Everything of `stack` that exists now (optionally only what run `run_id` made).
 
     AWS shows a new resource only after a while: what the ledger says was made less than `grace`
@@ -86,12 +85,12 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
 
 def _launched(aws: Aws, stack: str, entry: Any, grace: float) -> list[Resource]:
     """The instance a RunInstances whose answer was lost made: found by its ClientToken (waiting up to
-    `grace` seconds from the intent, while AWS does not list it yet)."""
+    half of `grace` from the intent while AWS does not list it yet; listings catch up within seconds)."""
     token = (entry.data or {}).get("client_token")
     if not token:
         return []
     inst = kind("ec2-instance")
-    deadline = (entry.at or 0) + grace
+    deadline = (entry.at or 0) + grace / 2
     delay = max(0.01, min(2.0, grace / 20))
     while True:
         made = inst.by_token(aws, token, stack)

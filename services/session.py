@@ -120,6 +120,7 @@ def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: s
                 timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
     s.deletion.confirm_delay = 0.01
     s.deletion.backoff = 0.01
+    s.deletion.patience_scale = 0.001  # moto answers at once: AWS's minutes of patience become moments
     state_dir.mkdir(parents=True, exist_ok=True)
     return s
 

@@ -51,6 +51,15 @@ def session(moto, state_dir):
 
 
 @pytest.fixture
+def matrix_session(moto, state_dir):
+    """The session of the reliability matrices: under the realism model of AWS (scaled windows),
+    unless HOSTWIZ_REALISM=0; `.realism` is the model (absent on bare moto)."""
+    from hwtest import matrix_session as make
+
+    return make(state_dir)
+
+
+@pytest.fixture
 def spec_data() -> dict:
     """A full spec (domain, TLS, database) as the TOML would load it."""
     return {

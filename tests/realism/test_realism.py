@@ -122,7 +122,7 @@ def test_the_rollback_terminates_an_instance_aws_does_not_show_yet(moto, state_d
 def test_a_failed_up_whose_database_create_started_ends_with_nothing(moto, full_spec, state_dir):
     """Rows: `creating` refuses deletion; lingering ENIs. The failure comes while the database is
     `creating`: the rollback waits for it, deletes it, then its security group and subnet group."""
-    real_session = realistic_session(state_dir, db_create=1500)  # 1.5 s: still creating at the failure
+    real_session = realistic_session(state_dir, db_create=4000)  # 4 s: still creating at the failure
     Fault("AssociateAddress", 1).install(real_session.aws)
     said: list[ev.Event] = []
     result = operations.up(real_session, full_spec, full_spec.instance.ssh_cidr, said.append)
