@@ -14,7 +14,7 @@ from typing import Any
 
 from hostwiz import costs, plan, secrets
 from hostwiz import events as ev
-from hostwiz.errors import describe_error
+from hostwiz.errors import UserError, describe_error
 from hostwiz.ledger import Ledger, all_stacks, new_run_id
 from hostwiz.provisioners import dns, preflight, teardown
 from hostwiz.provisioners import tagging as tagging_api
@@ -82,7 +82,10 @@ def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -
         if not cidr:
             problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
     aws = session.for_region(spec.region).aws
-    problems += preflight.check(aws, spec)
+    try:
+        problems += preflight.check(aws, spec)
+    except Exception as err:  # AWS refused or failed a read: nothing was created, say why
+        raise UserError(f"could not check the spec with AWS before creating anything: {describe_error(err)}") from None
     notes = []
     if spec.database and (acct := account_plan(aws)).free:
         notes.append(f"{acct.why}: the database keeps {acct.backup_retention} day of automated backups "
