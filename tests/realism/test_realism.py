@@ -226,3 +226,29 @@ def test_the_instance_role_names_the_partition_of_the_account(session, spec_data
     assert operations.up(session, spec, spec.instance.ssh_cidr).ok
     (policy,) = rec.params("PutRolePolicy")
     assert "arn:aws-us-gov:ssm:us-east-1:" in policy["PolicyDocument"]
+
+
+def test_deletion_patience_says_what_it_waits_for_and_can_be_cancelled(moto, state_dir, full_spec):
+    """Row: `creating` refuses deletion. A database `creating` for long: `down` keeps waiting (within the
+    kind's patience, not four stalled passes), says for what and how long at most, and stops on cancel."""
+    import threading
+    import time
+
+    session = realistic_session(state_dir, db_create=600_000)  # 10 minutes: far longer than the test
+    Fault("AssociateAddress", 1).install(session.aws)  # fails while the database is `creating`; kept
+    kept = operations.up(session, full_spec, full_spec.instance.ssh_cidr, keep_on_failure=True)
+    assert not kept.ok and kept.rollback is None
+    cancel = threading.Event()
+    said: list[str] = []
+
+    def listen(e: ev.Event) -> None:
+        said.append(e.message)
+        if "waiting for AWS to let it go" in e.message:
+            cancel.set()
+
+    started = time.monotonic()
+    outcome = operations.down(session, operations.plan_down(session, "blog"), listen, cancel=cancel)
+    assert not outcome.ok and time.monotonic() - started < 30
+    waits = [m for m in said if "waiting for AWS to let it go" in m]
+    assert waits and "creating" in waits[0] and "at most" in waits[0]
+    assert any(x.resource.kind == "rds-instance" for x in outcome.left)
