@@ -68,7 +68,8 @@ class DeletionSettings:
     default_confirm_timeout: float = 300
     patience_scale: float = 1.0  # PATIENCE x this (the sandbox and the tests run AWS's minutes as seconds)
     max_backoff: float = 30.0  # seconds between retry passes at most (x patience_scale, never below backoff)
-    visibility_grace: float = 60.0  # a resource made this long ago may still be invisible (x patience_scale)
+    # a resource made this long ago may still be invisible (x patience_scale); AWS: retry "up to a few minutes"
+    visibility_grace: float = 300.0
 
     def patience(self, kind_name: str) -> float:
         return PATIENCE.get(kind_name, DEFAULT_PATIENCE) * self.patience_scale

@@ -35,7 +35,7 @@ class Plan:
 
 
 def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: bool = True,
-         run_id: str | None = None, grace: float = 60.0) -> Plan:
+         run_id: str | None = None, grace: float = 300.0) -> Plan:
     """Everything of `stack` that exists now (optionally only what run `run_id` made).
 
     AWS shows a new resource only after a while: what the ledger says was made less than `grace`
@@ -85,12 +85,13 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
 
 def _launched(aws: Aws, stack: str, entry: Any, grace: float) -> list[Resource]:
     """The instance a RunInstances whose answer was lost made: found by its ClientToken (waiting up to
-    half of `grace` from the intent while AWS does not list it yet; listings catch up within seconds)."""
+    a tenth of `grace` from the intent while AWS does not list it yet: a RunInstances that AWS refused
+    made nothing, and this wait is all it costs)."""
     token = (entry.data or {}).get("client_token")
     if not token:
         return []
     inst = kind("ec2-instance")
-    deadline = (entry.at or 0) + grace / 2
+    deadline = (entry.at or 0) + grace / 10
     delay = max(0.01, min(2.0, grace / 20))
     while True:
         made = inst.by_token(aws, token, stack)
