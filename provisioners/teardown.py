@@ -7,8 +7,10 @@ second plan is empty). Used by `hostwiz down`, the teardown screen, and rollback
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from hostwiz import events as ev
 from hostwiz.ledger import CREATED, INTENT, Ledger
@@ -38,10 +40,15 @@ class Plan:
 
 
 def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: bool = True,
-         run_id: str | None = None, identity: Identity | None = None) -> Plan:
+         run_id: str | None = None, identity: Identity | None = None, grace: float = 300.0) -> Plan:
     """Everything of `stack` that exists now and is verifiably its own (optionally only what run
     `run_id` made). The identity comes from the ledger; without one, from the tags when they name a
-    single stack ID. Whatever is found but not owned is listed in `skipped` with the reason."""
+    single stack ID. Whatever is found but not owned is listed in `skipped` with the reason.
+
+    AWS shows a new resource only after a while: what the ledger says was made less than `grace`
+    seconds ago (by this stack's own create call) is planned even when it is not visible yet
+    (deletion waits for it to appear), and an instance whose RunInstances answer was lost is looked
+    for by this stack's ClientToken for that long."""
     load_all()
     ident = identity or (Identity.of_ledger(ledger) if ledger is not None else None)
 
@@ -51,6 +58,11 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
     with ThreadPoolExecutor(max_workers=len(STACK_KINDS), thread_name_prefix="hostwiz-find") as pool:
         found = [r for group in pool.map(find, STACK_KINDS) for r in group]
     seen = {(r.kind, r.id) for r in found}
+    entries = ledger.entries() if ledger else []
+    made_at = {(e.kind, e.id): e.at for e in entries if e.id and e.at}
+    for r in found:
+        if (r.kind, r.id) in made_at:
+            r.data["made_at"] = made_at[(r.kind, r.id)]
     source = "ledger"
     if ident is None:
         by_id = ids_in_tags(found, stack)
@@ -65,14 +77,25 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
         found = []
     found, foreign = split(found, ident)
     skipped += foreign
-    # The ledger knows what it made; a resource it recorded that no longer carries the stack's tags
-    # is not deleted by ID alone: it may have been re-created by someone else under the same name.
-    for entry in (ledger.entries() if ledger else []):
+    # The ledger knows what it made. What it recorded moments ago may not be listed yet (planned by
+    # its ID, or by this stack's ClientToken); what it recorded earlier that no longer carries the
+    # stack's tags is not deleted by ID alone: it may have been re-created by someone else.
+    for entry in entries:
+        if entry.kind == "ec2-instance" and entry.state == INTENT and not entry.id and entry.data:
+            found += [r for r in _launched(aws, stack, entry, grace) if (r.kind, r.id) not in seen]
+            seen |= {(r.kind, r.id) for r in found}
+            continue
         if entry.state not in (CREATED, INTENT) or not entry.id or (entry.kind, entry.id) in seen:
             continue
         res = Resource(entry.kind, entry.id, "global" if entry.kind in ("iam-role", "instance-profile", "route53-record")
-                       else aws.region, (entry.data or {}).get("name", entry.id), {}, dict(entry.data or {}))
-        if kind(entry.kind).exists(aws, res):
+                       else aws.region, (entry.data or {}).get("name", entry.id),
+                       {"hostwiz:stack": stack}, dict(entry.data or {}))
+        if bool(entry.at) and time.time() - entry.at < grace:
+            res.data["made_at"] = entry.at
+            found.append(res)
+            seen.add((entry.kind, entry.id))
+        elif kind(entry.kind).exists(aws, res):
+            res.tags = {}
             skipped.append((res, "recorded in the ledger, but what holds that ID now does not carry this stack's "
                                  "identity (deleted and re-created by someone else?)"))
     if run_id:
@@ -84,6 +107,25 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
     order = {k: i for i, k in enumerate(STACK_KINDS)}
     found.sort(key=lambda r: (order.get(r.kind, 99), r.id))
     return Plan(stack, found, final_snapshot, skipped, ident.id if ident else None, source)
+
+
+def _launched(aws: Aws, stack: str, entry: Any, grace: float) -> list[Resource]:
+    """The instance a RunInstances whose answer was lost made: found by its ClientToken (waiting up to
+    a tenth of `grace` from the intent while AWS does not list it yet: a RunInstances that AWS refused
+    made nothing, and this wait is all it costs)."""
+    token = (entry.data or {}).get("client_token")
+    if not token:
+        return []
+    inst = kind("ec2-instance")
+    deadline = (entry.at or 0) + grace / 10
+    delay = max(0.01, min(2.0, grace / 20))
+    while True:
+        made = inst.by_token(aws, token, stack)
+        if made or time.time() >= deadline:
+            break
+        time.sleep(min(delay, max(0.0, deadline - time.time())))
+    return [Resource("ec2-instance", i["InstanceId"], aws.region, stack, {"hostwiz:stack": stack},
+                     {"client_token": token, "made_at": entry.at}) for i in made]
 
 
 def execute(aws: Aws, p: Plan, ledger: Ledger | None, on_event: ev.Callback = ev.ignore, *,
