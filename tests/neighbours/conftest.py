@@ -41,6 +41,7 @@ def cli(monkeypatch):
     def fast(options, region=None):
         s = real(options, region)
         s.deletion.confirm_delay = s.deletion.backoff = 0.01
+        s.deletion.patience_scale = 0.001  # as quick_session: AWS's minutes (visibility grace too) as moments
         s.timing.instance_delay = s.timing.db_delay = s.timing.iam_retry_delay = 0.01
         return s
 
