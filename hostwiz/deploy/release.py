@@ -13,7 +13,9 @@ started with `setsid` in its own process group with a pidfile and a log file, an
 
 from __future__ import annotations
 
+import base64
 import getpass
+import gzip
 import io
 import json
 import secrets
@@ -87,7 +89,7 @@ class Release:
 class DeployResult:
     release_id: str
     previous_id: str | None
-    bytes_sent: int  # tar bytes over the channel (file contents + headers)
+    bytes_sent: int  # everything written to the channel: release.sh, then the tar (files, headers, metadata)
     files_sent: int
     files_linked: int
     seconds: float
@@ -156,72 +158,81 @@ class _ChannelWriter(io.RawIOBase):
             self.progress(self.sent, max(self.total, self.sent))
 
 
+class _Lines:
+    """Lines of a channel's combined output, read up to a marker now and the rest later."""
+
+    def __init__(self, chan: Any):
+        self.chan, self.pending, self.lines, self.eof = chan, b"", [], False
+
+    def _more(self, on_line: Callable[[str], None] | None) -> list[str]:
+        data = self.chan.recv(65536)
+        if not data:
+            self.eof = True
+            out = [self.pending.decode("utf-8", "replace")] if self.pending else []
+            self.pending = b""
+        else:
+            self.pending += data
+            *complete, self.pending = self.pending.split(b"\n")
+            out = [raw.decode("utf-8", "replace") for raw in complete]
+        for line in out:
+            self.lines.append(line)
+            if on_line:
+                on_line(line)
+        return out
+
+    def until(self, marker: str) -> bool:
+        """Read until a line equal to `marker` (True) or the end of output (False)."""
+        while not self.eof:
+            if marker in self._more(None):
+                return True
+        return False
+
+    def rest(self, on_line: Callable[[str], None] | None = None) -> tuple[int, list[str]]:
+        while not self.eof:
+            self._more(on_line)
+        rc = self.chan.recv_exit_status()
+        self.chan.close()
+        return rc, self.lines
+
+
 class Remote:
-    """release.sh over exec channels of one SSH transport."""
+    """release.sh over exec channels of one SSH transport. Each exec is a session on the server
+    (a fork and a login shell), so a deploy uses exactly one: the script, then the upload."""
 
     def __init__(self, transport: Any, target: Target):
         self.transport, self.target = transport, target
 
-    def command(self, *args: str) -> str:
+    def command(self, *args: str, install: bool = False) -> str:
+        """The command line; with `install`, release.sh itself comes first on stdin (exactly its
+        length, read with dd) and replaces the instance's copy before it runs."""
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.target.env().items())
-        script = shlex.quote(f"{self.target.root}/bin/release.sh")
+        root = shlex.quote(self.target.root)
+        script = f"{root}/bin/release.sh"
         line = f"env {env} bash {script} " + " ".join(shlex.quote(a) for a in args)
-        return f"sudo -n {line}" if self.target.sudo else line
+        if install:
+            n = len(script_text().encode())
+            line = (f"mkdir -p {root}/bin && dd of={script}.tmp bs={n} count=1 iflag=fullblock status=none && "
+                    f"mv {script}.tmp {script} && {line}")
+        return f"sudo -n sh -c {shlex.quote(line)}" if self.target.sudo else line
 
-    def _open(self, command: str) -> Any:
+    def open(self, *args: str, install: bool = False) -> Any:
         chan = self.transport.open_session()
         chan.set_combine_stderr(True)
-        chan.exec_command(command)
+        chan.exec_command(self.command(*args, install=install))
+        if install:
+            chan.sendall(script_text().encode())
         return chan
 
-    @staticmethod
-    def _read_lines(chan: Any, on_line: Callable[[str], None] | None) -> tuple[int, list[str]]:
-        lines: list[str] = []
-        pending = b""
-        while True:
-            data = chan.recv(65536)
-            if not data:
-                break
-            pending += data
-            *complete, pending = pending.split(b"\n")
-            for raw in complete:
-                line = raw.decode("utf-8", "replace")
-                lines.append(line)
-                if on_line:
-                    on_line(line)
-        if pending:
-            lines.append(pending.decode("utf-8", "replace"))
-            if on_line:
-                on_line(lines[-1])
-        rc = chan.recv_exit_status()
-        chan.close()
-        return rc, lines
-
-    def raw(self, command: str, stdin: bytes | None = None) -> tuple[int, list[str]]:
-        chan = self._open(command)
-        if stdin is not None:
-            chan.sendall(stdin)
-        chan.shutdown_write()
-        return self._read_lines(chan, None)
-
-    def run(self, *args: str, stdin: bytes | None = None, on_line: Callable[[str], None] | None = None
+    def run(self, *args: str, install: bool = False, on_line: Callable[[str], None] | None = None
             ) -> tuple[int, list[str]]:
-        chan = self._open(self.command(*args))
-        if stdin is not None:
-            chan.sendall(stdin)
+        chan = self.open(*args, install=install)
         chan.shutdown_write()
-        return self._read_lines(chan, on_line)
+        return _Lines(chan).rest(on_line)
 
     def install(self) -> None:
-        """Put this version of release.sh on the instance and lay out the directories."""
-        root = shlex.quote(self.target.root)
-        put = (f"mkdir -p {root}/bin && cat > {root}/bin/release.sh.tmp && "
-               f"mv {root}/bin/release.sh.tmp {root}/bin/release.sh")
-        rc, out = self.raw(f"sudo -n sh -c {shlex.quote(put)}" if self.target.sudo else put, script_text().encode())
-        if rc != 0:
-            raise DeployError("remote", f"could not install the release script in {self.target.root}: "
-                              + " ".join(out[-3:]))
-        self.check(*self.run("init"))
+        """Put this version of release.sh on the instance and lay out its directories (nginx's
+        include files among them: the site can be installed once this has run)."""
+        self.check(*self.run("init", install=True))
 
     @staticmethod
     def check(rc: int, lines: list[str], release_id: str | None = None) -> list[str]:
@@ -234,8 +245,21 @@ class Remote:
         raise DeployError("remote", f"release.sh exited {rc}", "\n".join(lines[-40:]), release_id)
 
 
-def _scripted(remote: Remote, *args: str, release_id: str, events: list[tuple[str, str]],
-              on_event: OnEvent | None, on_output: OnOutput | None) -> None:
+def _state(lines: list[str]) -> tuple[str | None, dict[str, mf.Entry]]:
+    current, previous = None, {}
+    for line in lines:
+        if line.startswith("@@current "):
+            current = line.split(" ", 1)[1].strip() or None
+        elif line.startswith("@@manifest "):
+            try:
+                previous = mf.loads(gzip.decompress(base64.b64decode(line.split(" ", 1)[1].strip())).decode())
+            except (ValueError, OSError, EOFError):
+                previous = {}  # unreadable: everything travels
+    return current, previous
+
+
+def _line_handler(events: list[tuple[str, str]], on_event: OnEvent | None, on_output: OnOutput | None
+                  ) -> Callable[[str], None]:
     failing = False
 
     def line(text: str) -> None:
@@ -250,7 +274,13 @@ def _scripted(remote: Remote, *args: str, release_id: str, events: list[tuple[st
         elif on_output and not failing:
             on_output(text)
 
-    remote.check(*remote.run(*args, on_line=line), release_id=release_id)
+    return line
+
+
+def _scripted(remote: Remote, *args: str, release_id: str, events: list[tuple[str, str]],
+              on_event: OnEvent | None, on_output: OnOutput | None) -> None:
+    line = _line_handler(events, on_event, on_output)
+    remote.check(*remote.run(*args, install=True, on_line=line), release_id=release_id)
 
 
 # --- deploy -------------------------------------------------------------------------------
@@ -263,7 +293,7 @@ def _tar_size(entries: Iterable[int]) -> int:
 def _meta_files(meta: dict[str, Any], man: dict[str, mf.Entry], plan: AppPlan, health: str | None,
                 env: dict[str, str] | None, image: str | None) -> list[tuple[str, bytes, int]]:
     files = [(".hostwiz/release.json", json.dumps(meta, indent=1).encode(), 0o644),
-             (".hostwiz/manifest.json", mf.dumps(man).encode(), 0o644),
+             (".hostwiz/manifest.json.gz", gzip.compress(mf.dumps(man).encode(), 6, mtime=0), 0o644),
              (".hostwiz/runtime", (plan.runtime + "\n").encode(), 0o644),
              (".hostwiz/status", b"uploaded\n", 0o644)]
     if plan.start:
@@ -296,12 +326,13 @@ def deploy(transport: Any, target: Target, source: Source | None, plan: AppPlan,
         if on_event:
             on_event(stage, detail)
 
-    event("connect", "install release script")
-    remote.install()
-    rc, lines = remote.run("state")
-    remote.check(rc, lines)
-    previous = lines[0].strip() if lines and lines[0].strip() else None
-    prev_manifest = mf.loads("\n".join(lines[1:])) if previous else {}
+    event("connect", "release script, serving release")
+    chan = remote.open("deploy", rid, install=True)
+    out = _Lines(chan)
+    if not out.until("@@ready"):
+        remote.check(*out.rest(), release_id=rid)
+        raise DeployError("remote", "release.sh ended before the upload", "\n".join(out.lines[-20:]), rid)
+    previous, prev_manifest = _state(out.lines)
 
     event("manifest", "hashing files")
     man = mf.build(source) if source is not None else {}
@@ -311,15 +342,16 @@ def deploy(transport: Any, target: Target, source: Source | None, plan: AppPlan,
             "runtime": plan.runtime, "start": plan.start, "start_from": plan.start_from,
             "files": len(man), "bytes": sum(e.size for e in man.values())}
     extra = _meta_files(meta, man, plan, health, env, image)
-
     if previous and d.link:
-        event("link", f"{len(d.link)} unchanged files from {previous}")
-        remote.check(*remote.run("link", rid, previous, stdin=b"\0".join(p.encode() for p in d.link)), release_id=rid)
+        extra.append((".hostwiz/link-from", previous.encode(), 0o644))
+        extra.append((".hostwiz/link.gz", gzip.compress(b"\0".join(p.encode() for p in d.link), 6, mtime=0), 0o644))
 
-    event("upload", f"{len(d.send)} new or changed files, {d.bytes_to_send(man)} bytes")
+    event("upload", f"{len(d.send)} new or changed files ({d.bytes_to_send(man)} bytes), "
+                    f"{len(d.link)} unchanged")
     total = _tar_size([man[p].size for p in d.send] + [len(b) for _, b, _ in extra])
-    chan = remote._open(remote.command("receive", rid))
-    writer = _ChannelWriter(chan, total, progress)
+    script_bytes = len(script_text().encode())  # already sent, ahead of the tar
+    writer = _ChannelWriter(chan, total + script_bytes, progress)
+    writer.sent = script_bytes
     try:
         with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             by_path = {f.path: f for f in source.files} if source is not None else {}
@@ -340,14 +372,14 @@ def deploy(transport: Any, target: Target, source: Source | None, plan: AppPlan,
                 ti.mtime, ti.mode, ti.size = now, mode, len(data)
                 tar.addfile(ti, io.BytesIO(data))
         writer.finish()
-    except OSError as e:
-        chan.close()
+        chan.shutdown_write()
+    except OSError as e:  # the remote side stopped reading: its own message says why (disk full...)
+        rc, lines = out.rest()
+        remote.check(rc if rc else 1, lines, release_id=rid)
         raise DeployError("upload", f"upload failed: {e}", release_id=rid) from e
-    chan.shutdown_write()
-    remote.check(*Remote._read_lines(chan, None), release_id=rid)
-
-    _scripted(remote, "deploy", rid, release_id=rid, events=events, on_event=on_event, on_output=on_output)
-    return DeployResult(rid, previous, writer.sent, len(d.send), len(d.link), time.monotonic() - started, events)
+    remote.check(*out.rest(_line_handler(events, on_event, on_output)), release_id=rid)
+    return DeployResult(rid, previous, writer.sent, len(d.send), len(d.link),
+                        time.monotonic() - started, events)
 
 
 # --- releases, rollback, restart ------------------------------------------------------------
@@ -355,12 +387,11 @@ def deploy(transport: Any, target: Target, source: Source | None, plan: AppPlan,
 def releases(transport: Any, target: Target) -> list[Release]:
     """Newest first; `current` marks the serving one."""
     remote = Remote(transport, target)
-    rc, lines = remote.run("state")
-    if rc != 0:  # release.sh is not there yet: nothing was ever deployed
-        return []
-    current = lines[0].strip() if lines else ""
     rc, lines = remote.run("list")
+    if rc != 0 and not any(line.startswith("@fail") for line in lines):
+        return []  # release.sh is not there yet: nothing was ever deployed
     remote.check(rc, lines)
+    current = next((line.split(" ", 1)[1].strip() for line in lines if line.startswith("@current ")), "")
     out = []
     for line in lines:
         parts = line.split("\t", 2)
@@ -382,7 +413,6 @@ def rollback(transport: Any, target: Target, release_id: str | None = None, *,
     without rebuilding, through the same health-gated switch."""
     started = time.monotonic()
     remote = Remote(transport, target)
-    remote.install()
     known = releases(transport, target)
     current = next((r for r in known if r.current), None)
     if release_id is None:
@@ -408,7 +438,6 @@ def restart(transport: Any, target: Target, *, on_event: OnEvent | None = None) 
     """Start the serving release afresh (new settings) beside itself, health-gated, then switch."""
     started = time.monotonic()
     remote = Remote(transport, target)
-    remote.install()
     current = next((r for r in releases(transport, target) if r.current), None)
     if current is None:
         raise DeployError("usage", "nothing deployed yet")

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # hostwiz release script: runs on the instance, over SSH, as root (sudo -n) or the app's owner.
 #
-#   release.sh init | state | link ID PREV | receive ID | deploy ID | activate ID [RESTORE_STATUS]
-#              | list | logs ID | run INSTANCE
+#   release.sh init | state | deploy ID < tar | activate ID | list | logs ID | run INSTANCE
+#
+# `deploy ID` prints the serving release's id and manifest (state), "@@ready", then reads a tar of
+# the new and changed files plus .hostwiz/ metadata on stdin, hard-links the unchanged files
+# named in .hostwiz/link.gz (NUL-separated, gzip) from .hostwiz/link-from, builds, and switches.
 #
 # Layout under $HOSTWIZ_ROOT (default /srv/app):
 #   releases/<id>/            the app's files (+ .venv / node_modules built per release)
-#   releases/<id>/.hostwiz/   release.json, manifest.json, runtime, start, health, env, image, status, build.log
+#   releases/<id>/.hostwiz/   release.json, manifest.json.gz, runtime, start, health, env, image, status, build.log
 #   current -> releases/<id>  the serving release
 #   run/<inst>.{env,pid,log}  one running instance "<id>-<port>"; run/live names the serving one
 #   nginx/live.conf           included by the public server; nginx/preview.conf by a loopback server
@@ -105,9 +108,9 @@ sup_logs() {
         tail -n 40 "$RUN/$1.log" 2>/dev/null || true
     fi
 }
-install_units() {
+install_units() {  # written only when they differ: a deploy reloads systemd only after an upgrade
     [ "$(sup_mode)" = systemd ] || return 0
-    local name user
+    local name user changed=0
     for name in hostwiz-app hostwiz-app-root; do
         user=""
         [ "$name" = hostwiz-app ] && user="User=$APP_USER
@@ -130,9 +133,14 @@ NoNewPrivileges=true
 [Install]
 WantedBy=multi-user.target
 EOF
-        mv "/etc/systemd/system/$name@.service.tmp" "/etc/systemd/system/$name@.service"
+        if cmp -s "/etc/systemd/system/$name@.service.tmp" "/etc/systemd/system/$name@.service"; then
+            rm -f "/etc/systemd/system/$name@.service.tmp"
+        else
+            mv "/etc/systemd/system/$name@.service.tmp" "/etc/systemd/system/$name@.service"
+            changed=1
+        fi
     done
-    systemctl daemon-reload
+    [ "$changed" = 0 ] || systemctl daemon-reload
 }
 
 # --- nginx ------------------------------------------------------------------------------
@@ -325,6 +333,22 @@ prune() {
     done
 }
 
+state() {  # "@@current ID" (empty when none), "@@manifest BASE64" (its manifest.json.gz)
+    local cur; cur=$(readlink "$ROOT/current" 2>/dev/null || true)
+    echo "@@current ${cur##*/}"
+    if [ -n "$cur" ] && [ -f "$ROOT/$cur/.hostwiz/manifest.json.gz" ]; then
+        echo "@@manifest $(base64 -w0 < "$ROOT/$cur/.hostwiz/manifest.json.gz")"
+    fi
+}
+
+init() {
+    mkdir -p "$REL" "$RUN" "$NGX" "$ROOT/bin"
+    chmod 0700 "$RUN"
+    [ -f "$NGX/live.conf" ] || printf '%s\n' 'location / { return 503 "no release deployed yet"; }' > "$NGX/live.conf"
+    [ -f "$NGX/preview.conf" ] || cp "$NGX/live.conf" "$NGX/preview.conf"
+    install_units
+}
+
 lock() {
     exec 9>"$ROOT/.lock"
     flock -n 9 || die busy "another deploy, rollback or restart of this app is running on the instance"
@@ -333,31 +357,26 @@ lock() {
 cmd=${1:-}
 shift || true
 case $cmd in
-    init)
-        mkdir -p "$REL" "$RUN" "$NGX" "$ROOT/bin"
-        chmod 0700 "$RUN"
-        [ -f "$NGX/live.conf" ] || printf '%s\n' 'location / { return 503 "no release deployed yet"; }' > "$NGX/live.conf"
-        [ -f "$NGX/preview.conf" ] || cp "$NGX/live.conf" "$NGX/preview.conf"
-        install_units
-        ;;
-    state)  # the serving release id, then its manifest
-        cur=$(readlink "$ROOT/current" 2>/dev/null || true)
-        echo "${cur##*/}"
-        if [ -n "$cur" ]; then cat "$ROOT/$cur/.hostwiz/manifest.json" 2>/dev/null || true; fi
-        ;;
-    link)  # ID PREV < NUL-separated paths: hard-link unchanged files from the previous release
-        valid_id "$1"; valid_id "$2"
-        mkdir -p "$REL/$1"
-        cd "$REL/$2" && xargs -0 -r cp -P -l --parents -t "$REL/$1" --
-        ;;
-    receive)  # ID < tar stream of new and changed files (+ .hostwiz metadata)
-        valid_id "$1"
-        mkdir -p "$REL/$1"
-        tar -x --no-same-owner -f - -C "$REL/$1"
-        ;;
+    init) init ;;
+    state) state ;;
     deploy)
-        valid_id "$1"; lock
-        [ -f "$(meta "$1")/release.json" ] || die usage "release $1 was not uploaded"
+        valid_id "$1"; init; lock
+        [ ! -e "$REL/$1" ] || die usage "release $1 exists already"
+        state
+        echo "@@ready"
+        mkdir -p "$REL/$1"
+        if ! out=$(tar -x --no-same-owner -f - -C "$REL/$1" 2>&1); then
+            rm -rf "${REL:?}/$1"
+            die upload "the upload did not arrive whole: $out"
+        fi
+        exec </dev/null
+        [ -f "$(meta "$1")/release.json" ] || die usage "release $1 came without its metadata"
+        if [ -f "$(meta "$1")/link-from" ]; then
+            prev=$(cat "$(meta "$1")/link-from"); valid_id "$prev"
+            stage link "unchanged files from $prev"
+            ( cd "$REL/$prev" && gzip -dc "$(meta "$1")/link.gz" | xargs -0 -r cp -P -l --parents -t "$REL/$1" -- ) \
+                || { rm -rf "${REL:?}/$1"; die link "could not link the unchanged files of $prev"; }
+        fi
         set_status "$1" building
         stage build "$(runtime_of "$1")"
         if ! build "$1"; then
@@ -370,11 +389,13 @@ case $cmd in
         prune
         ;;
     activate)  # rollback or restart: no build
-        valid_id "$1"; lock
+        valid_id "$1"; init; lock
         prev=$(cat "$(meta "$1")/status" 2>/dev/null || echo stopped)
         activate "$1" "$prev"
         ;;
-    list)  # one line per release: id, status, release.json
+    list)  # "@current ID", then one line per release: id, status, release.json
+        cur=$(readlink "$ROOT/current" 2>/dev/null || true)
+        echo "@current ${cur##*/}"
         for d in "$REL"/*/; do
             [ -d "$d" ] || continue
             id=$(basename "$d")
