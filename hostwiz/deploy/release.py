@@ -25,6 +25,7 @@ import tarfile
 import time
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import manifest as mf
@@ -112,7 +113,9 @@ def site_config(target: Target, listen: Iterable[str] = ("80 default_server", "[
 
 
 def new_release_id() -> str:
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
+    """Sortable by time to the millisecond (retention and rollback order by id), then random."""
+    now = time.time()
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{int(now * 1000) % 1000:03d}Z-{secrets.token_hex(2)}"
 
 
 def operator() -> str:
@@ -312,10 +315,13 @@ def _meta_files(meta: dict[str, Any], man: dict[str, mf.Entry], plan: AppPlan, h
 
 def deploy(transport: Any, target: Target, source: Source | None, plan: AppPlan, *,
            image: str | None = None, health: str | None = None, env: dict[str, str] | None = None,
-           who: str | None = None, release_id: str | None = None, progress: Progress | None = None,
+           who: str | None = None, release_id: str | None = None, hash_cache: Path | None = None,
+           progress: Progress | None = None,
            on_event: OnEvent | None = None, on_output: OnOutput | None = None) -> DeployResult:
     """Ship `source` (or, with `image` and plan.runtime == "image", nothing but the image name) as a new
-    release and switch to it once healthy. Raises DeployError (the serving release untouched)."""
+    release and switch to it once healthy. Raises DeployError (the serving release untouched).
+
+    `hash_cache`: a file on this machine that spares re-hashing unchanged files (manifest.build)."""
     started = time.monotonic()
     remote = Remote(transport, target)
     rid = release_id or new_release_id()
@@ -335,7 +341,7 @@ def deploy(transport: Any, target: Target, source: Source | None, plan: AppPlan,
     previous, prev_manifest = _state(out.lines)
 
     event("manifest", "hashing files")
-    man = mf.build(source) if source is not None else {}
+    man = mf.build(source, hash_cache) if source is not None else {}
     d = mf.delta(man, prev_manifest if previous else {})
     meta = {"id": rid, "source": source.label if source else f"image:{image}",
             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "who": who or operator(),

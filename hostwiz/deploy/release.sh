@@ -254,8 +254,31 @@ fail_with_app_log() {  # stage message inst release restore_status
     sup_logs "$3"
     exit 1
 }
+wait_healthy() {  # id inst port base path restore_status: a 2xx/3xx from this very instance, in time
+    local id=$1 inst=$2 port=$3 url=$4$5 path=$5 restore=$6 code hdr deadline
+    stage health "GET $path (timeout ${HEALTH_TIMEOUT}s)"
+    deadline=$((SECONDS + HEALTH_TIMEOUT))
+    hdr=$(mktemp)
+    while :; do
+        code=$(curl -s -o /dev/null -D "$hdr" -w '%{http_code}' --max-time 5 "$url" 2>/dev/null) || code=000
+        if [[ $code =~ ^[23] ]] && { [[ $url != *":$PREVIEW_PORT/"* ]] || grep -qi "^x-hostwiz-instance: $inst" "$hdr"; }; then
+            break
+        fi
+        if ! sup_alive "$inst"; then
+            rm -f "$hdr"; fail_with_app_log start "the app exited before answering on port $port" "$inst" "$id" "$restore"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            rm -f "$hdr"
+            fail_with_app_log health "no healthy answer to GET $path within ${HEALTH_TIMEOUT}s (last: HTTP $code)" \
+                "$inst" "$id" "$restore"
+        fi
+        sleep 0.1
+    done
+    rm -f "$hdr"
+}
+
 activate() {  # id restore_status: start beside the live one, health-gated switch
-    local id=$1 restore=${2:-failed} port inst old code hdr health deadline
+    local id=$1 restore=${2:-failed} port inst old health
     [ -d "$REL/$id" ] || die usage "no release $id"
     port=$(free_port) || die start "no free local port in $PORT_BASE-$((PORT_BASE + 19))"
     inst="$id-$port"
@@ -274,26 +297,19 @@ activate() {  # id restore_status: start beside the live one, health-gated switc
     fi
     [ "$(runtime_of "$id")" = static ] || sup_start "$inst"
     nginx_conf "$id" "$port" "$inst" > "$NGX/preview.conf.tmp" && mv "$NGX/preview.conf.tmp" "$NGX/preview.conf"
-    nginx_reload > /dev/null || fail_with_app_log start "nginx refused the preview configuration" "$inst" "$id" "$restore"
     health=$(health_of "$id")
-    stage health "GET $health (timeout ${HEALTH_TIMEOUT}s)"
-    deadline=$((SECONDS + HEALTH_TIMEOUT))
-    hdr=$(mktemp)
-    while :; do
-        code=$(curl -s -o /dev/null -D "$hdr" -w '%{http_code}' --max-time 5 \
-            "http://127.0.0.1:$PREVIEW_PORT$health" 2>/dev/null) || code=000
-        if [[ $code =~ ^[23] ]] && grep -qi "^x-hostwiz-instance: $inst" "$hdr"; then break; fi
-        if [ "$(runtime_of "$id")" != static ] && ! sup_alive "$inst"; then
-            rm -f "$hdr"; fail_with_app_log start "the app exited before answering on port $port" "$inst" "$id" "$restore"
-        fi
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            rm -f "$hdr"
-            fail_with_app_log health "no healthy answer to GET $health within ${HEALTH_TIMEOUT}s (last: HTTP $code)" \
-                "$inst" "$id" "$restore"
-        fi
-        sleep 0.2
-    done
-    rm -f "$hdr"
+    case $(runtime_of "$id") in
+        static)  # no process: the document root must hold what the health path asks for
+            stage health "$health in $(docroot "$id")"
+            local want; want=$(docroot "$id")${health%%\?*}
+            [ -f "$want" ] || [ -f "$want/index.html" ] \
+                || fail_with_app_log health "no file for $health in the release (index.html missing?)" "$inst" "$id" "$restore"
+            ;;
+        php)  # FastCGI: asked through nginx's loopback preview server, as it will be served
+            nginx_reload > /dev/null || fail_with_app_log start "nginx refused the preview configuration" "$inst" "$id" "$restore"
+            wait_healthy "$id" "$inst" "$port" "http://127.0.0.1:$PREVIEW_PORT" "$health" "$restore" ;;
+        *) wait_healthy "$id" "$inst" "$port" "http://127.0.0.1:$port" "$health" "$restore" ;;
+    esac
     stage switch "nginx to release $id"
     cp "$NGX/live.conf" "$NGX/live.conf.previous" 2>/dev/null || true
     cp "$NGX/preview.conf" "$NGX/live.conf"
@@ -320,7 +336,7 @@ prune() {
     local cur keep=() id n=0
     cur=$(readlink "$ROOT/current" 2>/dev/null || true); cur=${cur##*/}
     local d ids=()
-    for d in "$REL"/*/; do [ -d "$d" ] && ids+=("$(basename "$d")"); done
+    for d in "$REL"/*/; do [ -d "$d" ] && [ "${d%.incoming/}" = "$d" ] && ids+=("$(basename "$d")"); done
     mapfile -t ids < <(printf '%s\n' "${ids[@]}" | sort -r)
     for id in "${ids[@]}"; do
         [ -n "$id" ] || continue
@@ -349,6 +365,46 @@ init() {
     install_units
 }
 
+# The upload arrives in releases/<id>.incoming. With a previous release, the new one starts as a
+# hard-linked copy of it (cp -al: one process, not one per file), is cut down to exactly the
+# unchanged files listed in link.gz, and the upload is linked in beside them.
+receive() {
+    local id=$1 new=$REL/$1 in=$REL/$1.incoming prev e out
+    mkdir -p "$in"
+    if ! out=$(tar -x --no-same-owner -f - -C "$in" 2>&1); then
+        rm -rf "$in"
+        die upload "the upload did not arrive whole: $out"
+    fi
+    [ -f "$in/.hostwiz/release.json" ] || { rm -rf "$in"; die usage "release $id came without its metadata"; }
+    if [ ! -f "$in/.hostwiz/link-from" ]; then
+        mv "$in" "$new"
+        return 0
+    fi
+    prev=$(cat "$in/.hostwiz/link-from"); valid_id "$prev"
+    stage link "unchanged files from $prev"
+    mkdir -p "$new"
+    if ! out=$(
+        set -e
+        entries=()
+        for e in "$REL/$prev"/* "$REL/$prev"/.[!.]* "$REL/$prev"/..?*; do
+            [ -e "$e" ] || [ -L "$e" ] || continue
+            case ${e##*/} in .hostwiz|.venv|node_modules) continue ;; esac
+            entries+=("$e")
+        done
+        [ "${#entries[@]}" = 0 ] || cp -al "${entries[@]}" "$new/"
+        gzip -dc "$in/.hostwiz/link.gz" | tr '\0' '\n' > "$in/.hostwiz/link.list"
+        cd "$new"
+        find . \( -type f -o -type l \) -printf '%P\0' | { grep -zvxFf "$in/.hostwiz/link.list" || true; } \
+            | xargs -0 -r rm -f --
+        find . -mindepth 1 -depth -type d -empty -delete
+        cp -al "$in/." "$new/"
+    ); then
+        rm -rf "$new" "$in"
+        die link "could not link the unchanged files of $prev: $out"
+    fi
+    rm -rf "$in"
+}
+
 lock() {
     exec 9>"$ROOT/.lock"
     flock -n 9 || die busy "another deploy, rollback or restart of this app is running on the instance"
@@ -362,21 +418,11 @@ case $cmd in
     deploy)
         valid_id "$1"; init; lock
         [ ! -e "$REL/$1" ] || die usage "release $1 exists already"
+        rm -rf "${REL:?}"/*.incoming  # what an interrupted upload left
         state
         echo "@@ready"
-        mkdir -p "$REL/$1"
-        if ! out=$(tar -x --no-same-owner -f - -C "$REL/$1" 2>&1); then
-            rm -rf "${REL:?}/$1"
-            die upload "the upload did not arrive whole: $out"
-        fi
+        receive "$1"
         exec </dev/null
-        [ -f "$(meta "$1")/release.json" ] || die usage "release $1 came without its metadata"
-        if [ -f "$(meta "$1")/link-from" ]; then
-            prev=$(cat "$(meta "$1")/link-from"); valid_id "$prev"
-            stage link "unchanged files from $prev"
-            ( cd "$REL/$prev" && gzip -dc "$(meta "$1")/link.gz" | xargs -0 -r cp -P -l --parents -t "$REL/$1" -- ) \
-                || { rm -rf "${REL:?}/$1"; die link "could not link the unchanged files of $prev"; }
-        fi
         set_status "$1" building
         stage build "$(runtime_of "$1")"
         if ! build "$1"; then
@@ -399,6 +445,7 @@ case $cmd in
         for d in "$REL"/*/; do
             [ -d "$d" ] || continue
             id=$(basename "$d")
+            [ "${id%.incoming}" = "$id" ] || continue
             printf '%s\t%s\t%s\n' "$id" "$(cat "$d.hostwiz/status" 2>/dev/null || echo unknown)" \
                 "$(tr -d '\n' < "$d.hostwiz/release.json" 2>/dev/null || echo '{}')"
         done

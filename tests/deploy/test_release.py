@@ -53,10 +53,17 @@ def test_redeploy_sends_only_the_changed_file_and_hard_links_the_rest(instance, 
         (app / "assets").mkdir(exist_ok=True)
         (app / "assets" / f"f{i:03}.bin").write_bytes(os.urandom(8192))
     first = ship(instance, app)
+    old_rel = instance.root / "releases" / first.release_id
+    (old_rel / "assets" / "written-at-run-time.tmp").write_text("x")  # not part of any release
     (app / "version.txt").write_text("v2\n")
+    (app / "assets" / "f119.bin").unlink()
     second = ship(instance, app)
     assert instance.get("/")[1] == "python v2 "
-    assert second.files_sent == 1 and second.files_linked == 122 and second.previous_id == first.release_id
+    assert second.files_sent == 1 and second.files_linked == 121 and second.previous_id == first.release_id
+    new_rel = instance.root / "releases" / second.release_id
+    shipped = sorted(str(p.relative_to(new_rel)) for p in new_rel.rglob("*")
+                     if p.is_file() and not {".hostwiz", ".venv"} & set(p.parts))
+    assert shipped == sorted(["app.py", "requirements.txt", "version.txt"] + [f"assets/f{i:03}.bin" for i in range(119)])
     assert second.bytes_sent < first.bytes_sent * 0.05, (second.bytes_sent, first.bytes_sent)
     old = instance.root / "releases" / first.release_id / "assets" / "f007.bin"
     new = instance.root / "releases" / second.release_id / "assets" / "f007.bin"

@@ -172,3 +172,18 @@ def test_deploy_core_stays_free_of_heavy_imports():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_hash_cache_skips_files_whose_stat_is_unchanged(tmp_path):
+    src_dir = tree(tmp_path / "src", {"a.bin": b"1" * 100, "b.bin": b"2" * 100})
+    cache = tmp_path / "cache" / "hashes.json"
+    first = mf.build(pack_directory(src_dir), cache)
+    st = (src_dir / "a.bin").stat()
+    with open(src_dir / "a.bin", "r+b") as f:  # same size, same inode, mtime put back: the cache answers
+        f.write(b"X" * 100)
+    os.utime(src_dir / "a.bin", ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert mf.build(pack_directory(src_dir), cache)["a.bin"] == first["a.bin"]
+    os.utime(src_dir / "a.bin", ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # touched: hashed again
+    again = mf.build(pack_directory(src_dir), cache)
+    assert again["a.bin"] != first["a.bin"] and again["b.bin"] == first["b.bin"]
+    assert mf.build(pack_directory(src_dir)) == again  # without a cache: the same answer
