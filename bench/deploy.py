@@ -94,6 +94,7 @@ def main() -> int:
         wait_port(http_port, nginx_proc, "nginx")
 
         scp_t, first_t, re_t, re_bytes, first_bytes = [], [], [], [], []
+        stages: list[dict[str, float]] = []  # redeploy: seconds from each stage's start to the next
         for run in range(1, args.runs + 1):
             dest = work / f"scp{run}"
             t0 = time.perf_counter()
@@ -120,11 +121,16 @@ def main() -> int:
             changed = tree / "d000" / "s0" / "f00000.bin"
             changed.write_bytes(os.urandom(changed.stat().st_size))
             t0 = time.perf_counter()
+            marks: list[tuple[str, float]] = []
             c = connect(sshd, known)
+            marks.append(("connect", time.perf_counter() - t0))
             src = pack_directory(tree)
-            second = deploy(c.get_transport(), t, src, plan(tree), hash_cache=work / f"hashes{run}.json")
+            second = deploy(c.get_transport(), t, src, plan(tree), hash_cache=work / f"hashes{run}.json",
+                            on_event=lambda stage, _d: marks.append((stage, time.perf_counter() - t0)))
             re_t.append(time.perf_counter() - t0)
             re_bytes.append(second.bytes_sent)
+            marks.append(("end", re_t[-1]))
+            stages.append({a[0]: round(b[1] - a[1], 3) for a, b in zip(marks, marks[1:])})
             c.close()
             assert second.files_sent == 1, second
             shutil.rmtree(dest, ignore_errors=True)
@@ -137,6 +143,7 @@ def main() -> int:
             "scp_s": med(scp_t), "first_s": med(first_t), "redeploy_s": med(re_t),
             "scp_min_s": min(scp_t), "first_min_s": min(first_t), "redeploy_min_s": min(re_t),
             "first_bytes_sent": med(first_bytes), "redeploy_bytes_sent": med(re_bytes),
+            "redeploy_stages_s": {k: med([st.get(k, 0.0) for st in stages]) for k in stages[-1]},
         }
         result["first_vs_scp"] = result["first_s"] / result["scp_s"]
         result["redeploy_vs_first"] = result["redeploy_s"] / result["first_s"]
@@ -154,6 +161,8 @@ def main() -> int:
                   f"= {result['redeploy_vs_first']:.3f}x first deploy (target <= 0.2x); "
                   f"{result['redeploy_bytes_sent']:,.0f} bytes sent = {100 * result['redeploy_bytes_fraction']:.3f} % "
                   "of the tree (target <= 1 %)")
+            print("redeploy stages (median s, each until the next starts): "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in result["redeploy_stages_s"].items()))
         return 0 if result["met"] else 1
     finally:
         for p in reversed(procs):
