@@ -115,8 +115,19 @@ def ssh(quick: bool) -> dict:
             "target": "", "met": None}
 
 
+def deploy(quick: bool) -> dict:
+    out = script("deploy", "--json", *(["--mb", "5", "--files", "500", "--runs", "1"] if quick else ["--runs", "3"]))
+    r = last_json(out)
+    return {"compared with": "`scp -r` of the same tree to the same sshd",
+            "ratio": f"first deploy {r['first_vs_scp']:.2f}x scp -r; redeploy {r['redeploy_vs_first']:.2f}x first, "
+                     f"{100 * r['redeploy_bytes_fraction']:.2f} % of the bytes",
+            "absolute": f"{r['tree_bytes'] / 1e6:.0f} MB / {r['files']} files: scp -r {r['scp_s']:.2f} s, "
+                        f"first deploy {r['first_s']:.2f} s, redeploy (one file changed) {r['redeploy_s']:.2f} s",
+            "target": "<= 1.2x scp -r; redeploy <= 0.2x and <= 1 %", "met": r["met"]}
+
+
 BENCHES: dict[str, Callable[[bool], dict]] = {"provision": provision, "startup": startup, "logs": logs,
-                                              "cleanup": cleanup, "ssh": ssh}
+                                              "cleanup": cleanup, "ssh": ssh, "deploy": deploy}
 
 
 def main() -> int:
