@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from .aws import Aws, error_code, tag_dict
 
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -64,7 +62,7 @@ def set_settings(aws: Aws, stack: str, values: dict[str, str], tags: list[dict[s
         name = path(stack, key)
         try:
             ssm.put_parameter(Name=name, Value=value, Type=kind, Tags=tags)
-        except ClientError as err:
+        except Exception as err:  # botocore's ClientError, matched by code (botocore stays lazy)
             if error_code(err) != "ParameterAlreadyExists":
                 raise
             if not _owned(ssm, name, tags):
@@ -99,7 +97,7 @@ def unset_settings(aws: Aws, stack: str, keys: list[str], tags: list[dict[str, s
                 raise SettingsError(f"{name} is not this stack's (its tags say otherwise); left untouched")
             ssm.delete_parameter(Name=name)
             deleted.append(key)
-        except ClientError as err:
+        except Exception as err:
             if error_code(err) not in ("ParameterNotFound", "InvalidResourceId"):
                 raise
             missing.append(key)
