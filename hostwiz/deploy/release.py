@@ -59,7 +59,8 @@ class Target:
     sudo: bool = True  # run release.sh through `sudo -n` (the instance's SSH user is not root)
     nginx_conf: str | None = None  # nginx -c FILE; None: nginx's default configuration
     nginx_pid: str = "/run/nginx.pid"
-    shared_env: str = "/etc/hostwiz/app.env"  # the stack's settings (KEY=VALUE), read at start
+    shared_env: str = "/etc/hostwiz/app.env"  # the bootstrap's environment (DATABASE_URL), read at start
+    settings_env: str = "/etc/hostwiz/settings.env"  # the operator's settings (hostwiz env), 0600, read at start
     app_user: str = "app"
     supervisor: str = "auto"  # auto (systemd when it runs) | systemd | setsid
 
@@ -67,7 +68,8 @@ class Target:
         env = {"HOSTWIZ_ROOT": self.root, "HOSTWIZ_PORT_BASE": str(self.port_base),
                "HOSTWIZ_PREVIEW_PORT": str(self.preview_port), "HOSTWIZ_HEALTH_TIMEOUT": str(self.health_timeout),
                "HOSTWIZ_KEEP": str(self.keep), "HOSTWIZ_NGINX_PID": self.nginx_pid,
-               "HOSTWIZ_SHARED_ENV": self.shared_env, "HOSTWIZ_APP_USER": self.app_user,
+               "HOSTWIZ_SHARED_ENV": self.shared_env, "HOSTWIZ_SETTINGS_ENV": self.settings_env,
+               "HOSTWIZ_APP_USER": self.app_user,
                "HOSTWIZ_SUPERVISOR": self.supervisor}
         if self.nginx_conf:
             env["HOSTWIZ_NGINX_CONF"] = self.nginx_conf
@@ -231,6 +233,13 @@ class Remote:
         chan = self.open(*args, install=install)
         chan.shutdown_write()
         return _Lines(chan).rest(on_line)
+
+    def feed(self, verb: str, data: bytes) -> list[str]:
+        """Run `release.sh VERB` with `data` on its stdin (never on a command line); its output lines."""
+        chan = self.open(verb, install=True)
+        chan.sendall(data)
+        chan.shutdown_write()
+        return self.check(*_Lines(chan).rest())
 
     def install(self) -> None:
         """Put this version of release.sh on the instance and lay out its directories (nginx's
@@ -451,3 +460,19 @@ def restart(transport: Any, target: Target, *, on_event: OnEvent | None = None) 
     _scripted(remote, "activate", current.id, release_id=current.id, events=events, on_event=on_event,
               on_output=None)
     return DeployResult(current.id, current.id, 0, 0, 0, time.monotonic() - started, events)
+
+
+def push_settings(transport: Any, target: Target, env_text: str) -> int:
+    """Replace the instance's settings file (target.settings_env, 0600) with `env_text` (KEY=VALUE
+    lines), sent on the channel's stdin: never on a command line, in a log or in the output.
+    Returns how many settings the file holds. Running releases see them after `restart`."""
+    lines = Remote(transport, target).feed("settings", env_text.encode())
+    found = next((line.split()[1] for line in lines if line.startswith("@@settings ")), "0")
+    return int(found) if found.isdigit() else 0
+
+
+def install_site(transport: Any, target: Target, text: str) -> str:
+    """Install nginx's release site (`site_config`) in place of the bootstrap's proxy site, once
+    (kept when it already includes the releases' live.conf). Only for the instance's own nginx."""
+    lines = Remote(transport, target).feed("site", text.encode())
+    return next((line[len("@@site "):] for line in lines if line.startswith("@@site ")), "")

@@ -2,6 +2,7 @@
 # hostwiz release script: runs on the instance, over SSH, as root (sudo -n) or the app's owner.
 #
 #   release.sh init | state | deploy ID < tar | activate ID | list | logs ID | run INSTANCE
+#            | settings < KEY=VALUE lines | site < nginx site (system nginx only)
 #
 # `deploy ID` prints the serving release's id and manifest (state), "@@ready", then reads a tar of
 # the new and changed files plus .hostwiz/ metadata on stdin, hard-links the unchanged files
@@ -34,7 +35,8 @@ PORT_BASE=${HOSTWIZ_PORT_BASE:-3000}
 PREVIEW_PORT=${HOSTWIZ_PREVIEW_PORT:-8099}
 HEALTH_TIMEOUT=${HOSTWIZ_HEALTH_TIMEOUT:-60}
 KEEP=${HOSTWIZ_KEEP:-5}
-SHARED_ENV=${HOSTWIZ_SHARED_ENV:-/etc/hostwiz/app.env}
+SHARED_ENV=${HOSTWIZ_SHARED_ENV:-/etc/hostwiz/app.env}  # the bootstrap's (DATABASE_URL)
+SETTINGS_ENV=${HOSTWIZ_SETTINGS_ENV:-/etc/hostwiz/settings.env}  # the operator's (hostwiz env set), 0600
 NGINX_PID=${HOSTWIZ_NGINX_PID:-/run/nginx.pid}
 APP_USER=${HOSTWIZ_APP_USER:-app}
 NGINX=(nginx)
@@ -77,7 +79,7 @@ sup_start() {
         systemctl enable --now "$(unit_of "$1")" >/dev/null 2>&1
     else
         : > "$RUN/$1.log"
-        ( set +e; load_env "$SHARED_ENV"; load_env "$RUN/$1.env"
+        ( set +e; load_env "$SHARED_ENV"; load_env "$SETTINGS_ENV"; load_env "$RUN/$1.env"
           exec setsid bash "$SELF" run "$1" </dev/null >>"$RUN/$1.log" 2>&1 9>&- ) &
         echo $! > "$RUN/$1.pid"
     fi
@@ -124,6 +126,7 @@ After=network-online.target
 $user
 Environment=HOSTWIZ_ROOT=$ROOT
 EnvironmentFile=-$SHARED_ENV
+EnvironmentFile=-$SETTINGS_ENV
 EnvironmentFile=$RUN/%i.env
 ExecStart=/bin/bash $SELF run %i
 Restart=always
@@ -405,6 +408,41 @@ receive() {
     rm -rf "$in"
 }
 
+# The operator's settings (KEY=VALUE lines on stdin) replace $SETTINGS_ENV whole, 0600; the values
+# never reach a command line, a log or this script's output.
+settings() {
+    mkdir -p "$(dirname "$SETTINGS_ENV")"
+    ( umask 077
+      { grep -E '^[A-Za-z_][A-Za-z0-9_]*=' || true; } > "$SETTINGS_ENV.tmp" )
+    chmod 0600 "$SETTINGS_ENV.tmp" && mv "$SETTINGS_ENV.tmp" "$SETTINGS_ENV"
+    echo "@@settings $(grep -c . "$SETTINGS_ENV" || true)"
+}
+
+# nginx's site for releases (stdin) replaces the bootstrap's proxy site once, on the first deploy;
+# a certificate certbot installed for the old site is installed again for the new one.
+site() {
+    local f old="" names
+    for f in /etc/nginx/sites-available/hostwiz /etc/nginx/conf.d/hostwiz.conf; do [ -f "$f" ] && old=$f; done
+    [ -n "$old" ] || old=$( [ -d /etc/nginx/sites-available ] && echo /etc/nginx/sites-available/hostwiz \
+                            || echo /etc/nginx/conf.d/hostwiz.conf )
+    if grep -qF "$NGX/live.conf" "$old" 2>/dev/null; then cat > /dev/null; echo "@@site kept $old"; return 0; fi
+    init
+    [ ! -f "$old" ] || cp "$old" "$old.hostwiz-bootstrap"
+    cat > "$old.tmp" && mv "$old.tmp" "$old"
+    if [ -d /etc/nginx/sites-enabled ]; then ln -sf "$old" /etc/nginx/sites-enabled/hostwiz; fi
+    if ! nginx -t -q 2>&1; then
+        [ ! -f "$old.hostwiz-bootstrap" ] || mv "$old.hostwiz-bootstrap" "$old"
+        die site "nginx refused the release site; the bootstrap's site is back"
+    fi
+    if grep -q "managed by Certbot" "$old.hostwiz-bootstrap" 2>/dev/null && command -v certbot >/dev/null; then
+        names=$(awk '/server_name/ {for (i = 2; i <= NF; i++) print $i}' "$old" | tr -d ';' | grep -v '^_$' | sort -u)
+        certbot install --nginx --non-interactive --redirect --cert-name "$(echo "$names" | head -n 1)" \
+            || echo "certbot could not reinstall the certificate: run 'sudo certbot --nginx' on the instance"
+    fi
+    nginx -s reload
+    echo "@@site installed $old"
+}
+
 lock() {
     exec 9>"$ROOT/.lock"
     flock -n 9 || die busy "another deploy, rollback or restart of this app is running on the instance"
@@ -414,6 +452,8 @@ cmd=${1:-}
 shift || true
 case $cmd in
     init) init ;;
+    settings) settings ;;
+    site) site ;;
     state) state ;;
     deploy)
         valid_id "$1"; init; lock
@@ -473,8 +513,9 @@ case $cmd in
                 fi
                 exec "$fpm" -F -y "$(meta "$id")/php-fpm-$PORT.conf" ;;
             docker|image)
-                argv=(docker run --rm --name "hostwiz-$inst" --env-file "$RUN/$inst.env" -e "PORT=$PORT"
-                     -p "127.0.0.1:$PORT:$PORT" "hostwiz-app:$id")
+                argv=(docker run --rm --name "hostwiz-$inst")
+                for f in "$SHARED_ENV" "$SETTINGS_ENV"; do [ ! -r "$f" ] || argv+=(--env-file "$f"); done
+                argv+=(--env-file "$RUN/$inst.env" -e "PORT=$PORT" -p "127.0.0.1:$PORT:$PORT" "hostwiz-app:$id")
                 [ -z "$start" ] || argv+=(sh -c "$start")
                 exec "${argv[@]}" ;;
             *) echo "nothing to run for $(runtime_of "$id")"; exit 1 ;;
