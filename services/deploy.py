@@ -395,3 +395,35 @@ def wait_bootstrap(session: Session, name: str, *, timeout: float = 1800.0, dela
                             f"run 'hostwiz deploy {name}' once it has", FAILED)
         if stop.wait(delay):  # a poll interval, or the caller's cancel
             raise UserError("cancelled while waiting for the bootstrap", FAILED)
+
+
+def deploy_spec_app(session: Session, spec: Any, base: Path | None, on_event: Callable[[Any], None], *,
+                    cancel: Any = None, lock: bool = False) -> DeployOutcome:
+    """`up`'s last part when the spec has `[app]`: wait for the instance's bootstrap to succeed, then
+    deploy the app (a directory relative to `base`, the spec file's folder). Events reach `on_event`
+    as `hostwiz.events.Event` notices. Raises UserError / DeployFailed like `deploy`.
+    `lock=False`: the caller (`up`) holds the stack's lock."""
+    from hostwiz import events as ev
+
+    def say(stage: str, detail: str) -> None:
+        on_event(ev.Event(ev.NOTICE, message=f"app: {stage}: {detail}" if detail else f"app: {stage}",
+                          data={"stage": stage}))
+
+    def output(line: str) -> None:
+        on_event(ev.Event(ev.NOTICE, message=f"app | {line}", data={"stage": "output"}))
+
+    shown = {"pct": -1}
+
+    def progress(sent: int, total: int) -> None:
+        pct = int(100 * sent / total) // 25 * 25 if total else 100
+        if pct != shown["pct"]:
+            shown["pct"] = pct
+            on_event(ev.Event(ev.NOTICE, message=f"app: upload {pct}% of {total} bytes",
+                              data={"stage": "upload", "sent": sent, "total": total}))
+
+    app = spec.app
+    say("waiting", "for the instance's bootstrap to finish")
+    wait_bootstrap(session, spec.name, on_event=say, cancel=cancel)
+    choice = SourceChoice.from_app(app.model_dump(exclude_none=True), base)
+    return deploy(session, spec.name, choice, start=app.start, health=app.health, env=dict(app.env),
+                  on_progress=progress, on_event=say, on_output=output, lock=lock)
