@@ -141,6 +141,7 @@ class Instance:
     root: Path
     http_port: int
     nginx_dir: Path
+    sshd: Sshd | None = None  # the loopback sshd (its port, host key, user and client key)
 
     def get(self, path: str = "/", timeout: float = 5) -> tuple[int, str, str]:
         """(status, body, X-Hostwiz-Instance) through nginx's public server."""
@@ -184,7 +185,7 @@ def instance(tmp_path: Path):
     nginx_proc = subprocess.Popen([nginx, "-c", str(d / "nginx.conf"), "-e", str(d / "error.log")],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_port(http_port, nginx_proc, "nginx")
-    inst = Instance(target, client.get_transport(), root, http_port, d)
+    inst = Instance(target, client.get_transport(), root, http_port, d, sshd)
     try:
         yield inst
     finally:
