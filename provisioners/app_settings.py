@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from hostwiz import secrets
+
 from .aws import Aws, error_code, tag_dict
 
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
@@ -55,6 +57,8 @@ def set_settings(aws: Aws, stack: str, values: dict[str, str], tags: list[dict[s
             raise SettingsError(f"{key}: values are at most {MAX_VALUE} bytes")
         if "\n" in value:
             raise SettingsError(f"{key}: a value is one line")
+    for value in values.values():  # redacted from every log line from now on (botocore DEBUG logs bodies)
+        secrets.register(value)
     ssm = aws.client("ssm")
     kind = "SecureString" if secret else "String"
     written = []
@@ -81,6 +85,8 @@ def list_settings(aws: Aws, stack: str, reveal: bool = False) -> list[Setting]:
                                                                     WithDecryption=reveal):
         for p in page["Parameters"]:
             secret = p["Type"] == "SecureString"
+            if reveal or not secret:
+                secrets.register(p["Value"])  # before anything could log it (response bodies at DEBUG)
             out.append(Setting(p["Name"].rsplit("/", 1)[1], p["Value"] if (reveal or not secret) else MASK, secret))
     return sorted(out, key=lambda s: s.key)
 
