@@ -220,7 +220,7 @@ def _ship(session: Session, name: str, ledger: Ledger, packed: engine.Source | N
     say("connect", f"SSH to {name}")
     t = transport(session, name, confirm=confirm, progress=lambda m: say("connect", m))
     try:
-        if target.nginx_conf is None:  # the instance's own nginx: the release site replaces the proxy one once
+        if target.nginx_conf is None or target.nginx_site:  # the release site replaces the bootstrap's, once
             done = rel.install_site(t, target, engine.site_config(target, server_names=_server_names(ledger)))
             if done.startswith("installed"):
                 say("site", f"nginx site for releases {done}")

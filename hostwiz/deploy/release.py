@@ -59,6 +59,8 @@ class Target:
     sudo: bool = True  # run release.sh through `sudo -n` (the instance's SSH user is not root)
     nginx_conf: str | None = None  # nginx -c FILE; None: nginx's default configuration
     nginx_pid: str = "/run/nginx.pid"
+    nginx_site: str | None = None  # the site file `install_site` replaces; None: the bootstrap's for the OS
+    site_listen: tuple[str, ...] = ("80 default_server", "[::]:80 default_server")  # that site's listen lines
     shared_env: str = "/etc/hostwiz/app.env"  # the bootstrap's environment (DATABASE_URL), read at start
     settings_env: str = "/etc/hostwiz/settings.env"  # the operator's settings (hostwiz env), 0600, read at start
     app_user: str = "app"
@@ -73,6 +75,8 @@ class Target:
                "HOSTWIZ_SUPERVISOR": self.supervisor}
         if self.nginx_conf:
             env["HOSTWIZ_NGINX_CONF"] = self.nginx_conf
+        if self.nginx_site:
+            env["HOSTWIZ_NGINX_SITE"] = self.nginx_site
         return env
 
 
@@ -103,10 +107,10 @@ def script_text() -> str:
     return resources.files(__package__).joinpath("release.sh").read_text()
 
 
-def site_config(target: Target, listen: Iterable[str] = ("80 default_server", "[::]:80 default_server"),
-                server_names: str = "_") -> str:
+def site_config(target: Target, listen: Iterable[str] | None = None, server_names: str = "_") -> str:
     """nginx's site for a stack whose app is deployed by releases (replaces the bootstrap's proxy site)."""
     text = resources.files(__package__).joinpath("nginx-site.conf.tmpl").read_text()
+    listen = target.site_listen if listen is None else listen
     values = {"listen_lines": "\n".join(f"    listen {x};" for x in listen), "server_names": server_names,
               "root": target.root, "preview_port": str(target.preview_port)}
     for k, v in values.items():

@@ -418,28 +418,33 @@ settings() {
     echo "@@settings $(grep -c . "$SETTINGS_ENV" || true)"
 }
 
-# nginx's site for releases (stdin) replaces the bootstrap's proxy site once, on the first deploy;
-# a certificate certbot installed for the old site is installed again for the new one.
+# nginx's site for releases (stdin) replaces the bootstrap's proxy site once, on the first deploy
+# ($HOSTWIZ_NGINX_SITE, else the bootstrap's file for this OS); a certificate certbot installed for
+# the old site is installed again for the new one. Until the first release serves, the new site
+# answers 503 "no release deployed yet" (the deploy that installs it switches seconds later).
 site() {
-    local f old="" names
-    for f in /etc/nginx/sites-available/hostwiz /etc/nginx/conf.d/hostwiz.conf; do [ -f "$f" ] && old=$f; done
-    [ -n "$old" ] || old=$( [ -d /etc/nginx/sites-available ] && echo /etc/nginx/sites-available/hostwiz \
-                            || echo /etc/nginx/conf.d/hostwiz.conf )
+    local f old=${HOSTWIZ_NGINX_SITE:-} names
+    if [ -z "$old" ]; then
+        for f in /etc/nginx/sites-available/hostwiz /etc/nginx/conf.d/hostwiz.conf; do [ -f "$f" ] && old=$f; done
+        if [ -z "$old" ]; then
+            if [ -d /etc/nginx/sites-available ]; then old=/etc/nginx/sites-available/hostwiz; else old=/etc/nginx/conf.d/hostwiz.conf; fi
+        fi
+    fi
     if grep -qF "$NGX/live.conf" "$old" 2>/dev/null; then cat > /dev/null; echo "@@site kept $old"; return 0; fi
     init
     [ ! -f "$old" ] || cp "$old" "$old.hostwiz-bootstrap"
     cat > "$old.tmp" && mv "$old.tmp" "$old"
-    if [ -d /etc/nginx/sites-enabled ]; then ln -sf "$old" /etc/nginx/sites-enabled/hostwiz; fi
-    if ! nginx -t -q 2>&1; then
-        [ ! -f "$old.hostwiz-bootstrap" ] || mv "$old.hostwiz-bootstrap" "$old"
-        die site "nginx refused the release site; the bootstrap's site is back"
+    case $old in /etc/nginx/sites-available/*) ln -sf "$old" "/etc/nginx/sites-enabled/${old##*/}" ;; esac
+    if ! out=$("${NGINX[@]}" -t -q 2>&1); then
+        if [ -f "$old.hostwiz-bootstrap" ]; then mv "$old.hostwiz-bootstrap" "$old"; fi
+        die site "nginx refused the release site, so the bootstrap's site is back: $out"
     fi
     if grep -q "managed by Certbot" "$old.hostwiz-bootstrap" 2>/dev/null && command -v certbot >/dev/null; then
         names=$(awk '/server_name/ {for (i = 2; i <= NF; i++) print $i}' "$old" | tr -d ';' | grep -v '^_$' | sort -u)
         certbot install --nginx --non-interactive --redirect --cert-name "$(echo "$names" | head -n 1)" \
             || echo "certbot could not reinstall the certificate: run 'sudo certbot --nginx' on the instance"
     fi
-    nginx -s reload
+    nginx_reload > /dev/null || die site "nginx did not reload with the release site"
     echo "@@site installed $old"
 }
 

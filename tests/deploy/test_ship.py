@@ -125,3 +125,57 @@ def test_env_bad_input(blog):
     assert code == 2 and "not a setting name" in err
     code, _, err = run_cli(["env", "blog", "set", "NOVALUE"])
     assert code == 2 and "KEY=VALUE" in err
+
+
+def test_the_first_deploy_replaces_the_bootstraps_proxy_site(instance, session, tmp_path, monkeypatch):
+    """The instance as the bootstrap leaves it: nginx's site proxies to the placeholder app. The first
+    deploy installs the release site in its place (once), and the app serves through it."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from hostwiz.services import deploy as uc
+    from hostwiz.userdata import _fill
+
+    from .conftest import free_port
+
+    placeholder = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(placeholder), "--bind", "127.0.0.1"],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        site = instance.nginx_dir / "site.conf"
+        site.write_text(_fill("nginx-proxy.conf.tmpl", {"app_port": str(placeholder), "server_names": "_"})
+                        .replace("listen 80 default_server;", f"listen 127.0.0.1:{instance.http_port};")
+                        .replace("listen [::]:80 default_server;", ""))
+        subprocess.run(["nginx", "-c", instance.target.nginx_conf, "-s", "reload"], check=True)
+        for _ in range(100):
+            if instance.get("/")[0] == 200 and "Directory listing" in instance.get("/")[1]:
+                break
+            threading_wait(0.05)
+        assert "Directory listing" in instance.get("/")[1]  # the placeholder, through the bootstrap's site
+
+        make_stack(instance, session, tmp_path)
+        target = dataclasses.replace(session.deploy_target("i-0abc1234def567890"), nginx_site=str(site),
+                                     site_listen=(f"127.0.0.1:{instance.http_port}",))
+        session.deploy_target = lambda iid: target
+        events = []
+        app = write_app(tmp_path / "app", "python", "v1")
+        uc.deploy(session, "blog", uc.SourceChoice(path=str(app)), on_event=lambda s, d: events.append((s, d)))
+        assert ("site", f"nginx site for releases installed {site}") in events
+        assert instance.get("/")[1] == "python v1 "
+        assert str(instance.root / "nginx" / "live.conf") in site.read_text()
+        assert "proxy_pass http://127.0.0.1:%d" % placeholder in (site.parent / "site.conf.hostwiz-bootstrap").read_text()
+        events.clear()
+        write_app(app, "python", "v2")
+        uc.deploy(session, "blog", uc.SourceChoice(path=str(app)), on_event=lambda s, d: events.append((s, d)))
+        assert not [e for e in events if e[0] == "site"]  # once only
+        assert instance.get("/")[1] == "python v2 "
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def threading_wait(seconds: float) -> None:
+    import threading
+
+    threading.Event().wait(seconds)
