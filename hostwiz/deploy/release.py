@@ -407,7 +407,7 @@ def releases(transport: Any, target: Target) -> list[Release]:
     """Newest first; `current` marks the serving one."""
     remote = Remote(transport, target)
     rc, lines = remote.run("list")
-    if rc != 0 and not any(line.startswith("@fail") for line in lines):
+    if rc != 0 and not any(line.startswith("@@fail") for line in lines):
         return []  # release.sh is not there yet: nothing was ever deployed
     remote.check(rc, lines)
     current = next((line.split(" ", 1)[1].strip() for line in lines if line.startswith("@current ")), "")
