@@ -179,3 +179,21 @@ def threading_wait(seconds: float) -> None:
     import threading
 
     threading.Event().wait(seconds)
+
+
+def test_cli_deploy_from_git_at_a_ref(instance, blog, tmp_path):
+    repo = write_app(tmp_path / "repo", "python", "v1")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git[:3], "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "v1"], check=True)
+    subprocess.run([*git, "tag", "v1"], check=True)
+    write_app(repo, "python", "v2")
+    subprocess.run([*git, "commit", "-qam", "v2"], check=True)
+    code, out, err = run_cli(["deploy", "blog", "--git", f"file://{repo}", "--ref", "v1", "--json"])
+    assert code == 0, out + err
+    assert json.loads(out)["source"].startswith(f"git:file://{repo}@")
+    assert instance.get("/")[1] == "python v1 "
+    code, _, err = run_cli(["deploy", "blog", "--git", f"file://{repo}", "--ref", "nope"])
+    assert code == 2 and "has no ref 'nope'" in err
+    assert instance.get("/")[1] == "python v1 "
