@@ -197,3 +197,15 @@ def test_cli_deploy_from_git_at_a_ref(instance, blog, tmp_path):
     code, _, err = run_cli(["deploy", "blog", "--git", f"file://{repo}", "--ref", "nope"])
     assert code == 2 and "has no ref 'nope'" in err
     assert instance.get("/")[1] == "python v1 "
+
+
+def test_the_example_spec_with_an_app_is_valid_and_its_app_detected():
+    from pathlib import Path
+
+    from hostwiz import spec as specmod
+    from hostwiz.services import deploy as uc
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    spec = specmod.load(examples / "hello.toml")
+    plan = uc.preview(examples / spec.app.source)
+    assert (plan.runtime, plan.start, plan.start_from) == ("python", "python app.py", "Procfile")
