@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -13,6 +15,17 @@ from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from .messages import Loaded, SessionReady
 from .workers import WorkerFailures
+
+@dataclass
+class LedgerRow:
+    """A stack as this machine's ledger knows it, before AWS answers."""
+
+    name: str
+    status: str
+    region: str
+    outputs: dict
+    source: str = "ledger"
+
 
 STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleting": "yellow",
                 "found by tags": "magenta", "adopted": "cyan"}
@@ -51,6 +64,24 @@ class HomeScreen(WorkerFailures, Screen):
         table.display = False
         self.query_one("#home-message", Static).update(
             "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
+        if not self.app.sandbox and self.app.session is None:
+            self.show_ledger()
+
+    def show_ledger(self) -> None:
+        """The first frame: the stacks this machine's ledger knows (local files, no AWS call); their
+        live state and the stacks found only by tags fill in when AWS answers."""
+        from hostwiz.ledger import all_stacks, default_state_dir
+
+        opts = self.app.options
+        state_dir = Path(opts.state_dir).expanduser() if opts.state_dir else default_state_dir()
+        try:
+            local = [LedgerRow(lg.name, lg.get("status", "?"), lg.get("region", ""), lg.get("outputs") or {})
+                     for lg in all_stacks(state_dir)]
+        except OSError:
+            return
+        if local:
+            self.fill(local, checking=True)
+            self.query_one("#home-message", Static).update("Connecting to AWS for the live state...")
 
     def on_session_ready(self, message: SessionReady) -> None:
         if message.error:
@@ -105,16 +136,7 @@ class HomeScreen(WorkerFailures, Screen):
         self.query_one("#who", Static).update(
             f"[b]hostwiz[/]   {who}   region [b]{session.aws.region}[/]   profile [b]{profile}[/]")
         self.query_one("#home-loading").display = False
-        self.stacks = stacks
-        table = self.query_one("#stacks", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for s in stacks:
-            style = STATUS_STYLE.get(s.status, "")
-            addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
-            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr,
-                          "ledger" if s.source == "ledger" else "AWS tags only", key=s.name)
-        table.display = bool(stacks)
+        self.fill(stacks)
         msg = self.query_one("#home-message", Static)
         if not stacks:
             msg.update("No stacks yet. Press [b]n[/] to create one with the wizard.")
@@ -124,8 +146,21 @@ class HomeScreen(WorkerFailures, Screen):
         else:
             msg.update("Select a stack and press [b]Enter[/] to open it, or [b]n[/] for a new one.")
         if stacks:
+            self.query_one("#stacks", DataTable).focus()
+
+    def fill(self, stacks: list[Any], checking: bool = False) -> None:
+        self.stacks = stacks
+        table = self.query_one("#stacks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for s in stacks:
+            style = STATUS_STYLE.get(s.status, "")
+            addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
+            known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
+            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr, known, key=s.name)
+        table.display = bool(stacks)
+        if stacks:
             table.move_cursor(row=min(cursor, len(stacks) - 1))
-            table.focus()
 
     # actions --------------------------------------------------------------------
     def selected(self) -> Any | None:

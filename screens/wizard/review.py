@@ -90,7 +90,9 @@ class ReviewStep(WizardStep):
             box.update("[red]AWS says no (below): nothing was created.[/] Go back (ctrl+b) and change it, "
                        "or fix it in AWS and come back.")
         else:
-            box.update("[green]✔[/] checked with AWS: the type is offered, the zone and names are free")
+            spec = self.up_plan.spec if self.up_plan is not None else None
+            names = " and the DNS names are free" if spec is not None and spec.domain else ""
+            box.update(f"[green]✔[/] checked with AWS: the instance type is offered{names}")
         self.revalidate()
 
     def problems(self) -> dict[str, str]:
