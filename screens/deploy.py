@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -60,7 +61,7 @@ class Finished(Message):
 
 
 class DeployScreen(WorkerFailures, Screen[None]):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+d", "deploy", "Deploy")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+d", "deploy", "Deploy", priority=True)]
 
     def __init__(self, stack: str, path: str | None = None) -> None:
         super().__init__(classes="deploy")
@@ -68,6 +69,7 @@ class DeployScreen(WorkerFailures, Screen[None]):
         self.path = path or os.getcwd()
         self.running = False
         self.current: str | None = None
+        self.finished = 0  # deploys that ended (either way) on this screen
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Deploy to {self.stack}[/]", classes="screen-title")
@@ -84,6 +86,12 @@ class DeployScreen(WorkerFailures, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        from hostwiz.services.deploy import default_source
+
+        recorded = default_source(self.app.session, self.stack)
+        if recorded and self.path == os.getcwd():
+            self.path = recorded
+            self.query_one("#source", Input).value = recorded
         self.query_one("#ref").display = False
         self.query_one("#upload").display = False
         self.detect()
@@ -135,13 +143,13 @@ class DeployScreen(WorkerFailures, Screen[None]):
 
         choice = self.choice()
         if choice.image:
-            self.post_message(Planned(f"image {choice.image}: pulled and run on the instance (it listens on $PORT)", True))
+            self.post_message(Planned(f"image {escape(choice.image)}: pulled and run on the instance (it listens on $PORT)", True))
         elif choice.git:
             self.post_message(Planned("git: cloned here with your credentials; runtime detected after the clone", True))
         else:
             try:
                 plan = uc.preview(choice.path or ".")
-                text = f"{plan.runtime} app" + (f", started with [b]{plan.start}[/]  (from {plan.start_from})"
+                text = f"{plan.runtime} app" + (f", started with [b]{escape(plan.start)}[/]  (from {plan.start_from})"
                                                 if plan.start else "")
                 self.post_message(Planned(text, True))
             except UserError as err:
@@ -149,7 +157,7 @@ class DeployScreen(WorkerFailures, Screen[None]):
 
     def on_planned(self, message: Planned) -> None:
         plan = self.query_one("#deploy-plan", Static)
-        plan.update(message.text if message.ok else f"[red]✘ {message.text}[/]")
+        plan.update(message.text if message.ok else f"[red]✘ {escape(message.text)}[/]")
 
     # the deploy ------------------------------------------------------------------------------
     @on(Button.Pressed, "#go")
@@ -195,12 +203,15 @@ class DeployScreen(WorkerFailures, Screen[None]):
 
     def on_finished(self, message: Finished) -> None:
         self.running = False
+        self.finished += 1
         self.query_one("#go", Button).disabled = False
         log = self.query_one("#deploy-log", RichLog)
         if message.error is not None:
             err = message.error
             stage = getattr(err, "stage", None)
             self.query_one("#deploy-stages", Static).update(self.stages(self.current, failed=True))
+            if self.query_one("#upload", ProgressBar).total is None:
+                self.query_one("#upload").display = False  # it failed before any upload
             log.write(Text(f"✘ {err}", style="bold red"))
             if getattr(err, "log_tail", ""):
                 log.write(Text(err.log_tail.rstrip(), style="red"))

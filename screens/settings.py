@@ -128,6 +128,7 @@ class SettingsScreen(WorkerFailures, Screen[None]):
             self.notify(str(message.error), severity="error")
         else:
             self.status(f"[green]✔ {message.text}[/]")
+            self.query_one("#key", Input).value = ""
         self.action_refresh()
 
     def status(self, text: str) -> None:

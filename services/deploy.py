@@ -138,6 +138,14 @@ def preview(path: str | Path, start: str | None = None) -> engine.AppPlan:
         raise UserError(str(err), BAD_INPUT) from None
 
 
+def default_source(session: Session, name: str) -> str | None:
+    """The directory the stack's `[app]` names, when it is an absolute path that exists here (the
+    wizard records one); None otherwise (the front end then offers the current directory)."""
+    ledger = Ledger(session.state_dir, name)
+    source = app_section(ledger).get("source") if ledger.exists else None
+    return source if source and Path(source).is_absolute() and Path(source).is_dir() else None
+
+
 @dataclass
 class DeployOutcome:
     release_id: str

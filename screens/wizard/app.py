@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
 from textual import work
 from textual.message import Message
 from textual.widgets import Input, Static
@@ -68,7 +69,7 @@ class AppStep(WizardStep):
         except UserError as err:
             self.post_message(Detected(source, "", str(err)))
             return
-        text = f"detected: [b]{plan.runtime}[/]" + (f", started with [b]{plan.start}[/] (from {plan.start_from})"
+        text = f"detected: [b]{plan.runtime}[/]" + (f", started with [b]{escape(plan.start)}[/]  (from {plan.start_from})"
                                                      if plan.start else " (nothing to start: nginx serves it)")
         self.post_message(Detected(source, text))
 
@@ -77,7 +78,7 @@ class AppStep(WizardStep):
             return  # an older answer
         self.busy.discard("detect")
         self.state.app_problem = message.problem
-        self.query_one("#app-detected", Static).update(message.text)
+        self.query_one("#app-detected", Static).update(message.text if not message.problem else "")
         if message.problem:
             self.touched.add("app.source")
         self.revalidate()
