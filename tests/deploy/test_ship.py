@@ -209,3 +209,12 @@ def test_the_example_spec_with_an_app_is_valid_and_its_app_detected():
     spec = specmod.load(examples / "hello.toml")
     plan = uc.preview(examples / spec.app.source)
     assert (plan.runtime, plan.start, plan.start_from) == ("python", "python app.py", "Procfile")
+
+
+def test_down_plans_the_app_settings_with_the_stack(instance, blog, session):
+    from hostwiz.services import deploy as uc
+    from hostwiz.services import stacks
+
+    uc.env_set(session, "blog", {"GREETING": "hello", "OTHER": "x"})  # nothing deployed yet: no restart
+    planned = [r.id for r in stacks.plan_down(session, "blog").resources]
+    assert {"/hostwiz/blog/env/GREETING", "/hostwiz/blog/env/OTHER"} <= set(planned)
