@@ -26,7 +26,7 @@ from hostwiz.errors import BAD_INPUT, FAILED, UserError
 from hostwiz.ledger import Ledger
 from hostwiz.provisioners import app_settings
 from hostwiz.provisioners.aws import tags as aws_tags
-from hostwiz.ssh.hostkeys import Confirm, ConnectFailed, refuse
+from hostwiz.ssh.hostkeys import Confirm, ConnectCancelled, ConnectFailed, HostKeyRefused, refuse
 
 from . import ssh as ssh_service
 from .session import Session
@@ -372,21 +372,33 @@ MASK = app_settings.MASK
 # --- after `up`: wait for the bootstrap, deploy the spec's [app] -----------------------------
 
 def wait_bootstrap(session: Session, name: str, *, timeout: float = 1800.0, delay: float = 5.0,
-                   on_event: OnEvent | None = None, cancel: Any = None) -> None:
+                   unreachable: float = 300.0, on_event: OnEvent | None = None, cancel: Any = None) -> None:
     """Until the instance's bootstrap log says "bootstrap finished: success"; UserError on its
-    failure line or when `timeout` passes (read over the stack's SSH, with sudo where it exists)."""
+    failure line, when `timeout` passes, or when SSH has refused for `unreachable` seconds in a row
+    (a fresh instance's sshd takes a moment; a refused host key stops at once). Read over the
+    stack's SSH, with sudo where it exists."""
     say = on_event or (lambda stage, detail: None)
     stop = cancel if cancel is not None else threading.Event()
     pool = ssh_service.pool(session)
     deadline = time.monotonic() + timeout
-    last = ""
+    last, failing_since = "", None
     while True:
         try:
             code, out, _ = pool.run(name, f"sudo -n tail -n 3 {BOOTSTRAP_LOG}")
             if code == 127:  # no sudo (the sandbox's shell)
                 code, out, _ = pool.run(name, f"tail -n 3 {BOOTSTRAP_LOG}")
+            failing_since = None
+        except (HostKeyRefused, ConnectCancelled) as err:  # (subclasses of ConnectFailed: first)
+            raise UserError(f"not deploying the app: {err}", FAILED) from None
         except ConnectFailed as err:
-            code, out = -1, f"(not reachable yet: {err})"
+            now = time.monotonic()
+            failing_since = failing_since or now
+            if now - failing_since > unreachable:
+                raise UserError(f"cannot reach the instance to deploy the app: {err}", FAILED) from None
+            code, out = -1, ""
+            if str(err) != last:
+                last = str(err)
+                say("bootstrap", f"not reachable yet: {err}")
         lines = [x for x in out.splitlines() if x.strip()]
         if any("bootstrap finished: success" in x for x in lines):
             say("bootstrap", "finished: success")

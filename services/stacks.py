@@ -171,10 +171,10 @@ def _deploy_app(session: Session, spec: StackSpec, base: Path | None, on_event: 
         result.app = shipping.deploy_spec_app(session, spec, base, on_event, cancel=cancel, lock=False)
         if result.app.url:
             result.outputs = {**result.outputs, "app_url": result.app.url}
-    except UserError as err:
-        result.app_error = str(err)
+    except Exception as err:  # noqa: BLE001 - the stack is ready whatever happened to the app
+        result.app_error = str(err) if isinstance(err, UserError) else describe_error(err)
         result.app_log_tail = getattr(err, "log_tail", "")
-        on_event(ev.Event(ev.NOTICE, message=f"app: not deployed: {err}"))
+        on_event(ev.Event(ev.NOTICE, message=f"app: not deployed: {result.app_error}"))
 
 
 def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:

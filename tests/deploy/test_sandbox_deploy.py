@@ -74,3 +74,32 @@ def test_up_with_an_app_deploys_it_in_the_sandbox(sandbox_session, tmp_path):
                 threading.Event().wait(0.1)  # SIGTERM, then the group exits
     with pytest.raises(OSError):
         get(url)
+
+
+def test_cli_up_with_an_app_that_cannot_start_exits_1_and_keeps_the_stack(tmp_path, monkeypatch):
+    """`hostwiz --sandbox up SPEC --yes`: the stack is made, the app's deploy fails at its start, the
+    command exits 1 with the app log's tail and says how to retry; a good app then exits 0."""
+    from hwtest import run_cli
+
+    need("nginx", "nginx-light", "/usr/sbin/nginx")
+    saved = dict(os.environ)
+    try:
+        app = write_app(tmp_path / "app", "python", "v1")
+        (app / "app.py").write_text('import sys\nsys.exit("boom: no DATABASE_URL")\n')
+        spec = tmp_path / "hello.toml"
+        spec.write_text('name = "hello-cli"\n[runtime]\nkind = "python"\n[app]\nsource = "app"\n')
+        code, out, err = run_cli(["--sandbox", "up", str(spec), "--yes", "--state-dir", str(tmp_path / "s1")])
+        assert code == 1, out + err
+        assert "Stack hello-cli is ready." in out
+        assert "The app was not deployed: start: the app exited before answering" in out
+        assert "boom: no DATABASE_URL" in out
+        assert "run 'hostwiz deploy hello-cli [PATH]'" in out
+
+        write_app(app, "python", "v1")
+        spec.write_text(spec.read_text().replace('"hello-cli"', '"hello-two"'))  # (one process: a fresh key)
+        code, out, err = run_cli(["--sandbox", "up", str(spec), "--yes", "--state-dir", str(tmp_path / "s2")])
+        assert code == 0, out + err
+        assert "App:  release " in out and "serving at http://127.0.0.1:" in out
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
