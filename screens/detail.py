@@ -79,11 +79,8 @@ class DetailScreen(WorkerFailures, Screen):
 
     def worker_failed(self, name: str, error: str) -> None:
         self.query_one("#detail-loading").display = False
-        self.notify(f"Could not list the resources: {error}. Press r to retry.", severity="error")
-
-    def failed(self, error: str) -> None:
-        self.query_one("#detail-loading").display = False
-        self.notify(f"Could not list the resources: {error}. Press r to retry.", severity="error")
+        what = "the database password from the keyring" if not self.password_looked_up else "the resources"
+        self.notify(f"Could not read {what}: {error}. Press r to retry.", severity="error")
 
     def show_resources(self, rows: list[tuple[str, ...]]) -> None:
         self.query_one("#detail-loading").display = False
