@@ -117,6 +117,17 @@ def ssh(quick: bool) -> dict:
             "target": "", "met": None}
 
 
+def deploy(quick: bool) -> dict:
+    out = script("deploy", "--json", *(["--mb", "5", "--files", "500", "--runs", "1"] if quick else ["--runs", "3"]))
+    r = last_json(out)
+    return {"compared with": "`scp -r` of the same tree to the same sshd",
+            "ratio": f"first deploy {r['first_vs_scp']:.2f}x scp -r; redeploy {r['redeploy_vs_first']:.2f}x first, "
+                     f"{100 * r['redeploy_bytes_fraction']:.2f} % of the bytes",
+            "absolute": f"{r['tree_bytes'] / 1e6:.0f} MB / {r['files']} files: scp -r {r['scp_s']:.2f} s, "
+                        f"first deploy {r['first_s']:.2f} s, redeploy (one file changed) {r['redeploy_s']:.2f} s",
+            "target": "<= 1.2x scp -r; redeploy <= 0.2x and <= 1 %", "met": r["met"]}
+
+
 def terminal(quick: bool) -> dict:
     r = last_json(script("terminal", "--json", *(["--mb", "1", "--runs", "1"] if quick else ["--runs", "3"])))
     met = (r["widget_mb_per_s"] >= 5 and r["widget_over_tmux"] <= 4 and r["ctrl_c_screen_still_ms"] <= 300
@@ -144,7 +155,7 @@ def logs_screen(quick: bool) -> dict:
 
 BENCHES: dict[str, Callable[[bool], dict]] = {"provision": provision, "startup": startup, "logs": logs,
                                               "logs-screen": logs_screen, "cleanup": cleanup, "ssh": ssh,
-                                              "terminal": terminal}
+                                              "terminal": terminal, "deploy": deploy}
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""The command line: `hostwiz` (the TUI) and `up`, `status`, `down`, `ssh`, `logs`, `cleanup`.
+"""The command line: `hostwiz` (the TUI) and `up`, `status`, `down`, `ssh`, `logs`, `cleanup`,
+`deploy`, `releases`, `rollback`, `env`.
 
 Each command is one module here with `add_parser(sub, common)` and `run(args) -> int`.
 Exit status: 0 success, 1 the operation failed, 2 bad input.
@@ -13,7 +14,8 @@ import sys
 from hostwiz.cli.args import region_name
 from hostwiz.errors import BAD_INPUT, FAILED, OK  # noqa: F401 (the commands' exit statuses)
 
-COMMANDS = ["up", "status", "down", "adopt", "ssh", "logs", "cleanup", "prices"]
+COMMANDS = ["up", "status", "down", "adopt", "ssh", "logs", "cleanup", "prices", "deploy", "releases", "rollback",
+            "env"]
 
 
 def common_options(suppress: bool) -> argparse.ArgumentParser:

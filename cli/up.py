@@ -1,4 +1,5 @@
-"""`hostwiz up SPEC.toml [--yes] [--json] [--keep-on-failure]`: provision without the TUI."""
+"""`hostwiz up SPEC.toml [--yes] [--json] [--keep-on-failure]`: provision without the TUI; with `[app]`
+in the spec, then wait for the bootstrap and deploy the app (exit 1 if that fails; the stack stays)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from hostwiz import events as ev
 from hostwiz import spec as specmod
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, interrupted)
     try:
-        result = stacks.up(session, spec, plan.ssh_cidr, on_event, keep_on_failure=args.keep_on_failure, cancel=cancel)
+        result = stacks.up(session, spec, plan.ssh_cidr, on_event, keep_on_failure=args.keep_on_failure, cancel=cancel,
+                           app_base=Path(args.spec).resolve().parent)
     finally:
         signal.signal(signal.SIGINT, previous)
     if result.ok:
@@ -103,7 +106,15 @@ def run(args: argparse.Namespace) -> int:
             f"  URL:  {o.get('url')}",
             f"  SSH:  hostwiz ssh {spec.name}   (or: {o.get('ssh_command')})",
             f"  DB:   {o['db_endpoint']}:{o['db_port']} (URL in SSM {o['db_url_parameter']})" if o.get("db_endpoint") else "",
+            f"  App:  release {result.app.release_id} serving" + (f" at {result.app.url}" if result.app.url else "")
+            if result.app else "",
         ])))
+        if result.app_error:
+            out({"kind": "app-failed", "error": result.app_error},
+                f"\nThe app was not deployed: {result.app_error}" +
+                (f"\n--- last lines of the log ---\n{result.app_log_tail.rstrip()}\n---" if result.app_log_tail.strip() else "") +
+                f"\nThe stack is ready; fix the app and run 'hostwiz deploy {spec.name} [PATH]'.")
+            return FAILED
         return OK
     if result.rollback is None:
         out({"kind": "failed", "error": result.error, "kept": True},

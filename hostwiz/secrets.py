@@ -61,8 +61,21 @@ def redact(text: str) -> str:
     return text
 
 
+def _ssm_body(record: logging.LogRecord, message: str) -> bool:
+    """botocore's DEBUG lines that carry SSM parameter values (requests, responses): app settings and
+    the database URL are decrypted there before hostwiz could register them for redaction."""
+    if not record.name.startswith("botocore"):
+        return False
+    return "AmazonSSM." in message or (message.startswith("Response body") and "Parameter" in message)
+
+
 class RedactFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("botocore") and record.levelno <= logging.DEBUG:
+            message = record.getMessage()
+            if _ssm_body(record, message):
+                record.msg, record.args = message.split(":", 1)[0] + ": (SSM parameters: not logged)", None
+                return True
         if _known:
             message = record.getMessage()
             clean = redact(message)

@@ -232,6 +232,92 @@ class DatabaseSpec(_Model):
         return self
 
 
+SETTING_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+SECRET_WORDS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "PRIVATE", "CREDENTIAL", "API_KEY")
+IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+
+
+class AppSpec(_Model):
+    """The operator's own app, deployed by `up` once the bootstrap succeeds (and by `hostwiz deploy`).
+    One source: a directory (`source`, relative to the spec file), `git` (+ `ref`), or `image`."""
+
+    source: str | None = None
+    git: str | None = None
+    ref: str | None = None
+    image: str | None = None
+    start: str | None = None
+    health: str = "/health"
+    env: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("source", "start", "ref")
+    @classmethod
+    def _one_line(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v.strip() or "\n" in v:
+            raise ValueError("must be one non-empty line")
+        return v.strip()
+
+    @field_validator("git")
+    @classmethod
+    def _git(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.strip()
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a git URL") from None
+        userinfo = parts.netloc.split("@")[0] if "@" in parts.netloc else None
+        if userinfo is not None and (parts.scheme in ("http", "https") or ":" in userinfo):
+            raise ValueError("holds a password or token: the spec is stored in the ledger. Write the URL without "
+                             "it; git's own credential helper or SSH key is used when cloning")
+        if not (parts.scheme in ("http", "https", "ssh", "git", "file") or re.match(r"^[\w.-]+@[\w.-]+:", v)):
+            raise ValueError(f"{v!r} is not a git URL; write one like https://github.com/me/app.git")
+        return v
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str | None) -> str | None:
+        if v is not None and not IMAGE_RE.match(v.strip()):
+            raise ValueError(f"{v!r} is not an image reference; write one like nginx:1.27 or "
+                             "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2")
+        return None if v is None else v.strip()
+
+    @field_validator("health")
+    @classmethod
+    def _health(cls, v: str) -> str:
+        if not v.startswith("/") or any(c.isspace() for c in v):
+            raise ValueError(f"{v!r} is not a path; write one like /health")
+        return v
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            if not SETTING_KEY_RE.match(key):
+                raise ValueError(f"{key!r} is not a setting name: letters, digits and _, not starting with a digit")
+            if key in ("PORT", "HOSTWIZ_RELEASE", "HOSTWIZ_INSTANCE"):
+                raise ValueError(f"{key} is set by hostwiz for each release; leave it out")
+            if any(word in key.upper() for word in SECRET_WORDS):
+                raise ValueError(f"{key} looks like a secret, and the spec is not the place for one: "
+                                 f"run 'hostwiz env NAME set {key}=... --secret' instead")
+            if not isinstance(value, str) or "\n" in value:
+                raise ValueError(f"{key}: a value is one line of text (quote numbers: {key} = \"1\")")
+        return v
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "AppSpec":
+        given = [n for n in ("source", "git", "image") if getattr(self, n)]
+        if len(given) > 1:
+            raise FieldProblem(given[1], f"give one source: {' or '.join(given)}, not both")
+        if self.ref and not self.git:
+            raise FieldProblem("ref", "goes with git = \"URL\"")
+        return self
+
+
 def rds_identifier_problem(ident: str) -> str | None:
     if not 1 <= len(ident) <= 63:
         return "must be 1-63 characters"
@@ -249,6 +335,7 @@ class StackSpec(_Model):
     instance: InstanceSpec = Field(default_factory=InstanceSpec)
     runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
     database: DatabaseSpec | None = None
+    app: AppSpec | None = None
 
     @field_validator("name")
     @classmethod

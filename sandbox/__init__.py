@@ -80,6 +80,7 @@ class Sandbox:
         self.endpoint_url = ""
         self._server = None
         self.ssh = None  # SandboxSsh: one loopback SSH server per sandbox instance (ssh_hooks)
+        self.deploys = None  # deploy_host.DeployHosts: real release scripts per instance (deploy_target)
 
     def ssh_hooks(self) -> list:
         """botocore hooks that give each sandbox instance a loopback SSH server (add before clients exist)."""
@@ -91,6 +92,19 @@ class Sandbox:
     def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
         """Where to dial for an instance's SSH: its sandbox server on 127.0.0.1, not a real IP."""
         return self.ssh.resolve(instance_id, address) if self.ssh else None
+
+    def deploy_target(self, instance_id: str | None):
+        """Where a sandbox instance's releases live on this machine (hostwiz.deploy.Target), made on
+        first use; its SSH server then runs the release script for real (sandbox/deploy_host.py)."""
+        if self.deploys is None:
+            from .deploy_host import activate
+
+            self.deploys = activate(self.work_dir / "instances")
+        return self.deploys.target(instance_id)
+
+    def deploy_url(self, instance_id: str | None) -> str | None:
+        """The URL a sandbox instance's deployed app answers on (its loopback nginx)."""
+        return self.deploys.url(instance_id) if self.deploys is not None else None
 
     def wire(self, region: str) -> tuple[Any, Any, Any]:
         """(Aws, Timing, DeletionSettings) for a session on this sandbox: its endpoint, the realism
@@ -148,6 +162,11 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        if self.deploys is not None:
+            from .deploy_host import deactivate
+
+            deactivate(self.deploys)
+            self.deploys = None
         if self.ssh is not None:
             self.ssh.stop()
         if self._server is not None:

@@ -6,7 +6,8 @@ pair, print the server's host key in the instance's `GetConsoleOutput` (the
 `BEGIN SSH HOST KEY KEYS` block cloud-init writes, base64 like EC2), let keys pushed with
 `SendSSHPublicKey` in for 60 seconds, and stop the server on `TerminateInstances`.
 `resolve(instance ID, address)` gives the loopback port to dial instead of the instance's IP.
-The shell is pretend (`fake_host.FakeShell`): nothing of the user-data runs on this machine.
+The shell is pretend (`fake_host.FakeShell`): nothing of the user-data runs on this machine; only
+hostwiz's release script runs for real, in a directory per instance (`deploy_host`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class _Interface(paramiko.ServerInterface):
         return lambda: self.sizes.get(channel.get_id(), (24, 80))
 
     def _exec(self, channel, command: str) -> None:
+        from .deploy_host import handle as real_deploy  # the release script runs for real (deploy_host.py)
+
+        if real_deploy(self.server.host.instance_id, channel, command):
+            return
         pty = channel.get_id() in self.sizes
         write = (lambda t: channel.sendall(t.replace("\n", "\r\n").encode())) if pty else (lambda t: channel.sendall(t.encode()))
         try:

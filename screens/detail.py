@@ -28,6 +28,9 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),
         Binding("t", "teardown", "Teardown"),
+        Binding("d", "deploy", "Deploy"),
+        Binding("v", "releases", "Releases"),
+        Binding("e", "settings", "Settings"),
     ]
 
     def __init__(self, name: str) -> None:
@@ -144,6 +147,21 @@ class DetailScreen(WorkerFailures, Screen):
 
         self.app.push_screen(LogsScreen(self.stack))
 
+    def action_deploy(self) -> None:
+        from .deploy import DeployScreen
+
+        self.app.push_screen(DeployScreen(self.stack))
+
+    def action_releases(self) -> None:
+        from .releases import ReleasesScreen
+
+        self.app.push_screen(ReleasesScreen(self.stack))
+
+    def action_settings(self) -> None:
+        from .settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen(self.stack))
+
     def action_teardown(self) -> None:
         from .teardown import TeardownScreen
 
@@ -155,6 +173,10 @@ class DetailScreen(WorkerFailures, Screen):
         yield SystemCommand("Refresh stack", "List the stack's resources again", self.action_refresh)
         yield SystemCommand("Show/hide database password", "Reveal the password in the connection string",
                             self.action_reveal)
+        yield SystemCommand("Deploy app", f"Ship a directory, git repository or image to {self.stack}",
+                            self.action_deploy)
+        yield SystemCommand("Releases", "The app's releases; roll back to one", self.action_releases)
+        yield SystemCommand("App settings", "Set or remove the app's settings (secrets masked)", self.action_settings)
         yield SystemCommand("Tear down stack", f"Plan and delete {self.stack}", self.action_teardown)
 
 

@@ -1,7 +1,9 @@
 """Regenerate screenshots/*.svg from the sandbox: python screenshots/make.py [--size 120x36] [--out DIR]
 
 Drives the real app (`hostwiz --sandbox`: moto server on 127.0.0.1, simulated waits) by keys:
-home, each wizard step, progress mid-run, the stack detail, its SSH screen (the sandbox's
+home, each wizard step (the App step with examples/hello-app), progress mid-run, the stack
+detail, its Deploy, Releases and Settings screens (the sandbox runs the release script for
+real), its SSH screen (the sandbox's
 pretend SSH server), its logs, a cleanup search, teardown, and a failure (an injected AWS
 error). Nothing real is touched. Secrets stay hidden: the detail screen is shot
 with the password masked.
@@ -15,6 +17,7 @@ import os
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+EXAMPLE_APP = HERE.parent / "examples" / "hello-app"  # deployed by `up` from the wizard's App step
 
 
 def fail_association(**_):
@@ -92,6 +95,47 @@ async def ssh_logs_cleanup(app, pilot, out: Path) -> None:
     await settle(pilot)
 
 
+async def deploy_releases_settings(app, pilot, out: Path) -> None:
+    """From the stack's detail: Deploy (the example app again: a delta of nothing changed), its
+    Releases (the one `up` deployed and this one), Settings (a secret, masked); back to the detail."""
+    from hostwiz.screens.deploy import DeployScreen
+    from hostwiz.screens.releases import ReleasesScreen
+    from hostwiz.screens.settings import SettingsScreen
+
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(app.screen, DeployScreen))
+    await settle(pilot)
+    await pilot.press("ctrl+d")
+    await until(pilot, lambda: app.screen.finished, timeout=120)
+    await settle(pilot)
+    await shoot(app, out, "deploy")
+    await pilot.press("escape")
+    await settle(pilot)
+    await pilot.press("v")
+    await until(pilot, lambda: isinstance(app.screen, ReleasesScreen))
+    await settle(pilot)
+    await shoot(app, out, "releases")
+    await pilot.press("escape")
+    await settle(pilot)
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+    await settle(pilot)
+    await pilot.click("#key")
+    await pilot.press(*"LOG_LEVEL", "tab", *"info")
+    await pilot.click("#secret")
+    await pilot.click("#set")
+    await until(pilot, lambda: "✔" in str(app.screen.query_one("#settings-status").render()), timeout=120)
+    await pilot.click("#key")
+    await pilot.press(*"API_TOKEN", "tab", *"tok-not-shown")
+    await pilot.click("#secret")
+    await pilot.click("#set")
+    await until(pilot, lambda: app.screen.query_one("#settings").row_count == 2, timeout=120)
+    await settle(pilot)
+    await shoot(app, out, "settings")
+    await pilot.press("escape")
+    await settle(pilot)
+
+
 async def tour(size: tuple[int, int], out: Path) -> None:
     from hostwiz.screens.app import HostwizApp
     from hostwiz.screens.progress import FAILED, OK
@@ -123,7 +167,14 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await shoot(app, out, "wizard-4-database")
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await shoot(app, out, "wizard-5-review")
+        await pilot.press(*str(EXAMPLE_APP))
+        await settle(pilot)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await shoot(app, out, "wizard-5-app")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await shoot(app, out, "wizard-6-review")
         await pilot.press("ctrl+n")
         await pilot.pause(4.0)
         await shoot(app, out, "progress")
@@ -133,6 +184,7 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await pilot.press("o")
         await settle(pilot)
         await shoot(app, out, "detail")
+        await deploy_releases_settings(app, pilot, out)
         await pilot.press("escape")
         await settle(pilot)
         await shoot(app, out, "home")
@@ -152,7 +204,7 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await settle(pilot)
         await pilot.press(*"shop", "enter")
         await settle(pilot)
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("ctrl+n")
             await settle(pilot)
         await until(pilot, lambda: getattr(app.screen, "phase", "") == FAILED, timeout=120)

@@ -6,6 +6,8 @@
 - `ssh`: a stack name -> a verified SSH connector; the session's shared transport pool
 - `logs`: a stack's log sources by name
 - `lookups`: hosted zones, offered instance types, kind labels for the wizard and detail screens
+- `deploy`: `deploy`, `releases`, `rollback`, `env_set`/`env_unset`/`env_list`, `preview` (the wizard's
+  App step), `deploy_spec_app` (`up` with `[app]`)
 
 Front ends (the CLI, the screens) call only these; these call the sandbox, the provisioners and
 the core (see docs/architecture.md).

@@ -54,6 +54,11 @@ class Session:
     # to its loopback servers. None: the address itself, port 22.
     resolve_ssh: Callable[[str | None, str], tuple[str, int] | None] | None = None
     ssh_pool: Pool | None = None  # the one SSH transport pool of this session (`services.ssh.pool`)
+    # Where a stack's releases live, instance id -> hostwiz.deploy.Target, and the URL its app answers
+    # on from this machine; the sandbox sets both (a directory and a loopback nginx per instance).
+    # None: the instance's own /srv/app and the stack's URL.
+    deploy_target: Callable[[str | None], Any] | None = None
+    deploy_url: Callable[[str | None], str | None] | None = None
     # The running sandbox (moto server and SSH hosts) when this session made it; `close` stops it.
     lab: Any = None
 
@@ -96,7 +101,8 @@ def open_session(options: Options, region: str | None = None) -> Session:
         lab = Sandbox(region=region, state_dir=Path(options.state_dir) if options.state_dir else None).start()
         aws, timing, deletion = lab.wire(region)
         session = Session(aws, lab.state_dir, sandbox=True, timing=timing, deletion=deletion, user_data=render,
-                          resolve_ssh=lab.resolve_ssh, lab=lab)
+                          resolve_ssh=lab.resolve_ssh, deploy_target=lab.deploy_target, deploy_url=lab.deploy_url,
+                          lab=lab)
     else:
         sd = Path(options.state_dir).expanduser() if options.state_dir else default_state_dir()
         aws = Aws(region=region, profile=options.profile, endpoint_url=options.endpoint_url)

@@ -102,6 +102,9 @@ class UpResult:
     outputs: dict[str, Any]
     rollback: Outcome | None = None
     error: str = ""
+    app: Any = None  # services.deploy.DeployOutcome when the spec's [app] was deployed
+    app_error: str = ""  # why it was not (the stack itself is ready)
+    app_log_tail: str = ""
 
 
 def stack_outputs(spec: StackSpec, outs: dict[str, dict[str, Any]], key_file: str | None = None) -> dict[str, Any]:
@@ -125,8 +128,10 @@ def stack_outputs(spec: StackSpec, outs: dict[str, dict[str, Any]], key_file: st
 
 
 def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback = ev.ignore, *,
-       keep_on_failure: bool = False, cancel: threading.Event | None = None) -> UpResult:
-    """Create (or resume) a stack. On failure roll back this run's resources unless told to keep them."""
+       keep_on_failure: bool = False, cancel: threading.Event | None = None, app_base: Path | None = None) -> UpResult:
+    """Create (or resume) a stack. On failure roll back this run's resources unless told to keep them.
+    With `[app]` in the spec, once the stack is ready: wait for the bootstrap and deploy the app
+    (its directory relative to `app_base`); a failed deploy leaves the stack ready (`app_error`)."""
     sess = session.for_region(spec.region)
     ledger = Ledger(session.state_dir, spec.name)
     with ledger.lock("up"):
@@ -157,8 +162,13 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         if run.ok:
             outputs = stack_outputs(spec, run.outputs)
             ledger.update(status="ready", outputs=outputs)
-            on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready", data=outputs))
-            return UpResult(True, run, outputs)
+            result = UpResult(True, run, outputs)
+            if spec.app is not None:
+                _deploy_app(session, spec, app_base, on_event, cancel, result)
+            on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready" +
+                              (f"; the app did not deploy: {result.app_error}" if result.app_error else ""),
+                              data=outputs))
+            return result
         error = "cancelled" if run.cancelled and not run.failed else \
             "; ".join(f"{step}: {describe_error(err)}" for step, err in run.failed.items())
         ledger.tolerant = True  # from here on, a ledger that cannot be written must not stop the rollback
@@ -172,6 +182,23 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} failed: {error}",
                           data={"ok": False, "rolled_back": result.rollback is not None}))
         return result
+
+
+def _deploy_app(session: Session, spec: StackSpec, base: Path | None, on_event: ev.Callback,
+                cancel: threading.Event | None, result: UpResult) -> None:
+    """The spec's [app], deployed under the lock `up` holds (services/deploy.py)."""
+    from hostwiz.errors import UserError
+
+    from . import deploy as shipping
+
+    try:
+        result.app = shipping.deploy_spec_app(session, spec, base, on_event, cancel=cancel, lock=False)
+        if result.app.url:
+            result.outputs = {**result.outputs, "app_url": result.app.url}
+    except Exception as err:  # noqa: BLE001 - the stack is ready whatever happened to the app
+        result.app_error = str(err) if isinstance(err, UserError) else describe_error(err)
+        result.app_log_tail = getattr(err, "log_tail", "")
+        on_event(ev.Event(ev.NOTICE, message=f"app: not deployed: {result.app_error}"))
 
 
 def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:

@@ -8,13 +8,14 @@ from .state import WizardState
 
 
 def steps() -> list[type]:
+    from .app import AppStep
     from .database import DatabaseStep
     from .domain import DomainStep
     from .instance import InstanceStep
     from .review import ReviewStep
     from .runtime import RuntimeStep
 
-    return [DomainStep, InstanceStep, RuntimeStep, DatabaseStep, ReviewStep]
+    return [DomainStep, InstanceStep, RuntimeStep, DatabaseStep, AppStep, ReviewStep]
 
 
 def next_screen(step: int, state: WizardState) -> Any:

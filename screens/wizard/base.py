@@ -15,7 +15,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 from ..workers import WorkerFailures
 from .state import WizardState
 
-STEPS = ["Domain", "Instance", "Runtime", "Database", "Review"]
+STEPS = ["Domain", "Instance", "Runtime", "Database", "App", "Review"]
 
 
 def slug(field: str) -> str:

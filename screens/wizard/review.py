@@ -1,4 +1,4 @@
-"""Step 5: the whole spec, what will be created, the monthly cost; export to TOML; Create.
+"""Step 6: the whole spec, what will be created, the monthly cost; export to TOML; Create.
 
 Before Create is enabled, the same preflight as `hostwiz up` runs against AWS
 (`services.stacks.prepare_up`): an instance type not offered, a missing hosted zone, a DNS record
@@ -24,7 +24,7 @@ from .base import WizardStep
 
 
 class ReviewStep(WizardStep):
-    STEP = 4
+    STEP = 5
     FIELDS = ()
     NEXT_LABEL = "Create"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hostwiz import spec as specmod
@@ -25,6 +26,8 @@ class WizardState:
     engine: str | None = None  # None: no database
     database: dict[str, Any] = field(default_factory=lambda: {"instance_class": "db.t3.micro", "storage_gb": "20"})
     offered: set[str] | None = None  # instance types offered in `region`, once looked up
+    app: dict[str, Any] = field(default_factory=lambda: {"source": "", "start": "", "health": "/health"})
+    app_problem: str = ""  # the App step's detection says the directory cannot be deployed as it is
 
     def data(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name.strip(), "region": self.region,
@@ -36,6 +39,11 @@ class WizardState:
             d["domain"] = {"name": self.domain.strip(), "hosted_zone": self.zone, "www": self.www}
         if self.engine is not None:
             d["database"] = {"engine": self.engine, **self.database}
+        if self.app["source"].strip():
+            source = str(Path(self.app["source"].strip()).expanduser().resolve())
+            d["app"] = {"source": source, "health": self.app["health"] or "/health"}
+            if self.app["start"].strip():
+                d["app"]["start"] = self.app["start"].strip()
         return d
 
     def problems(self, fields: tuple[str, ...] = ()) -> dict[str, str]:

@@ -6,6 +6,7 @@ import asyncio
 
 from hostwiz.ledger import all_stacks
 from hostwiz.screens.progress import OK, ProgressScreen
+from hostwiz.screens.wizard.app import AppStep
 from hostwiz.screens.wizard.database import DatabaseStep
 from hostwiz.screens.wizard.domain import DomainStep
 from hostwiz.screens.wizard.instance import InstanceStep
@@ -43,6 +44,9 @@ def test_keystrokes_make_a_stack_with_domain_tls_and_database(make_app, session)
             await settle(pilot)
             assert isinstance(app.screen, DatabaseStep)
             await pilot.press("enter", "down", "enter", "ctrl+n")  # PostgreSQL
+            await settle(pilot)
+            assert isinstance(app.screen, AppStep)
+            await pilot.press("ctrl+n")  # no app now
             await settle(pilot)
             assert isinstance(app.screen, ReviewStep)
             await pilot.press("ctrl+n")  # Create
@@ -205,7 +209,7 @@ def test_a_foreign_dns_record_is_reported_on_the_review_screen_and_nothing_is_cr
             await open_wizard(pilot)
             await pilot.press(*"shop", "tab", "enter", "down", "enter", "ctrl+n")  # zone example.com
             await settle(pilot)
-            for _ in range(3):  # instance, runtime, database: the defaults
+            for _ in range(4):  # instance, runtime, database, app: the defaults
                 await pilot.press("ctrl+n")
                 await settle(pilot)
             assert isinstance(app.screen, ReviewStep)
@@ -220,3 +224,41 @@ def test_a_foreign_dns_record_is_reported_on_the_review_screen_and_nothing_is_cr
     run(scenario())
     assert creates == []
     assert tagged(session, "shop") == []
+
+
+def test_the_app_step_shows_the_detected_runtime_and_puts_the_app_in_the_spec(make_app, tmp_path):
+    from hostwiz.screens.wizard import WizardState
+    from hostwiz.screens.wizard.review import ReviewStep as Review
+
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "app.py").write_text("print('hi')\n")
+    (good / "requirements.txt").write_text("\n")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "package.json").write_text("{}\n")  # node, but nothing says how to start it
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            state = WizardState(name="blog", instance={"type": "t3.micro", "os": "ubuntu-24.04", "volume_gb": "20",
+                                                       "ssh_cidr": "203.0.113.7/32", "allow_world_ssh": False})
+            app.push_screen(AppStep(state))
+            await settle(pilot)
+            step = app.screen
+            step.query_one("#app-source").value = str(bad)
+            await settle(pilot)
+            assert "no start command for this nodejs app" in error_text(step, "err-app-source")
+            assert step.query_one("#next").disabled
+            step.query_one("#app-source").value = str(good)
+            await settle(pilot)
+            assert "python" in str(step.query_one("#app-detected").render())
+            assert "python app.py" in str(step.query_one("#app-detected").render())
+            assert not step.query_one("#next").disabled
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert isinstance(app.screen, Review)
+            assert state.spec().app.source == str(good) and state.spec().app.health == "/health"
+
+    run(scenario())
