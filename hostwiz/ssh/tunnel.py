@@ -64,6 +64,8 @@ class Tunnel:
     # Life cycle -----------------------------------------------------------------------------
     def start(self) -> "Tunnel":
         if not self.transport.is_active():
+            self._wake_r.close()
+            self._wake_w.close()
             raise TunnelError("the SSH connection is closed; connect again before opening a tunnel")
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -71,6 +73,8 @@ class Tunnel:
             listener.bind((self.bind, self.requested_port))
         except OSError as err:
             listener.close()
+            self._wake_r.close()
+            self._wake_w.close()
             raise TunnelError(f"cannot listen on {self.bind}:{self.requested_port}: {err.strerror or err}; "
                               "choose another --local-port (or none for a free one)") from None
         listener.listen(16)
