@@ -17,7 +17,7 @@ from .aws import Aws
 from .deletion import DeletionSettings, Outcome, delete_resources
 from .registry import RUN_TAG, Resource, kind, load_all
 
-STACK_KINDS = ("route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
+STACK_KINDS = ("cloudwatch-alarm", "route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
                "iam-role", "db-subnet-group", "security-group", "key-pair")
 
 

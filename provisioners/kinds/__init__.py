@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     ami,
     autoscaling_group,
+    cloudwatch_alarm,
     db_snapshot,
     db_subnet_group,
     dynamodb_table,
