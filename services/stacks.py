@@ -122,6 +122,7 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         run_id = run_id or new_run_id()
         resumed = status in ("creating", "failed")
         was_ready = status == "ready"  # re-running up on a finished stack must never tear it down
+        started = _utc_now()
         ledger.update(name=spec.name, region=spec.region, run_id=run_id, status="creating",
                       spec=spec.to_toml_dict(), sandbox=session.sandbox)
         on_event(ev.Event(ev.RUN_STARTED, message=("resuming" if resumed else "creating") + f" stack {spec.name}",
@@ -137,6 +138,8 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         if run.ok:
             outputs = stack_outputs(spec, run.outputs)
             ledger.update(status="ready", outputs=outputs)
+            if not ledger.power_history():  # billing began with this run: cost so far counts from here
+                ledger.power("running", at=started)
             on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready", data=outputs))
             return UpResult(True, run, outputs)
         error = "cancelled" if run.cancelled and not run.failed else \
@@ -148,6 +151,12 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} failed: {error}",
                           data={"ok": False, "rolled_back": result.rollback is not None}))
         return result
+
+
+def _utc_now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:
