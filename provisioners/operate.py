@@ -324,7 +324,7 @@ def restore_db(aws: Aws, ident: str, snapshot_id: str, *, instance_class: str, s
     d = kind("rds-instance").describe(aws, ident)
     if d is not None and tag_dict(d.get("TagList")).get(RESTORED_TAG) != snapshot_id:
         if d["DBInstanceStatus"] != "deleting":
-            rds.delete_db_instance(DBInstanceIdentifier=ident, DeleteAutomatedBackups=False,
+            rds.delete_db_instance(DBInstanceIdentifier=ident, DeleteAutomatedBackups=True,
                                    FinalDBSnapshotIdentifier=f"{ident}-final-{time.strftime('%Y%m%d%H%M%S')}")
         wait_db_gone(aws, ident, w)
     if kind("rds-instance").describe(aws, ident) is None:
