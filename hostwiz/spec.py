@@ -206,6 +206,19 @@ class DatabaseSpec(_Model):
     storage_gb: int = 20
     db_name: str = "app"
     username: str = "hostwiz"
+    # A new stack's database restored from this manual snapshot (`hostwiz snapshot NAME --all` lists
+    # them, final snapshots of torn-down stacks included) instead of an empty one.
+    from_snapshot: str | None = None
+
+    @field_validator("from_snapshot")
+    @classmethod
+    def _snapshot(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.strip()
+        if not re.match(r"^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?[A-Za-z][A-Za-z0-9-]{0,254}$", v):
+            raise ValueError(f"{v!r} is not an RDS snapshot identifier; 'hostwiz snapshot NAME --all' lists them")
+        return v
 
     @field_validator("instance_class")
     @classmethod

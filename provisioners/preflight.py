@@ -28,7 +28,7 @@ def offered_types(aws: Aws) -> list[str]:
 
 
 def check(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
-    checks = [_instance_type, _domain, _default_vpc]
+    checks = [_instance_type, _domain, _default_vpc, _snapshot]
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         results = list(pool.map(lambda f: f(aws, spec), checks))
     return [p for r in results for p in r]
@@ -62,3 +62,28 @@ def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
     if not vpcs:
         return [("region", f"{spec.region} has no default VPC; run 'aws ec2 create-default-vpc --region {spec.region}'")]
     return []
+
+
+def _snapshot(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    db = spec.database
+    if not db or not db.from_snapshot:
+        return []
+    try:
+        found = aws.client("rds").describe_db_snapshots(DBSnapshotIdentifier=db.from_snapshot)["DBSnapshots"]
+    except Exception as err:
+        if error_code(err) not in ("DBSnapshotNotFound", "DBSnapshotNotFoundFault"):
+            raise
+        found = []
+    if not found:
+        return [("database.from_snapshot", f"no snapshot {db.from_snapshot!r} in {spec.region}; "
+                                           "'hostwiz snapshot NAME --all' lists the ones hostwiz knows")]
+    snap, problems = found[0], []
+    if snap.get("Status") not in (None, "available"):
+        problems.append(("database.from_snapshot", f"{db.from_snapshot} is {snap.get('Status')}; wait until it is available"))
+    if snap.get("Engine") and snap["Engine"] != db.engine.value:
+        problems.append(("database.engine", f"the snapshot is {snap['Engine']}; set engine = \"{snap['Engine']}\""))
+    if snap.get("MasterUsername") and snap["MasterUsername"] != db.username:
+        problems.append(("database.username", f"the snapshot's user is {snap['MasterUsername']!r}; set username to it"))
+    if snap.get("AllocatedStorage") and int(snap["AllocatedStorage"]) > db.storage_gb:
+        problems.append(("database.storage_gb", f"the snapshot holds {snap['AllocatedStorage']} GB; use at least that"))
+    return problems

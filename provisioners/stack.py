@@ -300,7 +300,13 @@ class StackBuilder:
             "Tags": self.tags("database", ident),
         }
         self.env.ledger.intent("database", rds.name, identifier=ident)
-        rds.create(self.env.aws, params=params)
+        if db.from_snapshot:  # the snapshot brings its engine, name, user and rows; the password is reset when available
+            restore = {k: v for k, v in params.items() if k not in (
+                "Engine", "MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod", "StorageEncrypted")}
+            self.env.aws.client("rds").restore_db_instance_from_db_snapshot(DBSnapshotIdentifier=db.from_snapshot,
+                                                                             **restore)
+        else:
+            rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident)
         # handed to database-url in memory: a headless machine has no keyring to fetch it from
         return StepResult({"identifier": ident, "password": password}, ident)
@@ -310,6 +316,13 @@ class StackBuilder:
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
                                                    timeout=t.db_timeout, delay=t.db_delay,
                                                    cancel=ctx.cancel, progress=ctx.progress)
+        if self.spec.database.from_snapshot:  # the snapshot's password is not this stack's: set the stack's
+            self.env.aws.client("rds").modify_db_instance(
+                DBInstanceIdentifier=ctx.out("database")["identifier"], ApplyImmediately=True,
+                MasterUserPassword=ctx.out("database")["password"].reveal())
+            data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
+                                                       timeout=t.db_timeout, delay=t.db_delay,
+                                                       cancel=ctx.cancel, progress=ctx.progress)
         ep = data.get("Endpoint") or {}
         return StepResult({"endpoint": ep.get("Address"), "port": ep.get("Port")}, ep.get("Address", ""))
 
