@@ -12,7 +12,7 @@ from hostwiz.services import stacks
 from hwtest import client, database_url
 
 
-def test_new_stack_from_a_final_snapshot(session, stack_up, spec_data):
+def test_new_stack_from_a_final_snapshot(session, stack_up, spec_data, recorder):
     p = stacks.plan_down(session, "blog", final_snapshot=True)
     assert stacks.down(session, p).ok
     final = [s["DBSnapshotIdentifier"] for s in client("rds").describe_db_snapshots()["DBSnapshots"]
@@ -37,3 +37,8 @@ def test_new_stack_from_a_final_snapshot(session, stack_up, spec_data):
     assert db["DBInstanceStatus"] == "available"
     password = secrets.fetch(secrets.db_password_account("shop")).reveal()
     assert password in database_url("shop")
+    [restored] = recorder.params("RestoreDBInstanceFromDBSnapshot")
+    assert restored["DBSnapshotIdentifier"] == final[0] and restored["DBInstanceIdentifier"] == "shop-db"
+    assert "MasterUserPassword" not in restored  # a restore keeps the snapshot's; then it is reset:
+    reset = [m for m in recorder.params("ModifyDBInstance") if m["DBInstanceIdentifier"] == "shop-db"]
+    assert [m["MasterUserPassword"] for m in reset] == [password]
