@@ -245,6 +245,12 @@ class DatabaseSpec(_Model):
         return self
 
 
+class MonitoringSpec(_Model):
+    # CloudWatch alarms: EC2's recover action on a failed system status check, CPU credits low
+    # (burstable types), database storage low. Also `hostwiz alarms NAME on|off`.
+    alarms: bool = False
+
+
 def rds_identifier_problem(ident: str) -> str | None:
     if not 1 <= len(ident) <= 63:
         return "must be 1-63 characters"
@@ -262,6 +268,7 @@ class StackSpec(_Model):
     instance: InstanceSpec = Field(default_factory=InstanceSpec)
     runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
     database: DatabaseSpec | None = None
+    monitoring: MonitoringSpec | None = None
 
     @field_validator("name")
     @classmethod

@@ -89,6 +89,23 @@ def plan_change(session: Session, spec: StackSpec, *, replace: bool = False, app
                                   "cannot boot on the other architecture; pick a type of the same family kind"))
     if spec.region == live.region:
         plan.problems += [p for p in preflight.check(sess.aws, spec) if p[0] != "region"]
+    want, have = bool(spec.monitoring and spec.monitoring.alarms), bool(ledger.get("alarms"))
+    if want != have:
+        from hostwiz.provisioners import alarms
+
+        existing = alarms.states(sess.aws, spec.name)
+        if want:
+            planned = alarms.plan(spec.name, live.region, instance_id=live.instance_id, instance_type=spec.instance.type,
+                                  db_instance_id=live.db.identifier if live.db else None,
+                                  db_storage_gb=spec.database.storage_gb if spec.database else None)
+            plan.changes.append(changes.Change(
+                "monitoring.alarms", "alarms", "off", "on", changes.IN_PLACE,
+                "put " + ", ".join(a.key for a in planned) + " (the first recovers the instance onto healthy "
+                "hardware when AWS's system check fails)", ["PutMetricAlarm"] * len(planned)))
+        else:
+            plan.changes.append(changes.Change(
+                "monitoring.alarms", "alarms", "on", "off", changes.IN_PLACE, "delete the stack's alarms",
+                ["DeleteAlarms"] * len(existing), loses="automatic recovery and the warnings"))
     before = _before_spec(ledger, live)
     plan.cost_before = costs.estimate(before).total if before else 0.0
     plan.cost_after = costs.estimate(spec).total
@@ -150,6 +167,18 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                     operate.update_dns(aws, ledger, add=ch.data["add"], remove=ch.data["remove"],
                                        ip=outputs.get("public_ip") or "", stack=spec.name,
                                        run_id=ledger.get("run_id") or "", hosted_zone=ch.data.get("hosted_zone"))
+                elif ch.key == "monitoring.alarms":
+                    from hostwiz.provisioners import alarms
+
+                    from .stacks import put_alarms
+
+                    if ch.after == "on":
+                        put_alarms(sess, spec.name, ledger, on_event)
+                    else:
+                        outcome = alarms.delete(aws, spec.name, settings=session.deletion)
+                        if not outcome.ok:
+                            raise UserError("alarms left: " + ", ".join(x.resource.id for x in outcome.left))
+                        ledger.update(alarms=False)
                 elif ch.key.startswith("database"):
                     operate.modify_db(aws, ch.data["identifier"], ch.data["modify"], plan.apply_now)
                 else:  # a replacement: diff() reports it as a problem, so it never gets here

@@ -140,6 +140,8 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             ledger.update(status="ready", outputs=outputs)
             if not ledger.power_history():  # billing began with this run: cost so far counts from here
                 ledger.power("running", at=started)
+            if spec.monitoring and spec.monitoring.alarms:
+                put_alarms(sess, spec.name, ledger, on_event)
             on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready", data=outputs))
             return UpResult(True, run, outputs)
         error = "cancelled" if run.cancelled and not run.failed else \
@@ -151,6 +153,19 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} failed: {error}",
                           data={"ok": False, "rolled_back": result.rollback is not None}))
         return result
+
+
+def put_alarms(session: Session, name: str, ledger: Ledger, on_event: ev.Callback) -> None:
+    from hostwiz.provisioners import alarms
+
+    outputs, spec, db = ledger.get("outputs") or {}, ledger.get("spec") or {}, ledger.entry("database")
+    planned = alarms.plan(name, session.aws.region, instance_id=outputs.get("instance_id"),
+                          instance_type=(spec.get("instance") or {}).get("type", ""),
+                          db_instance_id=db.id if db else None,
+                          db_storage_gb=(spec.get("database") or {}).get("storage_gb"))
+    alarms.create(session.aws, name, ledger.get("run_id") or "", planned, ledger)
+    ledger.update(alarms=True)
+    on_event(ev.Event(ev.NOTICE, message=f"alarms: {', '.join(a.key for a in planned)}"))
 
 
 def _utc_now() -> str:

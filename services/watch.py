@@ -141,16 +141,10 @@ def alarms_on(session: Session, name: str) -> list[alarms.AlarmState]:
     """Put the stack's alarms (recover on a failed system check, CPU credits low, DB storage low)."""
     ledger = _ledger(session, name)
     sess = _sess(session, ledger)
-    spec = ledger.get("spec") or {}
-    outputs = ledger.get("outputs") or {}
-    db = ledger.entry("database")
+    from .stacks import put_alarms
+
     with ledger.lock("alarms on"):
-        planned = alarms.plan(name, sess.aws.region, instance_id=outputs.get("instance_id"),
-                              instance_type=(spec.get("instance") or {}).get("type", ""),
-                              db_instance_id=db.id if db else None,
-                              db_storage_gb=(spec.get("database") or {}).get("storage_gb"))
-        alarms.create(sess.aws, name, ledger.get("run_id") or "", planned, ledger)
-        ledger.update(alarms=True)
+        put_alarms(sess, name, ledger, ev.ignore)
     return alarms.states(sess.aws, name)
 
 

@@ -165,3 +165,20 @@ def test_a_crash_at_each_call_of_a_resize_converges(session, stack_up, spec_data
     assert addr["InstanceId"] == i["InstanceId"]
     assert Ledger(session.state_dir, "blog").pending_changes() == []
     assert operate.plan_change(session, spec).empty
+
+
+def test_alarms_turned_on_and_off_by_the_spec(session, stack_up, spec_data, recorder):
+    on = specmod.validate({**copy.deepcopy(spec_data), "monitoring": {"alarms": True}})
+    plan = operate.plan_change(session, on)
+    assert [(c.key, c.after) for c in plan.changes] == [("monitoring.alarms", "on")]
+    start = len(recorder.calls)
+    assert operate.apply_change(session, on, plan).ok
+    assert mutating_since(recorder, start) == plan.as_dict()["calls"] == ["PutMetricAlarm"] * 3
+    assert len(client("cloudwatch").describe_alarms()["MetricAlarms"]) == 3
+    assert operate.plan_change(session, on).empty
+    off = specmod.validate(copy.deepcopy(spec_data))
+    plan = operate.plan_change(session, off)
+    start = len(recorder.calls)
+    assert operate.apply_change(session, off, plan).ok
+    assert mutating_since(recorder, start) == plan.as_dict()["calls"] == ["DeleteAlarms"] * 3
+    assert client("cloudwatch").describe_alarms()["MetricAlarms"] == []

@@ -141,3 +141,22 @@ def test_top_draws_sparklines_from_one_call(up):
     code, out, err = cli(state, "top", "shop", "--once", "--window", "24h")
     assert code == 0 and "CPU credits" in out and "DB free storage" in out
     assert any(ch in out for ch in "▁▂▃▄▅▆▇█")
+
+
+def test_up_with_the_alarms_flag_and_down_removes_them(moto, tmp_path):
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.sandbox.seed import seed
+
+    seed(Aws(), "example.com")
+    path = tmp_path / "shop.toml"
+    path.write_text(tomli_w.dumps({**SPEC, "monitoring": {"alarms": True}}))
+    state = tmp_path / "state"
+    code, out, err = cli(state, "up", str(path), "--yes")
+    assert code == 0, err
+    names = sorted(a["AlarmName"] for a in client("cloudwatch").describe_alarms()["MetricAlarms"])
+    assert names == ["hostwiz-shop-cpu-credits-low", "hostwiz-shop-db-storage-low", "hostwiz-shop-instance-recover"]
+    code, out, err = cli(state, "status", "shop", "--json", "--no-probe")
+    assert len(json.loads(out)["alarms"]) == 3
+    code, out, err = cli(state, "down", "shop", "--yes", "--skip-final-snapshot")
+    assert code == 0, err
+    assert client("cloudwatch").describe_alarms()["MetricAlarms"] == []
