@@ -66,6 +66,8 @@ def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
 
 def _snapshot(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
     db = spec.database
+    if db and db.from_database:
+        return _source_database(aws, spec)
     if not db or not db.from_snapshot:
         return []
     try:
@@ -86,4 +88,33 @@ def _snapshot(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
         problems.append(("database.username", f"the snapshot's user is {snap['MasterUsername']!r}; set username to it"))
     if snap.get("AllocatedStorage") and int(snap["AllocatedStorage"]) > db.storage_gb:
         problems.append(("database.storage_gb", f"the snapshot holds {snap['AllocatedStorage']} GB; use at least that"))
+    return problems
+
+
+def _source_database(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    db = spec.database
+    try:
+        found = aws.client("rds").describe_db_instances(DBInstanceIdentifier=db.from_database)["DBInstances"]
+    except Exception as err:
+        if error_code(err) not in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
+            raise
+        found = []
+    if not found:
+        return [("database.from_database", f"no database {db.from_database!r} in {spec.region} to restore from")]
+    src, problems = found[0], []
+    if not src.get("BackupRetentionPeriod", 1):
+        problems.append(("database.from_database", f"{db.from_database} keeps no automated backups: nothing to restore"))
+    if src.get("Engine") and src["Engine"] != db.engine.value:
+        problems.append(("database.engine", f"{db.from_database} is {src['Engine']}; set engine = \"{src['Engine']}\""))
+    if src.get("MasterUsername") and src["MasterUsername"] != db.username:
+        problems.append(("database.username", f"{db.from_database}'s user is {src['MasterUsername']!r}; set username to it"))
+    if src.get("AllocatedStorage") and int(src["AllocatedStorage"]) > db.storage_gb:
+        problems.append(("database.storage_gb", f"{db.from_database} has {src['AllocatedStorage']} GB; use at least that"))
+    latest = src.get("LatestRestorableTime")
+    if latest and db.restore_time not in (None, "latest"):
+        from datetime import datetime
+
+        if datetime.fromisoformat(db.restore_time) > latest:
+            problems.append(("database.restore_time", f"the latest restorable time of {db.from_database} is "
+                                                      f"{latest.isoformat()}; choose an earlier time or \"latest\""))
     return problems

@@ -300,11 +300,18 @@ class StackBuilder:
             "Tags": self.tags("database", ident),
         }
         self.env.ledger.intent("database", rds.name, identifier=ident)
-        if db.from_snapshot:  # the snapshot brings its engine, name, user and rows; the password is reset when available
-            restore = {k: v for k, v in params.items() if k not in (
-                "Engine", "MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod", "StorageEncrypted")}
-            self.env.aws.client("rds").restore_db_instance_from_db_snapshot(DBSnapshotIdentifier=db.from_snapshot,
-                                                                             **restore)
+        if db.from_snapshot or db.from_database:  # the source brings engine, name, user and rows; the password
+            restore = {k: v for k, v in params.items() if k not in (  # is reset once it is available
+                "Engine", "MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod", "StorageEncrypted",
+                "DBInstanceIdentifier")}
+            if db.from_snapshot:
+                self.env.aws.client("rds").restore_db_instance_from_db_snapshot(
+                    DBInstanceIdentifier=ident, DBSnapshotIdentifier=db.from_snapshot, **restore)
+            else:
+                when = {"UseLatestRestorableTime": True} if db.restore_time in (None, "latest") else \
+                    {"RestoreTime": db.restore_time}
+                self.env.aws.client("rds").restore_db_instance_to_point_in_time(
+                    SourceDBInstanceIdentifier=db.from_database, TargetDBInstanceIdentifier=ident, **when, **restore)
         else:
             rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident)
@@ -316,7 +323,7 @@ class StackBuilder:
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
                                                    timeout=t.db_timeout, delay=t.db_delay,
                                                    cancel=ctx.cancel, progress=ctx.progress)
-        if self.spec.database.from_snapshot:  # the snapshot's password is not this stack's: set the stack's
+        if self.spec.database.from_snapshot or self.spec.database.from_database:  # the source's password: reset it
             self.env.aws.client("rds").modify_db_instance(
                 DBInstanceIdentifier=ctx.out("database")["identifier"], ApplyImmediately=True,
                 MasterUserPassword=ctx.out("database")["password"].reveal())
