@@ -12,9 +12,10 @@ from hostwiz.services.session import Options, Session
 
 from .home import HomeScreen
 from .messages import SessionReady
+from .workers import WorkerFailures
 
 
-class HostwizApp(App):
+class HostwizApp(WorkerFailures, App):
     CSS_PATH = "hostwiz.tcss"
     TITLE = "hostwiz"
 
@@ -34,16 +35,19 @@ class HostwizApp(App):
         else:
             self.home.post_message(SessionReady())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    @work(thread=True, exclusive=True, exit_on_error=False, name="session")
     def make_session(self) -> None:
         from hostwiz.services.session import open_session
 
-        try:
-            self.session = open_session(self.options)
-            self.home.post_message(SessionReady())
-        except Exception as err:  # noqa: BLE001 (shown to the operator in plain words)
-            self.session_error = str(err) or err.__class__.__name__
-            self.home.post_message(SessionReady(self.session_error))
+        self.session = open_session(self.options)
+        self.home.post_message(SessionReady())
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "session":  # shown on home in plain words, with r to retry
+            self.session_error = error
+            self.home.post_message(SessionReady(error))
+        else:
+            super().worker_failed(name, error)
 
     # navigation ------------------------------------------------------------------
     def go_home(self) -> None:
