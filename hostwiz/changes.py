@@ -184,10 +184,10 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
     if sorted(names) != sorted(live.dns_names):
         added = [n for n in names if n not in live.dns_names]
         removed = [n for n in live.dns_names if n not in names]
-        if removed and spec.runtime.tls and live.tls:
-            pass  # the certificate keeps its names; renewal drops the removed ones
+        cert = (" The TLS certificate still names the old set: new names answer HTTPS with a name mismatch "
+                "until it is issued again (hostwiz ssh NAME -- sudo certbot --nginx -d NAME...)") if live.tls and added else ""
         add(Change("domain", "DNS names", live.dns_names, names, IN_PLACE,
-                   "point the new names at the stack's Elastic IP and delete the names no longer wanted",
+                   "point the new names at the stack's Elastic IP and delete the names no longer wanted." + cert,
                    ["ChangeResourceRecordSets"] * (bool(added) + bool(removed)),
                    loses=("visitors of " + ", ".join(removed) + " stop reaching the site") if removed else "",
                    data={"add": added, "remove": removed,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from hostwiz import events as ev
@@ -94,7 +95,12 @@ def _parse(at: str) -> datetime:
 def cost_so_far(session: Session, name: str, now: datetime | None = None) -> spend.Spend | None:
     """From the ledger's running and stopped periods and the dated price table; None when the
     ledger has no record of when the stack started (made before hostwiz kept one)."""
-    ledger = _ledger(session, name)
+    return cost_so_far_at(_ledger(session, name).state_dir, name, now)
+
+
+def cost_so_far_at(state_dir: Path, name: str, now: datetime | None = None) -> spend.Spend | None:
+    """`cost_so_far` from the state dir alone (local files, no AWS): home's first frame uses it."""
+    ledger = Ledger(state_dir, name)
     history = ledger.power_history()
     if not history:
         return None
