@@ -21,12 +21,34 @@ from hostwiz.cli.args import stack_name
 from hostwiz.cli.common import CliError, identity, session_for
 
 
+_options: argparse.ArgumentParser | None = None
+
+
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    global _options
     p = sub.add_parser("tunnel", parents=[common], help="forward a local port to a stack's database",
                        usage="hostwiz tunnel NAME [--local-port N] [-- COMMAND...]")
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--local-port", type=int, default=0, help="local port (default: a free one)")
-    p.add_argument("command", nargs=argparse.REMAINDER, help="run this with the tunnel's environment, then close")
+    p.add_argument("run_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
+                   help="run this with the tunnel's environment, then close")
+    # options written after NAME arrive in `run_command` (argparse's REMAINDER): parsed again here
+    _options = argparse.ArgumentParser(prog="hostwiz tunnel NAME", parents=[common], add_help=False)
+    _options.add_argument("--local-port", type=int, default=argparse.SUPPRESS)
+
+
+def split_rest(args: argparse.Namespace) -> list[str]:
+    """Options after NAME go into `args`; what follows `--` is the command."""
+    rest = list(args.run_command or [])
+    if "--" in rest:
+        cut = rest.index("--")
+    elif rest and not rest[0].startswith("-"):  # argparse drops a "--" written right after NAME
+        return rest
+    else:
+        cut = len(rest)
+    if rest[:cut] and _options is not None:
+        _options.parse_args(rest[:cut], namespace=args)
+    return rest[cut + 1:]
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -34,9 +56,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     from hostwiz.ssh import ConnectFailed
     from hostwiz.ssh.tunnel import TunnelError
 
-    command = [c for c in (args.command or [])]
-    if command and command[0] == "--":
-        command = command[1:]
+    command = split_rest(args)
     if not 0 <= args.local_port <= 65535:
         raise CliError("--local-port: use 1-65535 (or leave it out for a free port)", BAD_INPUT)
     session = session_for(args)

@@ -60,3 +60,21 @@ def test_a_stopped_stack_has_no_tunnel(stack):
     Ledger(stack.state_dir, "web").update(status="stopped")
     with pytest.raises(Exception, match="start web"):
         operate.open_tunnel(stack, "web")
+
+
+def test_cli_tunnel_runs_psql_through_it_and_removes_the_file(stack, postgres, moto, monkeypatch, capfd):
+    """`hostwiz tunnel web -- psql ...`: the command gets the tunnel's environment; the printed
+    connection string is masked; the pgpass file is gone when the command returns."""
+    from hostwiz.cli import main, tunnel
+
+    monkeypatch.setattr(tunnel, "session_for", lambda args: stack)
+    for var in [v for v in os.environ if v.startswith("PG")]:
+        monkeypatch.delenv(var)
+    code = main(["tunnel", "web", "--", "psql", "-w", "-X", "-A", "-t", "-c", "select 6 * 7"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert "42" in out.splitlines()
+    assert f"postgresql://{postgres.user}:***@127.0.0.1:" in out
+    assert postgres.password.reveal() not in out + err
+    path = next(line.split()[2] for line in out.splitlines() if "password file" in line)
+    assert not os.path.exists(path)
