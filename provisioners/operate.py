@@ -359,3 +359,61 @@ def zone_name_servers(aws: Aws, zone_name: str) -> list[str]:
         return []
     resp = aws.client("route53").get_hosted_zone(Id=bare_zone_id(zone))
     return list((resp.get("DelegationSet") or {}).get("NameServers", []))
+
+
+def _volume(aws: Aws, volume_id: str) -> dict | None:
+    try:
+        found = aws.client("ec2").describe_volumes(VolumeIds=[volume_id])["Volumes"]
+    except Exception as err:
+        if error_code(err) == "InvalidVolume.NotFound":
+            return None
+        raise
+    return found[0] if found else None
+
+
+def _wait_volume(aws: Aws, volume_id: str, want: str, w: Waits) -> dict:
+    return poll(lambda: (v if (v := _volume(aws, volume_id)) and v["State"] == want else None),
+                what=f"volume {volume_id} to be {want}", timeout=w.timeout, delay=w.delay, cancel=w.cancel,
+                progress=w.progress, max_delay=max(w.delay, 15.0))
+
+
+def restore_root(aws: Aws, iid: str, snapshot_id: str, *, stack: str, run_id: str, w: Waits,
+                 allocation_id: str | None = None) -> dict[str, str]:
+    """Swap the instance's root volume for one made from `snapshot_id`: make the volume (tagged,
+    marked with the snapshot), stop, snapshot the old root (kept: nothing is lost for good), detach
+    it, attach the new one as root, start, delete the old volume. Each part checks what is already
+    done, so a re-run after a crash carries on."""
+    ec2 = aws.client("ec2")
+    inst = _instance(aws, iid) or {}
+    root_dev = inst.get("RootDeviceName") or "/dev/sda1"
+    az = (inst.get("Placement") or {}).get("AvailabilityZone")
+    new = [v for v in ec2.describe_volumes(Filters=[{"Name": "tag:hostwiz:stack", "Values": [stack]},
+                                                    {"Name": f"tag:{RESTORED_TAG}", "Values": [snapshot_id]}])["Volumes"]
+           if v["State"] != "deleting"]
+    if new:
+        new_id = new[0]["VolumeId"]
+    else:
+        new_id = ec2.create_volume(
+            SnapshotId=snapshot_id, AvailabilityZone=az, VolumeType="gp3", Encrypted=True,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": tags(
+                stack, run_id, f"{stack}-root", **{"hostwiz:role": "instance", RESTORED_TAG: snapshot_id})}])["VolumeId"]
+    old_id = root_volume(inst) if inst else None
+    out = {"new_volume": new_id, "old_volume": old_id or "", "old_snapshot": ""}
+    if old_id == new_id:  # already swapped: just make sure it runs
+        start_instance(aws, iid, w, allocation_id)
+        return out
+    if _volume(aws, new_id)["State"] != "available":
+        _wait_volume(aws, new_id, "available", w)
+    stop_instance(aws, iid, w)
+    if old_id:
+        out["old_snapshot"] = snapshot_volume(aws, old_id, stack, run_id, "replaced-" + time.strftime("%Y%m%d%H%M%S"))
+        ec2.detach_volume(VolumeId=old_id, InstanceId=iid)
+        _wait_volume(aws, old_id, "available", w)
+    ec2.attach_volume(VolumeId=new_id, InstanceId=iid, Device=root_dev)
+    _wait_volume(aws, new_id, "in-use", w)
+    ec2.modify_instance_attribute(InstanceId=iid, BlockDeviceMappings=[
+        {"DeviceName": root_dev, "Ebs": {"DeleteOnTermination": True}}])
+    start_instance(aws, iid, w, allocation_id)
+    if old_id:
+        ec2.delete_volume(VolumeId=old_id)
+    return out

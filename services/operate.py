@@ -437,8 +437,8 @@ def plan_restore(session: Session, name: str, snapshot_id: str) -> RestorePlan:
     live = operate.live(sess.aws, ledger)
     problems: list[tuple[str, str]] = []
     if snap.kind == "volume":
-        problems.append(("snapshot", "restoring the root volume is not supported by this version (only database "
-                                     "snapshots); a volume snapshot can be made into a volume with the AWS console"))
+        if not live.instance_id or live.instance_state not in ("running", "stopped"):
+            problems.append(("snapshot", f"stack {name} has no instance to restore the disk of"))
     elif not live.db:
         problems.append(("snapshot", f"stack {name} has no database to restore into"))
     else:
@@ -449,6 +449,16 @@ def plan_restore(session: Session, name: str, snapshot_id: str) -> RestorePlan:
             pass  # RDS restores at the snapshot's size: fine
     if ledger.get("status") not in LIVE:
         problems.append(("name", f"stack {name} is {ledger.get('status')}; wait for it to finish"))
+    if snap.kind == "volume":
+        return RestorePlan(name, snap, problems, [
+            f"make a volume from {snapshot_id} in the instance's zone",
+            f"stop {live.instance_id}, snapshot its current root volume {live.volume_id} (kept), detach it",
+            "attach the new volume as the root device, start the instance (the Elastic IP stays)",
+            f"delete the old volume {live.volume_id}"],
+            f"nothing for good: files written since {snap.created} leave the disk but stay in the snapshot of the "
+            "old volume; a few minutes of downtime",
+            ["CreateVolume", "StopInstances", "CreateSnapshot", "DetachVolume", "AttachVolume",
+             "ModifyInstanceAttribute", "StartInstances", "DeleteVolume"])
     ident = live.db.identifier if live.db else f"{name}-db"
     return RestorePlan(name, snap, problems, [
         f"take a final snapshot of {ident} and delete it (a few minutes without a database)",
@@ -467,6 +477,18 @@ def restore(session: Session, plan: RestorePlan, on_event: ev.Callback = ev.igno
     sess = _region(session, ledger)
     with ledger.lock("restore"):
         live = operate.live(sess.aws, ledger)
+        if plan.snapshot.kind == "volume":
+            cid = ledger.change_intent("instance.restore", snapshot=plan.snapshot.id)
+            on_event(ev.Event(ev.STARTED, "restore", "root volume", f"restoring from {plan.snapshot.id}"))
+            eip = ledger.entry("eip")
+            done = operate.restore_root(
+                sess.aws, live.instance_id, plan.snapshot.id, stack=plan.name, run_id=ledger.get("run_id") or "",
+                w=_waits(sess, cancel=cancel, progress=lambda t: on_event(ev.Event(ev.PROGRESS, "restore", message=t))),
+                allocation_id=eip.id if eip else None)
+            ledger.change_state(cid, "done", **done)
+            on_event(ev.Event(ev.DONE, "restore", "root volume",
+                              f"{done['new_volume']} (the old disk is kept as {done['old_snapshot'] or 'nothing'})"))
+            return
         d = operate.kind("rds-instance").describe(sess.aws, live.db.identifier) if live.db else None
         if not d:
             raise UserError("the database disappeared since the plan was made; nothing was changed")

@@ -160,3 +160,29 @@ def test_up_with_the_alarms_flag_and_down_removes_them(moto, tmp_path):
     code, out, err = cli(state, "down", "shop", "--yes", "--skip-final-snapshot")
     assert code == 0, err
     assert client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+def test_restore_the_root_volume_from_a_snapshot(up):
+    from hwtest import Recorder  # noqa: F401
+
+    state, _ = up
+    code, out, err = cli(state, "snapshot", "shop", "--json")
+    vol_snap = next(s["id"] for s in json.loads(out)["snapshots"] if s["kind"] == "volume")
+    ec2 = client("ec2")
+    before = [i for r in ec2.describe_instances(Filters=[{"Name": "tag:hostwiz:stack", "Values": ["shop"]}])[
+        "Reservations"] for i in r["Instances"] if i["State"]["Name"] == "running"][0]
+    old_root = before["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    code, out, err = cli(state, "restore", "shop", vol_snap, "--json")
+    plan = json.loads(out.splitlines()[0])
+    assert code == 2 and plan["ok"] and plan["calls"][0] == "CreateVolume"
+    code, out, err = cli(state, "restore", "shop", vol_snap, "--yes")
+    assert code == 0, err
+    after = ec2.describe_instances(InstanceIds=[before["InstanceId"]])["Reservations"][0]["Instances"][0]
+    root = next(m for m in after["BlockDeviceMappings"] if m["DeviceName"] == after["RootDeviceName"])
+    assert after["State"]["Name"] == "running" and root["Ebs"]["VolumeId"] != old_root
+    vol = ec2.describe_volumes(VolumeIds=[root["Ebs"]["VolumeId"]])["Volumes"][0]
+    assert vol["SnapshotId"] == vol_snap
+    assert {t["Key"]: t["Value"] for t in vol["Tags"]}["hostwiz:stack"] == "shop"
+    assert not ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [old_root]}])["Volumes"]
+    kept = ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [old_root]}])["Snapshots"]
+    assert len(kept) == 2  # the one restored from, and the old disk's, taken before it went
