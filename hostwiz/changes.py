@@ -85,6 +85,7 @@ class ChangePlan:
     cost_before: float = 0.0
     cost_after: float = 0.0
     apply_now: bool = True
+    replace: bool = False  # replacements were asked for (--replace)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +113,7 @@ def _now(now: datetime | None) -> datetime:
 
 def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool = True,
          now: datetime | None = None) -> ChangePlan:
-    plan = ChangePlan(spec.name, apply_now=apply_now)
+    plan = ChangePlan(spec.name, apply_now=apply_now, replace=replace)
     add, problem = plan.changes.append, plan.problems.append
     if spec.region != live.region:
         problem(("region", f"the stack runs in {live.region}; a stack cannot move region. Snapshot it "
@@ -127,14 +128,16 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
 
     # Instance ---------------------------------------------------------------------------------
     if inst.os.value != live.os:
-        what = Change("instance.os", "operating system", live.os, inst.os.value, REPLACE,
-                      "a new instance from a new image; the Elastic IP moves to it",
-                      loses="everything on the root volume that is not in the app's source or the database "
-                            "(uploads, local files, logs), and the instance's SSH host keys")
-        add(what)
-        problem(("instance.os", "changing the operating system replaces the instance"
-                 + (" and is not supported by this version: snapshot, 'hostwiz down', then 'hostwiz up'"
-                    if replace else "; add --replace to ask for it (and read what it loses)")))
+        add(Change("instance.os", "operating system", live.os, inst.os.value, REPLACE,
+                   "snapshot the root volume (kept), terminate the instance, make a new one from the new image "
+                   "with the stack's key, security group and setup; the Elastic IP and DNS names move to it",
+                   ["CreateSnapshot", "DisassociateAddress", "TerminateInstances", "RunInstances", "AssociateAddress"],
+                   loses="everything on the root volume that is not in the app's source or the database "
+                         "(uploads, local files, logs: they stay in the snapshot), and the instance's SSH host keys",
+                   data={"instance_id": live.instance_id, "volume_id": live.volume_id}))
+        if not replace:
+            problem(("instance.os", "changing the operating system replaces the instance; add --replace to ask "
+                                    "for it (and read what it loses)"))
     if inst.type != live.instance_type:
         if live.instance_state in ("stopped",):
             calls = ["ModifyInstanceAttribute"] + ([] if stopped_by_operator else ["StartInstances"])
@@ -205,14 +208,20 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
                              "not do that from 'up': use 'hostwiz down' and make the stack again, or put the "
                              "section back"))
     elif db and ldb:
-        for fld, before, after in (("engine", ldb.engine, db.engine.value), ("db_name", ldb.db_name, db.db_name),
-                                   ("username", ldb.username, db.username)):
-            if before and before != after:
-                add(Change(f"database.{fld}", f"database {fld}", before, after, REPLACE,
-                           "a new database", loses="every row in the current database (a final snapshot is kept)"))
-                problem((f"database.{fld}", f"changing {fld} ({before} -> {after}) replaces the database"
-                         + (" and is not supported by this version" if replace else
-                            "; add --replace to ask for it (and read what it loses)")))
+        differ = [(fld, before, after) for fld, before, after in (
+            ("engine", ldb.engine, db.engine.value), ("db_name", ldb.db_name, db.db_name),
+            ("username", ldb.username, db.username)) if before and before != after]
+        if differ:
+            add(Change("database.replace", "database " + ", ".join(f for f, _, _ in differ),
+                       ", ".join(str(b) for _, b, _ in differ), ", ".join(str(a) for _, _, a in differ), REPLACE,
+                       "delete the database (a final snapshot is kept) and make a new, empty one with a new "
+                       "password; the app's connection string is updated", ["DeleteDBInstance", "CreateDBInstance"],
+                       loses="every row in the current database (they stay in the final snapshot)",
+                       data={"identifier": ldb.identifier}))
+            if not replace:
+                for fld, before, after in differ:
+                    problem((f"database.{fld}", f"changing {fld} ({before} -> {after}) replaces the database; add "
+                                                "--replace to ask for it (and read what it loses)"))
         modify: dict[str, Any] = {}
         if db.instance_class != ldb.instance_class:
             modify["DBInstanceClass"] = db.instance_class

@@ -417,3 +417,31 @@ def restore_root(aws: Aws, iid: str, snapshot_id: str, *, stack: str, run_id: st
     if old_id:
         ec2.delete_volume(VolumeId=old_id)
     return out
+
+
+def terminate_instance(aws: Aws, iid: str, w: Waits, allocation_id: str | None = None) -> None:
+    """Terminate and wait; the Elastic IP is let go of first, so the replacement can take it."""
+    if allocation_id:
+        addr = aws.client("ec2").describe_addresses(AllocationIds=[allocation_id])["Addresses"][0]
+        if addr.get("InstanceId") == iid and addr.get("AssociationId"):
+            aws.client("ec2").disassociate_address(AssociationId=addr["AssociationId"])
+    inst = _instance(aws, iid)
+    if inst and inst["State"]["Name"] not in ("terminated", "shutting-down"):
+        aws.client("ec2").terminate_instances(InstanceIds=[iid])
+    if inst:
+        kind("ec2-instance").wait_state(aws, iid, "terminated", timeout=w.timeout, delay=w.delay, cancel=w.cancel,
+                                        progress=w.progress)
+
+
+def delete_db(aws: Aws, ident: str, w: Waits) -> str | None:
+    """Delete a database with a final snapshot (returned); waits until it is gone."""
+    d = kind("rds-instance").describe(aws, ident)
+    if d is None:
+        return None
+    final = None
+    if d["DBInstanceStatus"] != "deleting":
+        final = f"{ident}-final-{time.strftime('%Y%m%d%H%M%S')}"
+        aws.client("rds").delete_db_instance(DBInstanceIdentifier=ident, DeleteAutomatedBackups=True,
+                                             FinalDBSnapshotIdentifier=final)
+    wait_db_gone(aws, ident, w)
+    return final

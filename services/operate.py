@@ -134,7 +134,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
     sess = _region(session, ledger)
     aws = sess.aws
     with ledger.lock("up (change)"):
-        again = plan_change(session, spec, apply_now=plan.apply_now)
+        again = plan_change(session, spec, apply_now=plan.apply_now, replace=plan.replace)
         if not again.ok or not _same(plan, again):
             raise UserError("the stack changed since the plan was made; run 'hostwiz up' again to see the new plan")
         result = ApplyResult(True)
@@ -142,6 +142,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
         outputs = ledger.get("outputs") or {}
         alloc = (ledger.entry("eip").id if ledger.entry("eip") else None)
         stacked = ledger.get("status")
+        replaced = False
         for ch in plan.changes:
             cid = ledger.change_intent(ch.key, before=ch.before, after=ch.after, **ch.data)
             on_event(ev.Event(ev.STARTED, ch.key, ch.label, f"{ch.before} -> {ch.after}"))
@@ -179,10 +180,26 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                         if not outcome.ok:
                             raise UserError("alarms left: " + ", ".join(x.resource.id for x in outcome.left))
                         ledger.update(alarms=False)
-                elif ch.key.startswith("database"):
+                elif ch.key.startswith("database") and "modify" in ch.data:
                     operate.modify_db(aws, ch.data["identifier"], ch.data["modify"], plan.apply_now)
-                else:  # a replacement: diff() reports it as a problem, so it never gets here
-                    raise UserError(f"{ch.key}: not a change this version makes in place")
+                elif ch.key == "instance.os":
+                    label = "replaced-" + time.strftime("%Y%m%d%H%M%S", time.gmtime())
+                    if ch.data.get("volume_id"):
+                        operate.snapshot_volume(aws, ch.data["volume_id"], spec.name, ledger.get("run_id") or "",
+                                                label)
+                    operate.terminate_instance(aws, ch.data["instance_id"], _waits(sess, cancel=cancel,
+                                                                                  progress=progress), alloc)
+                    ledger.deleted("instance")
+                    ledger.doc.get("tokens", {}).pop("instance", None)  # a new ClientToken: a new instance
+                    ledger.save()
+                    replaced = True
+                elif ch.key == "database.replace":
+                    operate.delete_db(aws, ch.data["identifier"], _waits(sess, db=True, cancel=cancel,
+                                                                         progress=progress))
+                    ledger.deleted("database")
+                    replaced = True
+                else:
+                    raise UserError(f"{ch.key}: not a change this version makes")
             except Exception as err:
                 error = describe_error(err)
                 # The intent stays open (the next plan resumes it); the error is kept beside it.
@@ -196,7 +213,18 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
             ledger.change_state(p["id"], "done", resumed=True)
         ledger.update(spec=_merged_spec(spec, ledger), status="stopped" if stacked == "stopped" else "ready",
                       outputs={**outputs, "url": outputs.get("url")})
+        cidr = spec.instance.ssh_cidr or (ledger.get("spec") or {}).get("instance", {}).get("ssh_cidr") or \
+            next((r["cidr"] for r in operate.ssh_rules(aws, _group(ledger))), "")
+    if not replaced:
         return result
+    # What was replaced is made again by `up` (outside this lock: up takes it), which resumes every
+    # other resource as it is: the new instance gets the Elastic IP, the DNS names and the setup.
+    from .stacks import up
+
+    made = up(session, spec, cidr, on_event, cancel=cancel)
+    if not made.ok:
+        return ApplyResult(False, result.done, "up", made.error)
+    return result
 
 
 def _merged_spec(spec: StackSpec, ledger: Ledger) -> dict[str, Any]:

@@ -182,3 +182,30 @@ def test_alarms_turned_on_and_off_by_the_spec(session, stack_up, spec_data, reco
     assert operate.apply_change(session, off, plan).ok
     assert mutating_since(recorder, start) == plan.as_dict()["calls"] == ["DeleteAlarms"] * 3
     assert client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+def test_replacements_need_replace_then_os_and_database_are_made_again(session, stack_up, spec_data, recorder):
+    data = copy.deepcopy(spec_data)
+    data["instance"]["os"] = "ubuntu-22.04"
+    data["database"]["db_name"] = "shop"
+    spec = specmod.validate(data)
+    refused = operate.plan_change(session, spec)
+    assert {f for f, _ in refused.problems} == {"instance.os", "database.db_name"}
+    plan = operate.plan_change(session, spec, replace=True)
+    assert plan.ok, plan.problems
+    assert {c.key: c.how for c in plan.changes} == {"instance.os": "replace", "database.replace": "replace"}
+    assert all(c.loses for c in plan.changes)
+    old_iid = stack_up.outputs["instance_id"]
+    result = operate.apply_change(session, spec, plan)
+    assert result.ok, result.error
+    live = [i for r in client("ec2").describe_instances(Filters=[{"Name": "tag:hostwiz:stack", "Values": ["blog"]}])[
+        "Reservations"] for i in r["Instances"] if i["State"]["Name"] == "running"]
+    assert len(live) == 1 and live[0]["InstanceId"] != old_iid
+    addr = client("ec2").describe_addresses(PublicIps=[stack_up.outputs["public_ip"]])["Addresses"][0]
+    assert addr["InstanceId"] == live[0]["InstanceId"]
+    db = client("rds").describe_db_instances(DBInstanceIdentifier="blog-db")["DBInstances"][0]
+    assert db["DBName"] == "shop"
+    assert any("-final-" in s["DBSnapshotIdentifier"] for s in client("rds").describe_db_snapshots()["DBSnapshots"])
+    kept = client("ec2").describe_snapshots(Filters=[{"Name": "tag:hostwiz:stack", "Values": ["blog"]}])["Snapshots"]
+    assert len(kept) == 1  # the old root volume
+    assert operate.plan_change(session, spec).empty
