@@ -1,4 +1,5 @@
-"""One stack: every resource with its ID and live state, URL, SSH command, database, monthly cost."""
+"""One stack: every resource with its ID and live state, URL, SSH command, database, monthly cost;
+and the watch panel (site health, metrics as sparklines, alarms, cost so far), refreshed in workers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
@@ -15,6 +17,7 @@ from hostwiz.ledger import Ledger
 
 from .messages import Loaded
 from .pricing import NO_PRICE, breakdown
+from .widgets.watch import WatchPanel
 from .workers import WorkerFailures
 
 MASK = "••••••••"
@@ -28,6 +31,7 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),
         Binding("t", "teardown", "Teardown"),
+        Binding("w", "window", "1h/24h/7d"),
     ]
 
     def __init__(self, name: str) -> None:
@@ -40,9 +44,11 @@ class DetailScreen(WorkerFailures, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Stack {self.stack}[/]", classes="screen-title", id="title")
-        yield Static("", id="facts")
-        yield LoadingIndicator(id="detail-loading")
-        yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="detail-body"):
+            yield Static("", id="facts")
+            yield WatchPanel(self.stack)
+            yield LoadingIndicator(id="detail-loading")
+            yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -132,6 +138,9 @@ class DetailScreen(WorkerFailures, Screen):
         except specmod.SpecError:
             return NO_PRICE
         return total
+
+    def action_window(self) -> None:
+        self.notify(f"Metrics over the last {self.query_one(WatchPanel).cycle_window()}")
 
     def action_reveal(self) -> None:
         self.revealed = not self.revealed

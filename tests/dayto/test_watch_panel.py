@@ -113,3 +113,46 @@ def test_panel_snapshot(snap_compare, size):
         await pilot.pause()
 
     assert snap_compare(PanelApp(), terminal_size=size, run_before=settle)
+
+
+def test_detail_screen_shows_the_panel_and_w_changes_the_window(sandboxed):
+    from hostwiz.screens.detail import DetailScreen
+
+    async def scenario():
+        app = screen_host(sandboxed, lambda: DetailScreen("blog"), sandbox=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            panel = app.screen.query_one(WatchPanel)
+            assert len(list(panel.query(Sparkline))) == 11
+            await pilot.press("w")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert panel.window == "24h"
+            assert "last 24h" in str(panel.query_one("#watch-title", Static).render())
+
+    asyncio.run(scenario())
+
+
+def test_home_shows_stopped_stacks_and_the_month_to_date(sandboxed):
+    from textual.widgets import DataTable
+
+    from hostwiz.screens.home import HomeScreen
+    from hostwiz.services import operate
+
+    operate.stop(sandboxed, "blog")
+
+    async def scenario():
+        app = screen_host(sandboxed, HomeScreen, sandbox=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            app.screen.action_refresh()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            table = app.screen.query_one("#stacks", DataTable)
+            row = [str(c) for c in table.get_row("blog")]
+            assert "stopped" in row[1]
+            assert row[4].startswith("$")
+
+    asyncio.run(scenario())
