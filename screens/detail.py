@@ -32,6 +32,7 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("l", "logs", "Logs"),
         Binding("t", "teardown", "Teardown"),
         Binding("w", "window", "1h/24h/7d"),
+        Binding("x", "power", "Stop/Start"),
     ]
 
     def __init__(self, name: str) -> None:
@@ -79,8 +80,16 @@ class DetailScreen(WorkerFailures, Screen):
         elif message.what == "status":
             rows, self.dns = message.value
             self.show_resources(rows)
+        elif message.what == "power":
+            r = message.value
+            self.notify(f"{self.stack} is {r.state}: ${r.running_monthly:.2f}/month running, "
+                        f"${r.stopped_monthly:.2f}/month stopped." + "".join(f" {n}" for n in r.notes))
+            self.action_refresh()
 
     def worker_failed(self, name: str, error: str) -> None:
+        if name == "stop/start":
+            self.notify(f"Could not stop or start {self.stack}: {error}", severity="error")
+            return
         self.query_one("#detail-loading").display = False
         self.notify(f"Could not list the resources: {error}. Press r to retry.", severity="error")
 
@@ -138,6 +147,35 @@ class DetailScreen(WorkerFailures, Screen):
         except specmod.SpecError:
             return NO_PRICE
         return total
+
+    def action_power(self) -> None:
+        """Stop a running stack (after a confirmation that shows both costs), or start a stopped one."""
+        from hostwiz.services import operate
+
+        from .dialogs import Confirm
+
+        ledger = Ledger(self.app.session.state_dir, self.stack)
+        stopping = ledger.get("status") != "stopped"
+        running, idle = operate.power_costs(ledger)
+        text = (f"Stop the instance and the database of {self.stack}? The site is down until you start it.\n"
+                f"Cost while running ${running:.2f}/month, while stopped ${idle:.2f}/month (disks, address)."
+                if stopping else f"Start {self.stack} again (database, then instance)? "
+                                 f"Back to ${running:.2f}/month.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.notify(("Stopping " if stopping else "Starting ") + self.stack + "…")
+                self.power(stopping)
+
+        self.app.push_screen(Confirm("Stop stack" if stopping else "Start stack", text,
+                                     yes="Stop" if stopping else "Start"), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="power", name="stop/start")
+    def power(self, stopping: bool) -> None:
+        from hostwiz.services import operate
+
+        result = (operate.stop if stopping else operate.start)(self.app.session, self.stack)
+        self.post_message(Loaded("power", result))
 
     def action_window(self) -> None:
         self.notify(f"Metrics over the last {self.query_one(WatchPanel).cycle_window()}")

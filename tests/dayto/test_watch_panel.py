@@ -156,3 +156,31 @@ def test_home_shows_stopped_stacks_and_the_month_to_date(sandboxed):
             assert row[4].startswith("$")
 
     asyncio.run(scenario())
+
+
+def test_detail_x_stops_after_confirming_then_starts(sandboxed):
+    from hostwiz.ledger import Ledger
+    from hostwiz.screens.detail import DetailScreen
+
+    async def scenario():
+        app = screen_host(sandboxed, lambda: DetailScreen("blog"), sandbox=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.press("x")
+            await pilot.pause()
+            assert "while stopped" in str(app.screen.query_one(".dialog-text").render())
+            await pilot.click("#answer-yes")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert Ledger(sandboxed.state_dir, "blog").get("status") == "stopped"
+            await pilot.press("x")
+            await pilot.pause()
+            await pilot.click("#answer-yes")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert Ledger(sandboxed.state_dir, "blog").get("status") == "ready"
+
+    asyncio.run(scenario())
