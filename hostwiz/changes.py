@@ -161,8 +161,8 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
     elif inst.volume_gb > live.volume_gb:
         add(Change("instance.volume_gb", "disk size", live.volume_gb, inst.volume_gb, IN_PLACE,
                    "grow the EBS volume online; the root filesystem grows at the next boot (cloud-init's "
-                   "growpart), or now with: hostwiz ssh NAME -- sudo growpart /dev/nvme0n1 1 && sudo resize2fs "
-                   "/dev/nvme0n1p1. A volume can be changed once every 6 hours", ["ModifyVolume"],
+                   f"growpart), or now with: hostwiz ssh {live.name} -- 'sudo growpart /dev/nvme0n1 1 && sudo "
+                   "resize2fs /dev/nvme0n1p1'. A volume can be changed once every 6 hours", ["ModifyVolume"],
                    data={"volume_id": live.volume_id}))
     if inst.ssh_cidr and live.ssh_cidrs != [inst.ssh_cidr]:
         old = [c for c in live.ssh_cidrs if c != inst.ssh_cidr]
@@ -188,7 +188,8 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
         added = [n for n in names if n not in live.dns_names]
         removed = [n for n in live.dns_names if n not in names]
         cert = (" The TLS certificate still names the old set: new names answer HTTPS with a name mismatch "
-                "until it is issued again (hostwiz ssh NAME -- sudo certbot --nginx -d NAME...)") if live.tls and added else ""
+                f"until it is issued again (hostwiz ssh {live.name} -- sudo certbot --nginx "
+                f"{' '.join('-d ' + n for n in names)})") if live.tls and added else ""
         add(Change("domain", "DNS names", live.dns_names, names, IN_PLACE,
                    "point the new names at the stack's Elastic IP and delete the names no longer wanted." + cert,
                    ["ChangeResourceRecordSets"] * (bool(added) + bool(removed)),

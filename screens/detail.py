@@ -157,10 +157,10 @@ class DetailScreen(WorkerFailures, Screen):
         ledger = Ledger(self.app.session.state_dir, self.stack)
         stopping = ledger.get("status") != "stopped"
         running, idle = operate.power_costs(ledger)
-        text = (f"Stop the instance and the database of {self.stack}? The site is down until you start it.\n"
-                f"Cost while running ${running:.2f}/month, while stopped ${idle:.2f}/month (disks, address)."
-                if stopping else f"Start {self.stack} again (database, then instance)? "
-                                 f"Back to ${running:.2f}/month.")
+        text = (f"Stop the instance and the database of {self.stack}?\nThe site is down until you start it.\n\n"
+                f"While running  ${running:.2f}/month\nWhile stopped  ${idle:.2f}/month (disks and the address)"
+                if stopping else f"Start {self.stack} again (the database, then the instance)?\n\n"
+                                 f"While running  ${running:.2f}/month")
 
         def answered(yes: bool | None) -> None:
             if yes:

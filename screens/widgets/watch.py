@@ -133,6 +133,8 @@ class WatchPanel(Vertical):
 
     # showing ----------------------------------------------------------------------------------
     def show_metrics(self, snap: Any) -> None:
+        if snap.window != self.window:  # an answer for the window shown before `w` was pressed
+            return
         self.refreshes += 1
         grid = self.query_one("#watch-grid", Grid)
         series = list(snap.series.values())

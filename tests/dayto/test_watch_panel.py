@@ -169,7 +169,7 @@ def test_detail_x_stops_after_confirming_then_starts(sandboxed):
             await app.workers.wait_for_complete()
             await pilot.press("x")
             await pilot.pause()
-            assert "while stopped" in str(app.screen.query_one(".dialog-text").render())
+            assert "While stopped" in str(app.screen.query_one(".dialog-text").render())
             await pilot.click("#answer-yes")
             await pilot.pause()
             await app.workers.wait_for_complete()
