@@ -240,6 +240,10 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
                                                 "try again when its status is 'available'"))
             else:
                 modify["AllocatedStorage"] = db.storage_gb
+        if modify and ldb.status == "stopped":
+            problem(("database", f"the database is stopped; RDS changes a running database only: "
+                                 f"'hostwiz start {live.name}' first"))
+            modify = {}
         if modify:
             cls = "DBInstanceClass" in modify
             when = "now" if apply_now else "in the next maintenance window"

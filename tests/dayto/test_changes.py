@@ -209,3 +209,19 @@ def test_replacements_need_replace_then_os_and_database_are_made_again(session, 
     kept = client("ec2").describe_snapshots(Filters=[{"Name": "tag:hostwiz:stack", "Values": ["blog"]}])["Snapshots"]
     assert len(kept) == 1  # the old root volume
     assert operate.plan_change(session, spec).empty
+
+
+def test_a_stopped_stack_resizes_without_starting_but_its_database_waits(session, stack_up, spec_data, recorder):
+    operate.stop(session, "blog")
+    spec = edited(spec_data, instance__type="t3.small")
+    plan = operate.plan_change(session, spec)
+    assert [(c.key, c.calls) for c in plan.changes] == [("instance.type", ["ModifyInstanceAttribute"])]
+    start = len(recorder.calls)
+    assert operate.apply_change(session, spec, plan).ok
+    assert mutating_since(recorder, start) == ["ModifyInstanceAttribute"]
+    i = instance(stack_up)
+    assert (i["InstanceType"], i["State"]["Name"]) == ("t3.small", "stopped")
+    assert Ledger(session.state_dir, "blog").get("status") == "stopped"
+    db_change = operate.plan_change(session, edited(spec_data, instance__type="t3.small",
+                                                    database__instance_class="db.t3.small"))
+    assert any(f == "database" and "hostwiz start blog" in m for f, m in db_change.problems)
