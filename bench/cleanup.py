@@ -61,12 +61,14 @@ def main() -> int:
     from motoproc import moto_endpoint
 
     with moto_endpoint(args.moto) as endpoint:
-        from hostwiz.provisioners.aws import Aws
         from hostwiz.sandbox.latency import LatencyModel
+        from hostwiz.services.session import quick_session
         from tests.cleanup.estate import build
 
         model = LatencyModel()
-        aws = Aws(region="us-east-1", endpoint_url=endpoint, hooks=model.hooks(), max_pool_connections=32)
+        aws = quick_session(Path(tempfile.mkdtemp(prefix="hostwiz-bench-")), endpoint_url=endpoint, zone=None).aws
+        aws.hooks.extend(model.hooks())
+        aws.max_pool_connections = 32
         t = time.monotonic()
         for i in range(args.estates):
             build(aws, f"par{i:02d}", 10 + i)

@@ -44,6 +44,7 @@ from hostwiz.provisioners.engine import Engine, Step, StepContext, critical_path
 from hostwiz.sandbox.latency import LatencyModel  # noqa: E402
 from hostwiz.sandbox.seed import seed  # noqa: E402
 from hostwiz.provisioners.stack import Env, StackBuilder, Timing  # noqa: E402
+from hostwiz.services.session import quick_session  # noqa: E402
 from hostwiz.userdata import render  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -62,10 +63,11 @@ def spec_for(name: str) -> specmod.StackSpec:
 
 def builder(name: str, state_dir: Path, args: argparse.Namespace) -> tuple[StackBuilder, LatencyModel]:
     model = LatencyModel(per_call=args.per_call, instance_boot=args.boot, db_create=args.db_create)
-    aws = Aws(region="us-east-1", endpoint_url=args.endpoint)
-    aws.hooks.extend(model.hooks())
+    session = quick_session(state_dir, endpoint_url=args.endpoint, zone=None)  # the suite's session factory
+    session.aws.hooks.extend(model.hooks())
     timing = Timing(instance_delay=args.poll, db_delay=args.poll, iam_retry_delay=args.poll)
-    env = Env(aws, Ledger(state_dir, name), spec_for(name), new_run_id(), state_dir, "203.0.113.7/32", timing, render)
+    env = Env(session.aws, Ledger(state_dir, name), spec_for(name), new_run_id(), state_dir, "203.0.113.7/32",
+              timing, render)
     return StackBuilder(env), model
 
 

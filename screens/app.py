@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any, Iterable
 
 from textual import work
@@ -26,6 +28,8 @@ class HostwizApp(WorkerFailures, App):
         self.sandbox: bool = self.options.sandbox or bool(session and session.sandbox)
         self.session_error = ""
         self.lookups: dict[tuple, Any] = {}  # region lookups, kept for the app's life
+        self._session_lock = threading.Lock()
+        self._closing = False
         self.home = HomeScreen()
 
     def on_mount(self) -> None:
@@ -39,8 +43,20 @@ class HostwizApp(WorkerFailures, App):
     def make_session(self) -> None:
         from hostwiz.services.session import open_session
 
-        self.session = open_session(self.options)
+        session = open_session(self.options)
+        with self._session_lock:
+            if self._closing:  # the operator quit while the sandbox was starting: stop it again
+                session.close()
+                return
+            self.session = session
         self.home.post_message(SessionReady())
+
+    def close_session(self) -> None:
+        """The app's end: close its session (the sandbox it started, if any), now or when it arrives."""
+        with self._session_lock:
+            self._closing = True
+            if self.session is not None:
+                self.session.close()
 
     def worker_failed(self, name: str, error: str) -> None:
         if name == "session":  # shown on home in plain words, with r to retry
@@ -73,9 +89,12 @@ class HostwizApp(WorkerFailures, App):
 
 def run_app(options: Options) -> int:
     app = HostwizApp(options)
+    # A closed terminal (SIGHUP) or a kill (SIGTERM) ends the app like a quit, so the session closes.
+    previous = {sig: signal.signal(sig, lambda *_: app.exit()) for sig in (signal.SIGHUP, signal.SIGTERM)}
     try:
         app.run()
     finally:
-        if app.session is not None:
-            app.session.close()  # stops the sandbox this app started, if any
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        app.close_session()  # stops the sandbox this app started, if any
     return app.return_code or 0

@@ -150,10 +150,11 @@ class CleanupScreen(WorkerFailures, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup", name="find")
     def find(self, f: Any) -> None:
         from hostwiz.services import cleanup
+        from hostwiz.services.session import identity, region
 
         session = self.app.session  # type: ignore[attr-defined]
-        account = session.aws.identity()["account"]
-        f.regions = f.regions or [session.aws.region]
+        account = identity(session)["account"]
+        f.regions = f.regions or [region(session)]
         plan = cleanup.plan(session, f, account, lambda e: self.post_message(EngineEvent(e)))
         self.post_message(PlanReady(plan, account))
 

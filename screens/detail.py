@@ -91,11 +91,8 @@ class DetailScreen(WorkerFailures, Screen):
             self.notify(f"Could not stop or start {self.stack}: {error}", severity="error")
             return
         self.query_one("#detail-loading").display = False
-        self.notify(f"Could not list the resources: {error}. Press r to retry.", severity="error")
-
-    def failed(self, error: str) -> None:
-        self.query_one("#detail-loading").display = False
-        self.notify(f"Could not list the resources: {error}. Press r to retry.", severity="error")
+        what = "the database password from the keyring" if not self.password_looked_up else "the resources"
+        self.notify(f"Could not read {what}: {error}. Press r to retry.", severity="error")
 
     def show_resources(self, rows: list[tuple[str, ...]]) -> None:
         self.query_one("#detail-loading").display = False

@@ -107,9 +107,10 @@ class HomeScreen(WorkerFailures, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="home", name="home")
     def load(self) -> None:
         from hostwiz.services import stacks as operations
+        from hostwiz.services.session import identity
 
         session = self.app.session
-        ident = session.aws.identity()
+        ident = identity(session)  # its error says how to get credentials, or to try --sandbox
         self.post_message(Loaded("stacks", (f"account {ident['account']}", operations.list_stacks(session))))
 
     def on_loaded(self, message: Loaded) -> None:
@@ -121,7 +122,7 @@ class HomeScreen(WorkerFailures, Screen):
 
     def worker_failed(self, name: str, error: str) -> None:
         if name == "home":
-            self.show_error(f"AWS did not answer: {error}")
+            self.show_error(error)
         elif name == "adopt":
             self.notify(f"Could not adopt: {error}", severity="error")
         else:
@@ -133,9 +134,10 @@ class HomeScreen(WorkerFailures, Screen):
 
     def show(self, who: str, stacks: list[Any]) -> None:
         session = self.app.session
-        profile = session.aws.profile or ("sandbox" if self.app.sandbox else "default chain")
+        from hostwiz.services.session import profile, region
+
         self.query_one("#who", Static).update(
-            f"[b]hostwiz[/]   {who}   region [b]{session.aws.region}[/]   profile [b]{profile}[/]")
+            f"[b]hostwiz[/]   {who}   region [b]{region(session)}[/]   profile [b]{profile(session)}[/]")
         self.query_one("#home-loading").display = False
         self.fill(stacks)
         msg = self.query_one("#home-message", Static)

@@ -110,10 +110,10 @@ class InstanceStep(WizardStep):
         self._loading(False)
         self.state.offered = None
         self.query_one("#err-instance-type-hint", Static).update(
-            f"[red]could not list the instance types of {region}: {error}[/]; press Retry")
+            f"[red]could not list the instance types of {region}: {error}[/]; press Retry, or go on: "
+            "the review checks the type with AWS before anything is created")
         self.query_one("#types-retry").display = True
-        self.busy.add("types")  # Next waits until the type is known to be offered
-        self.revalidate()
+        self.revalidate()  # not a dead end: Next stays open, the review's preflight decides
 
     @on(Button.Pressed, "#types-retry")
     def retry(self) -> None:

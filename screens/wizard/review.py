@@ -79,7 +79,10 @@ class ReviewStep(WizardStep):
 
     def on_preflight_done(self, message: PreflightDone) -> None:
         self.up_plan = message.plan
-        self.preflighted(dict(message.plan.problems))
+        problems: dict[str, str] = {}
+        for field, text in message.plan.problems:  # every problem, even several on one field
+            problems[field] = f"{problems[field]}; {text}" if field in problems else text
+        self.preflighted(problems)
 
     def preflighted(self, problems: dict[str, str]) -> None:
         self.busy.discard("preflight")
@@ -87,7 +90,8 @@ class ReviewStep(WizardStep):
         self.preflight_problems = problems
         self.touched |= set(self.preflight_problems)
         if self.preflight_problems:
-            box.update("[red]AWS says no (below): nothing was created.[/] Go back (ctrl+b) and change it, "
+            head = "Could not check with AWS" if "preflight" in problems else "AWS says no"
+            box.update(f"[red]{head} (below): nothing was created.[/] Go back (ctrl+b) and change it, "
                        "or fix it in AWS and come back.")
         else:
             spec = self.up_plan.spec if self.up_plan is not None else None
