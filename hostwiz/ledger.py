@@ -103,6 +103,7 @@ class Entry:
     state: str
     id: str | None = None
     data: dict[str, Any] | None = None
+    at: float | None = None  # wall-clock time of the intent or create (AWS may not show it for a while)
 
 
 class Ledger:
@@ -154,14 +155,15 @@ class Ledger:
         with self._lock:
             prev = self.doc["resources"].get(step) or {}
             self.doc["resources"][step] = {"kind": kind, "state": INTENT, "id": prev.get("id"),
-                                           "data": {**(prev.get("data") or {}), **data}}
+                                           "data": {**(prev.get("data") or {}), **data}, "at": time.time()}
             self.save()
 
     def created(self, step: str, kind: str, id: str, **data: Any) -> None:
         with self._lock:
             prev = self.doc["resources"].get(step) or {}
             self.doc["resources"][step] = {"kind": kind, "state": CREATED, "id": id,
-                                           "data": {**(prev.get("data") or {}), **data}}
+                                           "data": {**(prev.get("data") or {}), **data},
+                                           "at": prev.get("at") if prev.get("id") == id and prev.get("at") else time.time()}
             self.save()
 
     def deleted(self, step: str) -> None:
@@ -219,6 +221,13 @@ class Ledger:
     def power_history(self) -> list[dict[str, str]]:
         with self._lock:
             return [dict(p) for p in self.doc.get("power", [])]
+
+    def rotate_token(self, key: str) -> str:
+        """A new idempotency token for `key`: the old one belongs to an instance that is gone (EC2 keeps
+        a token for at least 24 hours and would hand back the dead instance)."""
+        with self._lock:
+            self.doc.setdefault("tokens", {}).pop(key, None)
+            return self.token(key)
 
     def remove(self) -> None:
         with self._lock:

@@ -22,7 +22,8 @@ class StepInfo:
 
 def graph(spec: StackSpec) -> list[StepInfo]:
     """The steps of creating `spec`'s stack. Independent steps run at the same time; the RDS create
-    needs only its security group and subnet group, so its long wait starts early."""
+    needs its security group, its subnet group and the instance's zone (RunInstances, not the boot), so
+    its long wait starts early."""
     db = spec.database is not None
     steps = [
         StepInfo("network", "Default VPC and subnets", (), 1),
@@ -40,7 +41,8 @@ def graph(spec: StackSpec) -> list[StepInfo]:
             StepInfo("db-sg-rule", "Database port open to the app", ("db-sg", "app-sg"), 1),
             StepInfo("instance-role", "Instance role (reads the DB URL)", (), 3),
             StepInfo("db-subnet-group", "DB subnet group", ("network",), 1),
-            StepInfo("database", "RDS database", ("db-sg", "db-subnet-group"), 3),
+            # in the instance's zone, so it waits for RunInstances (seconds), not for the boot
+            StepInfo("database", "RDS database", ("db-sg", "db-subnet-group", "instance"), 3),
             StepInfo("database-available", "Database available", ("database",), 420),
             StepInfo("database-url", "DB URL in SSM (SecureString)", ("database-available", "instance-role"), 1),
         ]

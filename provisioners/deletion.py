@@ -3,8 +3,11 @@
 Each pass deletes, on worker threads, every resource that nothing still pending depends
 on (by the kinds' `depends_on`, and by a resource's own `waits_on`), then lists again to
 confirm each one is gone. "Not yet" errors (DependencyViolation and friends) are retried
-in a later pass with backoff; passes that make no progress end the run. The outcome names
-every resource left, its error and what blocks it.
+in a later pass with backoff; passes that make no progress end the run, unless a resource is
+still within its kind's patience (`PATIENCE`: how long AWS really takes to let it go: a database
+`creating` for up to 15 minutes, ENIs of a Lambda function for up to 45). Meanwhile progress says
+what it waits for, and `cancel` stops the wait. The outcome names every resource left, its error
+and what blocks it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,16 @@ from .registry import KINDS, Resource, load_all
 from .waiting import Cancelled, WaitTimeout, poll
 
 GLOBAL = "global"
+
+# How long a kind may legitimately answer "not yet" (seconds on AWS; `DeletionSettings.patience_scale`
+# shrinks them in the sandbox and tests). Sources: docs/aws-behaviour.md.
+PATIENCE = {
+    "rds-instance": 2700, "rds-cluster": 2700,  # `creating` 5-15 min, then deletion of its dependants
+    "security-group": 2700, "subnet": 2700, "vpc": 2700,  # Lambda ENIs: up to 45 min; ELB ENIs: minutes
+    "network-interface": 1800, "db-subnet-group": 1800, "nat-gateway": 900, "internet-gateway": 900,
+    "ec2-instance": 600, "load-balancer": 600, "dynamodb-table": 600, "elastic-ip": 600,
+}
+DEFAULT_PATIENCE = 300
 
 
 @dataclass
@@ -53,6 +66,13 @@ class DeletionSettings:
         "ec2-instance": 900, "rds-instance": 3600, "rds-cluster": 3600, "nat-gateway": 900,
         "load-balancer": 600, "autoscaling-group": 900})
     default_confirm_timeout: float = 300
+    patience_scale: float = 1.0  # PATIENCE x this (the sandbox and the tests run AWS's minutes as seconds)
+    max_backoff: float = 30.0  # seconds between retry passes at most (x patience_scale, never below backoff)
+    # a resource made this long ago may still be invisible (x patience_scale); AWS: retry "up to a few minutes"
+    visibility_grace: float = 300.0
+
+    def patience(self, kind_name: str) -> float:
+        return PATIENCE.get(kind_name, DEFAULT_PATIENCE) * self.patience_scale
 
 
 class _Regions:
@@ -104,6 +124,13 @@ def delete_resources(aws: Aws, resources: list[Resource], on_event: ev.Callback 
         raws = regions(r.region)
         started = time.monotonic()
         emit(ev.Event(ev.STARTED, r.key, _label(r)))
+        made_at = r.data.get("made_at")
+        if isinstance(made_at, (int, float)) and time.time() < made_at + cfg.visibility_grace * cfg.patience_scale \
+                and not _still_there(kind, raws, r):
+            # made moments ago: AWS does not show it yet, and "not found" does not mean gone
+            msg = "made moments ago and not visible in the API yet"
+            emit(ev.Event(ev.PROGRESS, r.key, _label(r), f"not yet: {msg}"))
+            return r.key, msg, True
         try:
             kind.delete(raws, r)
             timeout = cfg.confirm_timeout.get(r.kind, cfg.default_confirm_timeout)
@@ -135,6 +162,7 @@ def delete_resources(aws: Aws, resources: list[Resource], on_event: ev.Callback 
         return r.key, None, False
 
     stalled = 0
+    refused_since: dict[str, float] = {}  # key -> when it first answered "not yet"
     with ThreadPoolExecutor(max_workers=cfg.workers, thread_name_prefix="hostwiz-delete") as pool:
         while pending and not cancel.is_set():
             outcome.passes += 1
@@ -150,15 +178,24 @@ def delete_resources(aws: Aws, resources: list[Resource], on_event: ev.Callback 
                     progress = True
                 elif retry:
                     last_error[key] = error
+                    refused_since.setdefault(key, time.monotonic())
                 else:
                     failed_hard[key] = Left(pending.pop(key), error)
             if progress:
                 stalled = 0
                 continue
             stalled += 1
-            if stalled >= cfg.max_stalled_passes:
+            now = time.monotonic()
+            waiting = [pending[k] for k in pending
+                       if k in refused_since and now - refused_since[k] < cfg.patience(pending[k].kind)]
+            if stalled >= cfg.max_stalled_passes and not waiting:
                 break
-            if cancel.wait(cfg.backoff * 2 ** (stalled - 1)):
+            for w in waiting if stalled >= cfg.max_stalled_passes else []:
+                waited = now - refused_since[w.key]
+                emit(ev.Event(ev.PROGRESS, w.key, _label(w), f"waiting for AWS to let it go: {last_error[w.key]} "
+                              f"({waited:.0f}s so far, at most {cfg.patience(w.kind):.0f}s)"))
+            pause = min(cfg.backoff * 2 ** min(stalled - 1, 16), max(cfg.backoff, cfg.max_backoff * cfg.patience_scale))
+            if cancel.wait(pause):
                 break
 
     for key, r in pending.items():

@@ -8,14 +8,29 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from .aws import Aws
+from .aws import Aws, error_code
 from .waiting import WaitTimeout, poll
 
 
+# Answers to Latest=True from instance types that are not built on Nitro (the docs: "supported on
+# instance types that use the Nitro hypervisor"): ask again for the buffered output.
+LATEST_REFUSED = ("UnsupportedOperation", "InvalidParameterValue", "InvalidParameterCombination",
+                  "InvalidParameter", "UnsupportedInstanceAttribute")
+_no_latest: set[str] = set()
+
+
 def console_output(aws: Aws, instance_id: str) -> str:
-    """The console output as EC2 returns it (base64 on real EC2), or '' when there is none yet."""
-    resp = aws.client("ec2").get_console_output(InstanceId=instance_id, Latest=True)
-    return resp.get("Output") or ""
+    """The console output as EC2 returns it (base64 on real EC2), or '' when there is none yet.
+    The latest output where the instance type offers it, else the buffered one."""
+    ec2 = aws.client("ec2")
+    if instance_id not in _no_latest:
+        try:
+            return ec2.get_console_output(InstanceId=instance_id, Latest=True).get("Output") or ""
+        except Exception as err:
+            if error_code(err) not in LATEST_REFUSED:
+                raise
+            _no_latest.add(instance_id)
+    return ec2.get_console_output(InstanceId=instance_id).get("Output") or ""
 
 
 def wait_console_output(aws: Aws, instance_id: str, parse: Callable[[str], list[str]], *,
@@ -24,8 +39,9 @@ def wait_console_output(aws: Aws, instance_id: str, parse: Callable[[str], list[
                         cancel: threading.Event | None = None) -> list[str]:
     """Poll GetConsoleOutput with backoff until `parse` finds something; [] on timeout.
 
-    EC2 publishes console output a few minutes after boot and cloud-init prints the host keys
-    near the end of its first boot, so an empty answer means "not yet", not "never".
+    EC2 publishes console output a few minutes after boot; hostwiz's bootstrap prints the host keys
+    first thing (cloud-init only near the end of its first boot, after the bootstrap), so an empty
+    answer means "not yet", not "never".
     """
     def check() -> list[str] | None:
         return parse(console_output(aws, instance_id)) or None

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from hostwiz.spec import StackSpec
 
+from .account import account_plan
 from .aws import Aws, error_code
 from .kinds.route53_record import choose_zone, foreign_records
 
@@ -28,7 +29,7 @@ def offered_types(aws: Aws) -> list[str]:
 
 
 def check(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
-    checks = [_instance_type, _domain, _default_vpc, _snapshot]
+    checks = [_instance_type, _domain, _default_vpc, _account_plan, _snapshot]
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         results = list(pool.map(lambda f: f(aws, spec), checks))
     return [p for r in results for p in r]
@@ -61,6 +62,11 @@ def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
         raise
     if not vpcs:
         return [("region", f"{spec.region} has no default VPC; run 'aws ec2 create-default-vpc --region {spec.region}'")]
+    subnets = aws.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
+                                                          {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    if not subnets:
+        return [("region", f"the default VPC {vpcs[0]['VpcId']} in {spec.region} has no default subnets; run "
+                           f"'aws ec2 create-default-subnet --availability-zone ZONE' for two zones or more")]
     return []
 
 
@@ -117,4 +123,13 @@ def _source_database(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
         if datetime.fromisoformat(db.restore_time) > latest:
             problems.append(("database.restore_time", f"the latest restorable time of {db.from_database} is "
                                                       f"{latest.isoformat()}; choose an earlier time or \"latest\""))
+
+def _account_plan(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    """AWS's free plan launches only free-tier eligible instance types and micro DB classes."""
+    plan = account_plan(aws)
+    problems = []
+    if msg := plan.instance_type_problem(spec.instance.type):
+        problems.append(("instance.type", msg))
+    if spec.database and (msg := plan.db_class_problem(spec.database.instance_class)):
+        problems.append(("database.instance_class", msg))
     return problems

@@ -50,7 +50,9 @@ class Kind:
     # Error codes that mean "not yet, something still uses it": retried with backoff.
     retry_codes: ClassVar[tuple[str, ...]] = ("DependencyViolation", "InvalidDBInstanceState",
                                              "InvalidDBSubnetGroupStateFault", "ResourceInUse",
-                                             "DeleteConflict", "IncorrectState", "InvalidState")
+                                             "DeleteConflict", "IncorrectState", "InvalidState",
+                                             "InvalidNetworkInterface.InUse", "ResourceInUseException",
+                                             "InvalidDBClusterStateFault")
     # Error codes that mean "already gone": deletion counts as done.
     gone_codes: ClassVar[tuple[str, ...]] = ()
 

@@ -18,12 +18,21 @@ from hostwiz.ledger import CREATED, Ledger
 from hostwiz.spec import StackSpec
 
 from . import ami
+from .account import account_plan
 from .aws import Aws, error_code, tags
 from .engine import Step, StepContext, StepResult
 from .registry import Resource, kind
 from .waiting import poll
 
 ROLE_TAG = "hostwiz:role"
+# RunInstances errors that are about the zone, not the request: try the next zone (AWS's own advice)
+CAPACITY_CODES = ("InsufficientInstanceCapacity", "Unsupported", "InsufficientHostCapacity")
+
+
+def _zones_offering(ec2: Any, instance_type: str) -> set[str]:
+    resp = ec2.describe_instance_type_offerings(LocationType="availability-zone",
+                                                Filters=[{"Name": "instance-type", "Values": [instance_type]}])
+    return {o["Location"] for o in resp["InstanceTypeOfferings"]}
 
 
 @dataclass
@@ -34,7 +43,7 @@ class Timing:
     instance_timeout: float = 600.0
     db_delay: float = 30.0
     db_timeout: float = 3600.0
-    iam_retry_delay: float = 3.0
+    iam_retry_delay: float = 3.0  # also the first delay of every "not visible yet" retry (eventual consistency)
 
 
 @dataclass
@@ -88,7 +97,13 @@ class StackBuilder:
         vpc_id = vpcs[0]["VpcId"]
         subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                                 {"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+        if not subnets:
+            raise RuntimeError(f"the default VPC {vpc_id} in {self.spec.region} has no default subnets; create one "
+                               f"per zone with 'aws ec2 create-default-subnet --availability-zone ZONE' and run again")
         subnets.sort(key=lambda s: s["AvailabilityZone"])
+        # zones that offer the instance type first (AWS: "Unsupported" in the others)
+        offered = _zones_offering(ec2, self.spec.instance.type)
+        subnets.sort(key=lambda s: s["AvailabilityZone"] not in offered if offered else False)
         return StepResult({"vpc_id": vpc_id, "subnet_ids": [s["SubnetId"] for s in subnets],
                            "azs": [s["AvailabilityZone"] for s in subnets]}, vpc_id)
 
@@ -111,7 +126,8 @@ class StackBuilder:
         cidr = self.env.ssh_cidr
         ssh_range = {"CidrIpv6": cidr, "Description": "SSH"} if ":" in cidr else {"CidrIp": cidr, "Description": "SSH"}
         ssh_key = "Ipv6Ranges" if ":" in cidr else "IpRanges"
-        sg.allow(self.env.aws, gid, [
+        sg.allow(self.env.aws, gid, delay=self.env.timing.iam_retry_delay, cancel=ctx.cancel,
+                 progress=ctx.progress, permissions=[
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, ssh_key: [ssh_range]},
             {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
              "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
@@ -138,7 +154,8 @@ class StackBuilder:
         port = self.spec.database.engine.port
         app = ctx.out("app-sg")["group_id"]
         kind("security-group").allow(self.env.aws, ctx.out("db-sg")["group_id"], [
-            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": app}]}])
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": app}]}],
+            delay=self.env.timing.iam_retry_delay, cancel=ctx.cancel, progress=ctx.progress)
         return StepResult({}, f"port {port} from {app}")
 
     # key pair ------------------------------------------------------------------
@@ -163,7 +180,8 @@ class StackBuilder:
     def instance_role(self, ctx: StepContext) -> StepResult:
         role_name = profile_name = f"hostwiz-{self.name}-instance"
         ident = self.env.aws.identity()
-        param_arn = f"arn:aws:ssm:{self.spec.region}:{ident['account']}:parameter/hostwiz/{self.name}/*"
+        partition = ident["arn"].split(":")[1]  # aws, aws-us-gov, aws-cn: never assumed
+        param_arn = f"arn:{partition}:ssm:{self.spec.region}:{ident['account']}:parameter/hostwiz/{self.name}/*"
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters"], "Resource": param_arn}]}
         self.env.ledger.intent("instance-role", "iam-role", name=role_name)
@@ -172,7 +190,9 @@ class StackBuilder:
         self.record("instance-role", "iam-role", role_name)
         self.env.ledger.intent("instance-profile", "instance-profile", name=profile_name)
         arn = kind("instance-profile").create(self.env.aws, profile_name=profile_name, path="/hostwiz/",
-                                              role_name=role_name, tags=self.tags("instance-profile", profile_name))
+                                              role_name=role_name, tags=self.tags("instance-profile", profile_name),
+                                              delay=self.env.timing.iam_retry_delay, cancel=ctx.cancel,
+                                              progress=ctx.progress)
         self.record("instance-profile", "instance-profile", profile_name, arn=arn)
         return StepResult({"profile_name": profile_name, "profile_arn": arn}, profile_name)
 
@@ -201,24 +221,63 @@ class StackBuilder:
         }
         if "instance-role" in ctx.outputs:
             params["IamInstanceProfile"] = {"Arn": ctx.out("instance-role")["profile_arn"]}
+        token = self._fresh_token()
+        zones = list(zip(network["subnet_ids"], network["azs"]))
+        tried: list[str] = []
+        for subnet_id, zone in zones:
+            params["SubnetId"] = subnet_id
+            self.env.ledger.intent("instance", inst.name, client_token=token, zone=zone)
+            try:
+                data = self._launch(ctx, params, token)
+            except Exception as err:
+                if error_code(err) not in CAPACITY_CODES or (subnet_id, zone) == zones[-1]:
+                    raise
+                tried.append(zone)
+                ctx.progress(f"{zone} cannot run {self.spec.instance.type} now ({error_code(err)}); "
+                             f"trying the next zone")
+                token = self.env.ledger.rotate_token("instance")  # nothing was made with the old one
+                continue
+            iid = data["InstanceId"]
+            zone = (data.get("Placement") or {}).get("AvailabilityZone") or zone
+            self.record("instance", inst.name, iid, client_token=token, zone=zone)
+            note = f" in {zone}" + (f" ({', '.join(tried)} had no capacity)" if tried else "")
+            return StepResult({"instance_id": iid, "zone": zone}, iid + note)
+        raise RuntimeError("the default VPC has no subnets")  # unreachable: `network` refuses that
+
+    def _fresh_token(self) -> str:
+        """The RunInstances ClientToken: the persisted one (a retried or resumed launch gets the same
+        instance), unless the instance it made is gone; then a new one (EC2 keeps a token >= 24 h and
+        would hand back the terminated instance)."""
+        inst = kind("ec2-instance")
+        entry = self.env.ledger.entry("instance")
         token = self.env.ledger.token("instance")
-        self.env.ledger.intent("instance", inst.name, client_token=token)
+        made = inst.by_token(self.env.aws, token, self.name, live=False)
+        if (entry and entry.state == "deleted") or (made and all(
+                i["State"]["Name"] in ("terminated", "shutting-down") for i in made)):
+            token = self.env.ledger.rotate_token("instance")
+        return token
+
+    def _launch(self, ctx: StepContext, params: dict[str, Any], token: str) -> dict:
+        """RunInstances, retried while AWS does not yet see what it names: a just-made security group
+        (InvalidGroup.NotFound) or key pair (InvalidKeyPair.NotFound), or instance profile
+        (InvalidParameterValue about the IAM profile). Bounded; other errors raise at once."""
+        inst = kind("ec2-instance")
 
         def launch() -> dict | None:
             try:
                 return inst.create(self.env.aws, params=params, client_token=token)
             except Exception as err:
-                # A just-made instance profile takes seconds to reach EC2: retry that one case.
-                if error_code(err) == "InvalidParameterValue" and "iam" in str(err).lower():
-                    ctx.progress("waiting for the instance profile to propagate")
+                code = error_code(err)
+                if code == "InvalidParameterValue" and "iam" in str(err).lower():
+                    ctx.progress("waiting for the instance profile to reach EC2")
+                    return None
+                if code in ("InvalidGroup.NotFound", "InvalidKeyPair.NotFound"):
+                    ctx.progress(f"waiting for EC2 to see the new {'key pair' if 'Key' in code else 'security group'}")
                     return None
                 raise
 
-        data = poll(launch, what="the instance profile", timeout=120, delay=self.env.timing.iam_retry_delay,
-                    cancel=ctx.cancel)
-        iid = data["InstanceId"]
-        self.record("instance", inst.name, iid, client_token=token)
-        return StepResult({"instance_id": iid}, iid)
+        return poll(launch, what="EC2 to see the new security group, key pair and instance profile", timeout=180,
+                    delay=self.env.timing.iam_retry_delay, cancel=ctx.cancel)
 
     def instance_running(self, ctx: StepContext) -> StepResult:
         iid = ctx.out("instance")["instance_id"]
@@ -245,7 +304,10 @@ class StackBuilder:
         current = self.env.aws.client("ec2").describe_addresses(AllocationIds=[alloc])["Addresses"][0]
         if current.get("InstanceId") == iid:
             return StepResult({"association_id": current.get("AssociationId")}, "already associated")
-        assoc = kind("elastic-ip").associate(self.env.aws, alloc, iid)
+        # still pointing at the stack's terminated instance (its replacement is this one): move it
+        old = current.get("InstanceId")
+        gone = bool(old) and not kind("ec2-instance").exists(self.env.aws, Resource("ec2-instance", old, ""))
+        assoc = kind("elastic-ip").associate(self.env.aws, alloc, iid, reassociate=gone)
         return StepResult({"association_id": assoc}, f"{ctx.out('eip')['public_ip']} -> {iid}")
 
     # Database ------------------------------------------------------------------
@@ -292,13 +354,17 @@ class StackBuilder:
             "VpcSecurityGroupIds": [ctx.out("db-sg")["group_id"]],
             "DBSubnetGroupName": ctx.out("db-subnet-group")["name"],
             "StorageEncrypted": True,
-            "BackupRetentionPeriod": 7,
+            # the account's plan: AWS's free plan refuses more than one day (FreeTierRestrictionError)
+            "BackupRetentionPeriod": account_plan(self.env.aws).backup_retention,
             "PubliclyAccessible": False,
             "MultiAZ": False,
             "CopyTagsToSnapshot": True,
             "DeletionProtection": False,
             "Tags": self.tags("database", ident),
         }
+        zone = ctx.out("instance").get("zone")
+        if zone:  # beside the instance: no cross-zone traffic, and one zone's outage is one outage
+            params["AvailabilityZone"] = zone
         self.env.ledger.intent("database", rds.name, identifier=ident)
         if db.from_snapshot or db.from_database:  # the source brings engine, name, user and rows; the password
             restore = {k: v for k, v in params.items() if k not in (  # is reset once it is available

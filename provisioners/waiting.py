@@ -45,3 +45,36 @@ def poll(check: Callable[[], T | None], *, what: str, timeout: float, delay: flo
             time.sleep(wait)
         if max_delay:
             wait = min(max_delay, 4 * delay, wait * 1.5)
+
+
+# Codes AWS answers for a thing it has just made but not yet propagated (eventual consistency).
+NOT_YET_VISIBLE = ("InvalidInstanceID.NotFound", "InvalidGroup.NotFound", "InvalidKeyPair.NotFound",
+                   "NoSuchEntity", "InvalidAllocationID.NotFound", "InvalidNetworkInterfaceID.NotFound")
+VISIBILITY_TIMEOUT = 120.0  # AWS: "a couple of seconds ... up to a few minutes" (docs/aws-behaviour.md)
+
+
+def until_visible(call: Callable[[], T], *, codes: tuple[str, ...] = NOT_YET_VISIBLE, what: str,
+                  timeout: float = VISIBILITY_TIMEOUT, delay: float = 1.0, cancel: threading.Event | None = None,
+                  progress: Callable[[str], None] | None = None) -> T:
+    """`call()`, retried while AWS answers one of `codes` (a just-made resource it does not see yet),
+    for at most `timeout` seconds; then the last such error is raised. Any other error raises at once."""
+    from .aws import error_code
+
+    last: list[BaseException] = []
+
+    def attempt() -> tuple[T] | None:
+        try:
+            return (call(),)
+        except Exception as err:
+            if error_code(err) not in codes:
+                raise
+            last[:] = [err]
+            return None
+
+    try:
+        return poll(attempt, what=what, timeout=timeout, delay=delay, cancel=cancel, progress=progress,
+                    max_delay=max(delay, 10.0))[0]
+    except WaitTimeout:
+        if last:
+            raise last[0] from None
+        raise

@@ -70,8 +70,9 @@ def sandbox_pace() -> float:
 class Sandbox:
     """A moto server on 127.0.0.1 with fake credentials, seeded for hostwiz."""
 
-    def __init__(self, region: str = "us-east-1", state_dir: Path | None = None):
+    def __init__(self, region: str = "us-east-1", state_dir: Path | None = None, realism: Any = None):
         self.region = region
+        self.realism = realism  # a `realism.Realism`; made by `wire` (scaled by the pace) when None
         self.work_dir = Path(tempfile.mkdtemp(prefix="hostwiz-sandbox-"))
         # Throwaway: its state (ledger, 0600 key files) goes when the process ends.
         atexit.register(shutil.rmtree, self.work_dir, True)
@@ -94,23 +95,28 @@ class Sandbox:
         return self.ssh.resolve(instance_id, address) if self.ssh else None
 
     def wire(self, region: str) -> tuple[Any, Any, Any]:
-        """(Aws, Timing, DeletionSettings) for a session on this sandbox: its endpoint, the latency
-        model (instances and databases take a few seconds, `HOSTWIZ_SANDBOX_PACE` scales it), a
-        loopback SSH server per instance, and the seeded hosted zone."""
+        """(Aws, Timing, DeletionSettings) for a session on this sandbox: its endpoint, the realism
+        model of AWS (`sandbox.realism`: not-found windows, databases `creating`, lingering network
+        interfaces, a zone short of capacity, late console output, tagging ghosts; AWS's minutes
+        scaled to seconds, `HOSTWIZ_SANDBOX_PACE` scales it further), a loopback SSH server per
+        instance, and the seeded hosted zone."""
         from hostwiz.provisioners.aws import Aws
         from hostwiz.provisioners.deletion import DeletionSettings
         from hostwiz.provisioners.stack import Timing
 
-        from .latency import LatencyModel
+        from .realism import Realism
         from .seed import seed
 
         pace = sandbox_pace()
         aws = Aws(region=region, endpoint_url=self.endpoint_url)
-        aws.hooks.extend(LatencyModel(instance_boot=3.0 * pace, db_create=12.0 * pace).hooks())
+        # AWS's minutes become seconds: a database is `creating` for 12 s, an instance `pending` for 1.2 s
+        self.realism = self.realism or Realism(scale=0.04 * pace, endpoint_url=self.endpoint_url)
+        aws.hooks.extend(self.realism.hooks())
         aws.hooks.extend(self.ssh_hooks())
         seed(aws, SANDBOX_ZONE)
         timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
         deletion = DeletionSettings()
+        deletion.patience_scale = self.realism.scale or 0.001
         deletion.confirm_delay = 0.2 * pace or 0.01
         deletion.backoff = 0.2
         return aws, timing, deletion

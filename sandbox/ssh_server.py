@@ -228,8 +228,12 @@ class InstanceServer:
         return blob in self._authorized or self._temporary.get(blob, 0) > time.monotonic()
 
     def console_output(self) -> str:
-        lines = self.host.files["/var/log/cloud-init-output.log"][:6] + [
-            BEGIN, f"{self.host_key_line} root@{self.host.hostname}", END,
+        """As on EC2: the bootstrap prints the host keys first thing (hostwiz/userdata/hostkeys.sh),
+        cloud-init prints its own block when it finishes (the realism model hides that one, and
+        everything, until the instance has got that far)."""
+        keys = [BEGIN, f"{self.host_key_line} root@{self.host.hostname}", END]
+        lines = self.host.files["/var/log/cloud-init-output.log"][:3] + keys + \
+            self.host.files["/var/log/cloud-init-output.log"][3:6] + keys + [
             f"Cloud-init v. 24.1.3-0ubuntu3 finished. Datasource DataSourceEc2Local."]
         return "\n".join(lines) + "\n"
 

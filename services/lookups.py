@@ -3,6 +3,8 @@ a region and their sizes, and the plain names of resource kinds."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hostwiz.provisioners import catalog, preflight
 from hostwiz.provisioners.catalog import InstanceType
 from hostwiz.provisioners.kinds.route53_record import zones
@@ -10,7 +12,11 @@ from hostwiz.provisioners.registry import kind
 
 from .session import Session
 
-__all__ = ["InstanceType", "public_zones", "offered_types", "instance_types", "kind_label"]
+if TYPE_CHECKING:
+    from hostwiz.provisioners.account import AccountPlan
+
+__all__ = ["InstanceType", "public_zones", "offered_types", "instance_types", "kind_label", "account_plan",
+           "launchable_types"]
 
 
 def public_zones(session: Session) -> list[str]:
@@ -20,6 +26,24 @@ def public_zones(session: Session) -> list[str]:
 
 def offered_types(session: Session, region: str) -> list[str]:
     return preflight.offered_types(session.for_region(region).aws)
+
+
+def account_plan(session: Session, region: str) -> "AccountPlan":
+    """The account's AWS plan (free or paid) and why it matters, for the wizard to say."""
+    from hostwiz.provisioners.account import account_plan as ask
+
+    return ask(session.for_region(region).aws)
+
+
+def launchable_types(session: Session, region: str) -> tuple[list[str], str]:
+    """(instance types the wizard may offer, why the list is short or ""): on AWS's free plan only the
+    free-tier eligible ones launch."""
+    offered = offered_types(session, region)
+    plan = account_plan(session, region)
+    if not plan.free:
+        return offered, ""
+    return [t for t in offered if t in plan.free_instance_types], \
+        f"{plan.why}: only free-tier eligible types launch, databases are micro with 1 day of backups"
 
 
 def instance_types(session: Session, region: str, names: list[str]) -> dict[str, InstanceType]:

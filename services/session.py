@@ -107,19 +107,21 @@ def open_session(options: Options, region: str | None = None) -> Session:
 
 
 def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: str | None = None,
-                  zone: str | None = "example.com") -> Session:
+                  zone: str | None = "example.com", hooks: list | None = None) -> Session:
     """A session on whatever AWS endpoint is current (moto in tests and benchmarks) with near-instant
-    waits and the sandbox's hosted zone: the one the test suite and the benchmarks use."""
+    waits and the sandbox's hosted zone: the one the test suite and the benchmarks use. `hooks` (the
+    realism model's, a fault's) are in place before the first client is made."""
     from hostwiz.sandbox.seed import seed
     from hostwiz.userdata import render
 
-    aws = Aws(region=region, endpoint_url=endpoint_url)
+    aws = Aws(region=region, endpoint_url=endpoint_url, hooks=list(hooks or []))
     if zone:
         seed(aws, zone)
     s = Session(aws, state_dir, sandbox=False,
                 timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
     s.deletion.confirm_delay = 0.01
     s.deletion.backoff = 0.01
+    s.deletion.patience_scale = 0.001  # moto answers at once: AWS's minutes of patience become moments
     state_dir.mkdir(parents=True, exist_ok=True)
     return s
 

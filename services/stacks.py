@@ -17,6 +17,8 @@ from hostwiz import events as ev
 from hostwiz.errors import UserError, describe_error
 from hostwiz.ledger import Ledger, all_stacks, new_run_id
 from hostwiz.provisioners import dns, preflight, teardown
+from hostwiz.provisioners import tagging as tagging_api
+from hostwiz.provisioners.account import account_plan
 from hostwiz.provisioners.aws import Aws
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
@@ -61,6 +63,7 @@ class UpPlan:
     problems: list[tuple[str, str]]  # (field, message), like the spec's own validation
     resources: list[tuple[str, str]]  # (what, detail), from `hostwiz.plan.resources`
     cost: costs.Estimate
+    notes: list[str] = field(default_factory=list)  # what the account changes (AWS's free plan), in words
 
     @property
     def ok(self) -> bool:
@@ -78,11 +81,16 @@ def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -
         cidr = found.cidr
         if not cidr:
             problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
+    aws = session.for_region(spec.region).aws
     try:
-        problems += preflight.check(session.for_region(spec.region).aws, spec)
+        problems += preflight.check(aws, spec)
     except Exception as err:  # AWS refused or failed a read: nothing was created, say why
         raise UserError(f"could not check the spec with AWS before creating anything: {describe_error(err)}") from None
-    return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec))
+    notes = []
+    if spec.database and (acct := account_plan(aws)).free:
+        notes.append(f"{acct.why}: the database keeps {acct.backup_retention} day of automated backups "
+                     "(the free plan's most)")
+    return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec), notes)
 
 
 @dataclass
@@ -188,7 +196,8 @@ def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> 
 def _rollback_locked(session: Session, name: str, ledger: Ledger, run_id: str | None,
                      on_event: ev.Callback) -> Outcome:
     on_event(ev.Event(ev.ROLLBACK_STARTED, message=f"rolling back what this run of {name} created"))
-    p = teardown.plan(session.aws, name, ledger, final_snapshot=False, run_id=run_id)
+    p = teardown.plan(session.aws, name, ledger, final_snapshot=False, run_id=run_id,
+                      grace=session.deletion.visibility_grace * session.deletion.patience_scale)
     outcome = teardown.execute(session.aws, p, ledger, on_event, settings=session.deletion)
     if outcome.ok:
         _forget_local(session.state_dir, name)
@@ -279,11 +288,16 @@ def tagged_stack_names(aws: Aws) -> set[str]:
     tagging = aws.client("resourcegroupstaggingapi")
     names: set[str] = set()
     try:
+        arns: dict[str, list[str]] = {}
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
             for m in page["ResourceTagMappingList"]:
                 if any(part in m["ResourceARN"] for part in IGNORED_ARN_PARTS):
                     continue
-                names.update(t["Value"] for t in m.get("Tags", []) if t["Key"] == STACK_TAG)
+                for t in m.get("Tags", []):
+                    if t["Key"] == STACK_TAG:
+                        arns.setdefault(t["Value"], []).append(m["ResourceARN"])
+        # the tagging API lists deleted resources for a while: a stack counts once one of them is there
+        names = {name for name, found in arns.items() if any(tagging_api.exists(aws, arn) for arn in found)}
     except Exception:
         ec2 = aws.client("ec2")
         for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [STACK_TAG]}])["SecurityGroups"]:

@@ -12,6 +12,7 @@ import pytest
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "HOSTWIZ_SANDBOX_PACE": "0",
+    "HOSTWIZ_ACCOUNT_PLAN": "unknown",  # plain moto has no Free Tier API (the realism model answers it)
 })
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
@@ -48,6 +49,15 @@ def session(moto, state_dir):
     from hostwiz.services.session import quick_session
 
     return quick_session(state_dir)
+
+
+@pytest.fixture
+def matrix_session(moto, state_dir):
+    """The session of the reliability matrices: under the realism model of AWS (scaled windows),
+    unless HOSTWIZ_REALISM=0; `.realism` is the model (absent on bare moto)."""
+    from hwtest import matrix_session as make
+
+    return make(state_dir)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ used by product code. What kills it comes from the environment:
   `HOSTWIZ_TEST_KILL_AT=never`: no kill (with the knob below);
 - `HOSTWIZ_TEST_KILL_AT_OP="Operation before|after"`: SIGKILL at the first call of that operation
   (e.g. "ModifyInstanceAttribute after": AWS changed the type, hostwiz never learnt it);
-- `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer (to hold a lock for a while).
+- `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer (to hold a lock for a while);
+- `HOSTWIZ_TEST_REALISM=1`: the realism model of AWS (`sandbox.realism.for_tests`) on every client,
+  with waits and deletion patience scaled to it (as the in-process matrices run).
 """
 
 import itertools
@@ -61,16 +63,42 @@ def _hooks() -> list:
 
 
 _HOOKS = _hooks()
+REALISM = os.environ.get("HOSTWIZ_TEST_REALISM") == "1"
+_model = []
 
 
 def _with_crash(self):
     _post_init(self)
+    if REALISM:  # first: the model answers before any other hook sees the call
+        if not _model:
+            from hostwiz.sandbox.realism import for_tests
+
+            _model.append(for_tests(endpoint_url=self.endpoint_url))
+        for hook in reversed(_model[0].hooks()):
+            if hook not in self.hooks:
+                self.hooks.insert(0, hook)
     for hook in _HOOKS:
         if hook not in self.hooks:
             self.hooks.append(hook)
 
 
 aws.Aws.__post_init__ = _with_crash
+
+if REALISM:
+    from hostwiz.cli import common as _common
+    from hostwiz.provisioners.stack import Timing
+
+    _open = _common.open_session
+
+    def _scaled_session(options, region=None):
+        session = _open(options, region)
+        session.timing = Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01)
+        d = session.deletion
+        d.confirm_delay = d.backoff = 0.01
+        d.patience_scale = 0.05 / 3  # in proportion to the model's windows (for_tests: 0.05 s at least)
+        return session
+
+    _common.open_session = _scaled_session
 
 if __name__ == "__main__":
     from hostwiz.cli import main

@@ -36,6 +36,46 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     return _clients[key]
 
 
+# The reliability matrices run under the realism model of AWS; `HOSTWIZ_REALISM=0` runs them on bare
+# moto instead (report.py does both, to record what the realism costs in wall time).
+REALISM = os.environ.get("HOSTWIZ_REALISM", "1") != "0"
+
+
+def matrix_session(state_dir: Path, endpoint_url: str | None = None) -> Any:
+    """The session a matrix runs in: under the realism model unless HOSTWIZ_REALISM=0."""
+    from hostwiz.services.session import quick_session
+
+    return realistic_session(state_dir, endpoint_url) if REALISM else quick_session(state_dir, endpoint_url=endpoint_url)
+
+
+def matrix_model(endpoint_url: str | None = None) -> Any:
+    """The realism model for a matrix's own `Aws` (None when HOSTWIZ_REALISM=0)."""
+    from hostwiz.sandbox.realism import for_tests
+
+    return for_tests(endpoint_url=endpoint_url) if REALISM else None
+
+
+def realistic_session(state_dir: Path, endpoint_url: str | None = None, **overrides: Any) -> Any:
+    """The suite's session under the realism model of AWS (`sandbox.realism.for_tests`: AWS's windows
+    as fractions of a second), with deletion patience scaled alike. `session.realism` is the model."""
+    from hostwiz.sandbox.realism import for_tests
+    from hostwiz.services.session import quick_session
+
+    model = for_tests(endpoint_url=endpoint_url, **overrides)
+    session = quick_session(state_dir, endpoint_url=endpoint_url, hooks=model.hooks())
+    # AWS's patience in proportion to the model's windows (3 s of visibility became `floor` at least)
+    scaled(session.deletion, max(model.scale, model.floor / 3))
+    session.realism = model
+    return session
+
+
+def scaled(deletion: Any, scale: float) -> Any:
+    """Deletion settings for AWS's durations x `scale` (patience, backoff, visibility grace)."""
+    deletion.patience_scale = scale
+    deletion.confirm_delay = deletion.backoff = 0.01
+    return deletion
+
+
 def tags_of(items: list[dict] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 

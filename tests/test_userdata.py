@@ -228,6 +228,7 @@ getent() {{
 install_certbot() {{ echo install_certbot; }}
 certbot() {{ echo "certbot $*"; }}
 source {SNIPPETS / 'tls.sh'}
+tls_wait
 echo "warnings=${{#WARNINGS[@]}}"
 """
 
@@ -271,3 +272,35 @@ def test_a_failing_step_ends_the_log_with_a_failure_line(tmp_path):
     assert "not reached" not in proc.stdout
     # a failure inside a command substitution is the caller's to handle, not a bootstrap failure
     assert lines[-3].endswith("probe: []") and proc.stdout.count("bootstrap finished") == 1
+
+
+def test_host_keys_go_to_the_console_before_anything_else(rendered):
+    """hostwiz pins the host keys from the console before its first SSH connection; cloud-init prints
+    them only after this script ends, so the bootstrap prints them first (docs/aws-behaviour.md)."""
+    for path in rendered.values():
+        text = path.read_text()
+        keys = text.index("print_host_keys\n")
+        assert keys < text.index("exec > >(tee") and keys < text.index('step "')
+        assert "-----BEGIN SSH HOST KEY KEYS-----" in text and "> /dev/console" in text
+
+
+def test_the_database_step_does_not_wait_for_dns(tmp_path):
+    """TLS waits for DNS in the background: the database URL is written while it still waits."""
+    env = tmp_path / "app.env"
+    proc = run_bash(f"""
+DOMAIN_NAMES=(blog.example.com); DNS_WAIT_SECONDS=600
+imds() {{ echo 198.51.100.7; }}
+getent() {{ echo "192.0.2.1 STREAM $2"; }}
+install_certbot() {{ :; }}
+certbot() {{ :; }}
+sleep() {{ command sleep 0.05; }}
+APP_ENV={env}; REGION=eu-west-1; DB_PARAMETER=/hostwiz/blog/database-url; DB_WAIT_SECONDS=600
+install_ssm_reader() {{ :; }}
+ssm_get() {{ echo 'postgresql://u:p@db.example:5432/app'; }}
+restart_app() {{ :; }}
+source {SNIPPETS / 'tls.sh'}
+source {SNIPPETS / 'database.sh'}
+if kill -0 "$TLS_PID" 2>/dev/null && [ -f {env} ]; then echo "database ready while tls waits"; fi
+kill "$TLS_PID"
+""", tmp_path)
+    assert "database ready while tls waits" in proc.stdout, proc.stdout + proc.stderr

@@ -106,8 +106,9 @@ def test_full_spec_boots_to_success(runtime, os_, stubs, tmp_path):
     runtime_step = next(s for s in steps if s.startswith("runtime: "))
     assert steps[steps.index("automatic security updates"):] == [
         "automatic security updates", "firewall: allow 22, 80, 443", "app user and directories", runtime_step,
-        *(["app files"] if "app files" in steps else []), *steps[steps.index(runtime_step) + 2:-4],
-        "nginx", "health check through nginx", "tls", "database url"]
+        *(["app files"] if "app files" in steps else []), *steps[steps.index(runtime_step) + 2:-5],
+        "nginx", "health check through nginx", "tls (in the background, beside the database step)", "database url",
+        "tls (waiting for the background step)"]
     assert runtime_step.startswith(f"runtime: {runtime}")
     pkg = "apt-get" if os_.startswith("ubuntu") else "dnf"
     assert any(c.startswith(pkg) and " nginx" in c for c in calls)

@@ -87,6 +87,7 @@ class Connector:
     timeout: float = 10.0
     bastion_key: Callable[[], Any] | None = None  # when the bastion is another stack with its own key
     handshakes: int = 0
+    _console: dict[str, list[str]] = field(default_factory=dict)  # instance ID -> host keys (asked once)
 
     def connect(self) -> Connection:
         attempts: list[Attempt] = []
@@ -147,10 +148,17 @@ class Connector:
             raise _Skip(str(err)) from None
 
     def _policy(self, ep: Endpoint) -> PinPolicy:
+        """The host key policy for `ep`. When nothing is pinned yet, the console output is polled here,
+        BEFORE the handshake: polling inside paramiko's host-key callback would hold an unauthenticated
+        connection open for minutes, and sshd drops those after LoginGraceTime (120 s)."""
+        host_id = ep.host_id or f"{ep.host}:{ep.port}"
         console = self.access.console_keys
-        return PinPolicy(self.pins, ep.host_id or f"{ep.host}:{ep.port}", ep.label,
-                         console_keys=(lambda: console(ep.instance_id)) if console and ep.instance_id else (lambda: []),
-                         confirm=self.confirm)
+        keys: list[str] = []
+        if console and ep.instance_id and not self.pins.get(host_id):
+            if ep.instance_id not in self._console:
+                self._console[ep.instance_id] = console(ep.instance_id)
+            keys = self._console[ep.instance_id]
+        return PinPolicy(self.pins, host_id, ep.label, console_keys=lambda: keys, confirm=self.confirm)
 
     def _open(self, ep: Endpoint, key: Any, sock: Any = None) -> tuple[Any, PinPolicy]:
         import paramiko

@@ -1,11 +1,12 @@
 """The instance's user-data: what the instance becomes (runtime, app, nginx, firewall, TLS).
 
 The script is assembled from small reviewed bash snippets in this folder, in order:
-a header of shell variables (every value quoted), `prelude.sh` (one log, timestamped
+a header of shell variables (every value quoted), `hostkeys.sh` (the SSH host keys to the
+console before anything else, for hostwiz to pin), `prelude.sh` (one log, timestamped
 steps, a final success/failure line), `os-<family>.sh` (package manager, firewall,
 updates, certbot, SSM reader), `base.sh`, `app.sh`, `runtime-<kind>.sh`, the app's files,
-`start-<mode>.sh`, `nginx.sh`, then `tls.sh` and `database.sh` when they apply, and
-`finish.sh`. Files the instance needs (nginx site, systemd unit, placeholder app) come from
+`start-<mode>.sh`, `nginx.sh`, then `tls.sh` (in the background) and `database.sh` when they
+apply, and `finish.sh` (which waits for the TLS step). Files the instance needs (nginx site, systemd unit, placeholder app) come from
 `*.tmpl` templates and are written with quoted heredocs, so nothing in them is expanded
 by the shell. Placeholders use `@@{name}` (bash and nginx already own `$`).
 
@@ -141,6 +142,7 @@ def render(spec: StackSpec) -> str:
         runtime_snippet = f"runtime-{kind.value}.sh"
     parts = [
         _header(spec, runtime),
+        _text("hostkeys.sh"),
         _text("prelude.sh"),
         _text(f"os-{family}.sh"),
         _text("base.sh"),

@@ -1,4 +1,8 @@
 # --- finish -----------------------------------------------------------------------------
+if declare -F tls_wait > /dev/null; then
+    step "tls (waiting for the background step)"
+    tls_wait
+fi
 CURRENT_STEP=finish
 if [ "${#WARNINGS[@]}" -eq 0 ]; then
     log "bootstrap finished: success"

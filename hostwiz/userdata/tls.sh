@@ -29,5 +29,30 @@ obtain_certificate() {
     fi
 }
 
-step "tls"
-obtain_certificate || warn "tls: no certificate, the site stays on http; once DNS points here run: sudo certbot --nginx ${DOMAIN_NAMES[*]/#/-d }"
+# In the background: DNS may take long to point here (a zone not yet delegated), and the database
+# step must not wait for it. `tls_wait` (in finish) collects the outcome and its warnings.
+tls_start() {
+    TLS_WARNINGS=$(mktemp)
+    # shellcheck disable=SC2030  # the subshell's own WARNINGS: written to $TLS_WARNINGS for tls_wait
+    (
+        WARNINGS=()
+        obtain_certificate || warn "tls: no certificate, the site stays on http; once DNS points here run: sudo certbot --nginx ${DOMAIN_NAMES[*]/#/-d }"
+        printf '%s\n' "${WARNINGS[@]}" > "$TLS_WARNINGS"
+    ) &
+    TLS_PID=$!
+}
+
+tls_wait() {
+    local line
+    if [ -z "${TLS_PID:-}" ]; then return 0; fi
+    wait "$TLS_PID" || warn "tls: the certificate step ended unexpectedly"
+    while IFS= read -r line; do
+        # shellcheck disable=SC2031  # this is the main shell's WARNINGS
+        if [ -n "$line" ]; then WARNINGS+=("$line"); fi
+    done < "$TLS_WARNINGS"
+    rm -f "$TLS_WARNINGS"
+    TLS_PID=""
+}
+
+step "tls (in the background, beside the database step)"
+tls_start

@@ -95,6 +95,8 @@ class CleanupPlan:
                  monthly_cost=round(r.monthly_cost, 2) if self.costs_known else None)
         if r.data.get("cloudformation"):
             d["cloudformation_stack"] = r.data["cloudformation"]
+        if r.data.get("protection"):
+            d["protection"] = r.data["protection"]
         return d
 
     def as_dict(self) -> dict[str, Any]:
@@ -118,6 +120,9 @@ def build_plan(found: Discovery, filters: Filters, account: str) -> CleanupPlan:
     plan = CleanupPlan(account, list(filters.regions), filters, chosen, discovery_errors=dict(found.errors))
     link(chosen)
     for r in chosen:
+        if r.data.get("protection") and "will be lifted" not in r.reason:
+            # deleting it means switching the protection off first: the plan says so
+            r.reason += f"; {r.data['protection']} is on and will be lifted before deleting"
         cost = monthly_cost(r)
         plan.costs_known = plan.costs_known and cost is not None
         r.monthly_cost = cost or 0.0

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable, Iterable
 
-from ..aws import Aws, tag_dict
+from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
-from ..waiting import poll
+from ..waiting import VISIBILITY_TIMEOUT, poll
 
 LIVE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
+
+
+def _protected(aws: Aws, instance_id: str) -> bool:
+    try:
+        attr = aws.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiTermination")
+    except Exception:
+        return False
+    return bool((attr.get("DisableApiTermination") or {}).get("Value"))
 
 
 @register
@@ -39,10 +48,24 @@ class Ec2Instance(Kind):
                         "client_token": i.get("ClientToken"), "created": str(i.get("LaunchTime", "")),
                         "security_groups": [g["GroupId"] for g in i.get("SecurityGroups", [])],
                         "parents": [tags["aws:autoscaling:groupName"]] if "aws:autoscaling:groupName" in tags else [],
+                        # a cleanup lists without filters and says when termination protection must go
+                        **({"protection": "termination protection"} if not filters[:-1]
+                           and _protected(aws, i["InstanceId"]) else {}),
                     })
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return list(self.list(aws, [{"Name": "tag:hostwiz:stack", "Values": [stack]}]))
+
+    def by_token(self, aws: Aws, client_token: str, stack: str, *, live: bool = True) -> list[dict]:
+        """The instances of `stack` RunInstances made with `client_token` (live ones only, unless
+        `live=False`). By the stack's tag (set atomically at launch), matched on the token."""
+        filters = [{"Name": "tag:hostwiz:stack", "Values": [stack]}]
+        if live:
+            filters.append({"Name": "instance-state-name", "Values": list(LIVE_STATES)})
+        out = []
+        for page in aws.client("ec2").get_paginator("describe_instances").paginate(Filters=filters):
+            out += [i for r in page["Reservations"] for i in r["Instances"] if i.get("ClientToken") == client_token]
+        return out
 
     def describe(self, aws: Aws, instance_id: str) -> dict[str, Any] | None:
         resp = self.unless_gone(aws.client("ec2").describe_instances, InstanceIds=[instance_id])
@@ -52,9 +75,21 @@ class Ec2Instance(Kind):
         return None
 
     def wait_state(self, aws: Aws, instance_id: str, want: str, *, timeout: float, delay: float,
-                   cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None) -> dict:
+                   cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None,
+                   appear_timeout: float = VISIBILITY_TIMEOUT) -> dict:
+        """Poll until the instance is `want`. Right after RunInstances, EC2 may answer
+        InvalidInstanceID.NotFound for a while (eventual consistency): that is "not visible yet" for
+        `appear_timeout` seconds, not "terminated"."""
+        started = time.monotonic()
+        seen = [False]
+
         def check() -> dict | None:
             inst = self.describe(aws, instance_id)
+            if inst is None and not seen[0] and time.monotonic() - started < appear_timeout:
+                if progress:
+                    progress(f"{instance_id} is not visible in the EC2 API yet (normal right after launch)")
+                return None
+            seen[0] = seen[0] or inst is not None
             state = inst["State"]["Name"] if inst else "terminated"
             if state == want:
                 return inst or {"InstanceId": instance_id, "State": {"Name": state}}
@@ -66,7 +101,15 @@ class Ec2Instance(Kind):
                     cancel=cancel, progress=progress, max_delay=max(delay, 15.0))
 
     def delete(self, aws: Aws, res: Resource) -> None:
-        self.unless_gone(aws.client("ec2").terminate_instances, InstanceIds=[res.id])
+        ec2 = aws.client("ec2")
+        try:
+            self.unless_gone(ec2.terminate_instances, InstanceIds=[res.id])
+        except Exception as err:
+            if error_code(err) != "OperationNotPermitted":
+                raise
+            # termination protection (the plan says it will be lifted): lift it, then terminate
+            ec2.modify_instance_attribute(InstanceId=res.id, DisableApiTermination={"Value": False})
+            self.unless_gone(ec2.terminate_instances, InstanceIds=[res.id])
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         inst = self.describe(aws, res.id)

@@ -19,9 +19,9 @@ class ElasticIp(Kind):
         return aws.client("ec2").allocate_address(
             Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])
 
-    def associate(self, aws: Aws, allocation_id: str, instance_id: str) -> str:
+    def associate(self, aws: Aws, allocation_id: str, instance_id: str, *, reassociate: bool = False) -> str:
         resp = aws.client("ec2").associate_address(AllocationId=allocation_id, InstanceId=instance_id,
-                                                   AllowReassociation=False)
+                                                   AllowReassociation=reassociate)
         return resp["AssociationId"]
 
     def list(self, aws: Aws, filters: list[dict] | None = None) -> Iterable[Resource]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
+from ..waiting import until_visible
 
 
 @register
@@ -17,7 +18,7 @@ class InstanceProfile(Kind):
     account_wide = True  # listed once, not per region
 
     def create(self, aws: Aws, *, profile_name: str, path: str, role_name: str,
-               tags: list[dict[str, str]]) -> str:
+               tags: list[dict[str, str]], delay: float = 1.0, cancel: Any = None, progress: Any = None) -> str:
         iam = aws.client("iam")
         try:
             resp = iam.create_instance_profile(InstanceProfileName=profile_name, Path=path, Tags=tags)
@@ -26,11 +27,16 @@ class InstanceProfile(Kind):
             if error_code(err) != "EntityAlreadyExists":
                 raise
             arn = iam.get_instance_profile(InstanceProfileName=profile_name)["InstanceProfile"]["Arn"]
-        try:
-            iam.add_role_to_instance_profile(InstanceProfileName=profile_name, RoleName=role_name)
-        except Exception as err:
-            if error_code(err) != "LimitExceeded":  # the role is already in it (resumed run)
-                raise
+        def add_role() -> None:
+            try:
+                iam.add_role_to_instance_profile(InstanceProfileName=profile_name, RoleName=role_name)
+            except Exception as err:
+                if error_code(err) != "LimitExceeded":  # the role is already in it (resumed run)
+                    raise
+
+        # A role made a moment ago is not yet known to IAM everywhere: NoSuchEntity for a while.
+        until_visible(add_role, codes=("NoSuchEntity",), what=f"role {role_name} to be visible to IAM",
+                      delay=delay, cancel=cancel, progress=progress)
         return arn
 
     def list(self, aws: Aws, path_prefix: str = "/") -> Iterable[Resource]:

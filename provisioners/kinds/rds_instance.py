@@ -35,6 +35,7 @@ class RdsInstance(Kind):
             "arn": db.get("DBInstanceArn"), "storage_gb": db.get("AllocatedStorage"),
             "vpc_id": (db.get("DBSubnetGroup") or {}).get("VpcId"),
             "cluster": db.get("DBClusterIdentifier"), "created": str(db.get("InstanceCreateTime") or ""),
+            **({"protection": "deletion protection"} if db.get("DeletionProtection") else {}),
         })
 
     def describe(self, aws: Aws, ident: str) -> dict | None:
@@ -71,6 +72,9 @@ class RdsInstance(Kind):
         if status and status != "available" and status != "stopped":
             # creating, modifying, backing-up: AWS refuses to delete until it settles
             raise _NotYet(status)
+        if res.data.get("protection") or (self.describe(aws, res.id) or {}).get("DeletionProtection"):
+            # the plan said so: deletion protection is lifted first
+            rds.modify_db_instance(DBInstanceIdentifier=res.id, DeletionProtection=False, ApplyImmediately=True)
         self.unless_gone(rds.delete_db_instance, **params)
 
     def exists(self, aws: Aws, res: Resource) -> bool:

@@ -18,8 +18,8 @@ class Secret(Kind):
     def list(self, aws: Aws) -> Iterable[Resource]:
         for page in aws.client("secretsmanager").get_paginator("list_secrets").paginate():
             for s in page["SecretList"]:
-                if s.get("DeletedDate"):
-                    continue
+                if s.get("DeletedDate") or s["Name"].startswith("rds!") or s.get("OwningService"):
+                    continue  # gone, or managed by RDS (deleted with its database, never directly)
                 tags = tag_dict(s.get("Tags", []))
                 yield Resource(self.name, s["ARN"], aws.region, s["Name"], tags,
                                {"created": stamp(s.get("CreatedDate"))})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from ..aws import Aws, error_code, tag_dict
 from ..registry import Kind, Resource, register
+from ..waiting import until_visible
 from .common import interfaces_in
 
 
@@ -24,12 +25,19 @@ class SecurityGroup(Kind):
             TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}])
         return resp["GroupId"]
 
-    def allow(self, aws: Aws, group_id: str, permissions: list[dict]) -> None:
-        try:
-            aws.client("ec2").authorize_security_group_ingress(GroupId=group_id, IpPermissions=permissions)
-        except Exception as err:
-            if error_code(err) != "InvalidPermission.Duplicate":  # resumed run: the rule is there
-                raise
+    def allow(self, aws: Aws, group_id: str, permissions: list[dict], *, delay: float = 1.0,
+              cancel: Any = None, progress: Any = None) -> None:
+        """Add ingress rules. A group made a moment ago may not be visible yet (InvalidGroup.NotFound,
+        for it or a peer group it names): retried for a bounded time."""
+        def authorize() -> None:
+            try:
+                aws.client("ec2").authorize_security_group_ingress(GroupId=group_id, IpPermissions=permissions)
+            except Exception as err:
+                if error_code(err) != "InvalidPermission.Duplicate":  # resumed run: the rule is there
+                    raise
+
+        until_visible(authorize, codes=("InvalidGroup.NotFound",), what=f"security group {group_id} to be visible",
+                      delay=delay, cancel=cancel, progress=progress)
 
     def list(self, aws: Aws, filters: list[dict] | None = None) -> Iterable[Resource]:
         pages = aws.client("ec2").get_paginator("describe_security_groups").paginate(Filters=filters or [])

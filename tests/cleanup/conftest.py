@@ -27,6 +27,7 @@ def run_cli(state_dir, monkeypatch, capsys):
     def fast_session(args, region=None):
         session = real(args, region)
         session.deletion.confirm_delay = session.deletion.backoff = 0.01
+        session.deletion.patience_scale = 0.001
         session.aws.hooks.extend(hooks)
         return session
 

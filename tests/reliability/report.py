@@ -6,6 +6,11 @@ It runs pytest on the reliability suite and the foundation's fault injection and
 table with HOSTWIZ_RELIABILITY_FULL=1 (every teardown fault before and after the call, twenty
 crashes), reads the JUnit XML for pass counts and the figures the tests report
 (HOSTWIZ_RELIABILITY_FIGURES), and prints one Markdown table. Exit status 1 if any case failed.
+
+The matrices run under the realism model of AWS (sandbox/realism.py, docs/aws-behaviour.md: not-found
+windows, `creating` databases, lingering ENIs, a zone short of capacity, tagging ghosts), AWS's
+durations scaled to fractions of a second. Unless `--no-compare`, the same suites run again on bare
+moto (HOSTWIZ_REALISM=0) and the report records the extra wall time the realism costs.
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ SUITES = ["tests/reliability", "tests/foundation/test_fault_injection.py", "test
           "tests/foundation/test_crash_resume.py", "tests/foundation/test_lock.py"]
 
 
-def run(args: argparse.Namespace, out: Path) -> tuple[dict[str, list[tuple[str, bool]]], list[dict], float]:
+def run(args: argparse.Namespace, out: Path, realism: bool = True
+        ) -> tuple[dict[str, list[tuple[str, bool]]], list[dict], float]:
+    out.mkdir(parents=True, exist_ok=True)
     figures = out / "figures.jsonl"
     junit = out / "junit.xml"
     env = {**os.environ, "HOSTWIZ_RELIABILITY_FULL": "1", "HOSTWIZ_CRASH_RUNS": str(args.crash_runs),
-           "HOSTWIZ_RELIABILITY_FIGURES": str(figures)}
+           "HOSTWIZ_RELIABILITY_FIGURES": str(figures), "HOSTWIZ_REALISM": "1" if realism else "0"}
     started = time.monotonic()
     suites = [s for s in SUITES if (REPO / s).exists()]
     subprocess.run([sys.executable, "-m", "pytest", *suites, "-q", "-n", args.n, f"--junitxml={junit}"],
@@ -126,6 +133,12 @@ def table(results: dict, rows: list[dict]) -> list[str]:
                      f"refused {r['refused']}/{r['attempts']} attempts |")
     if not hk:
         lines.append("| host keys | not available | the SSH branch has not landed in this tree |")
+    rc = results.get("test_a_protected_workshop_estate_is_cleaned_up_under_the_model", [])
+    for r in figure(rows, "test_a_protected_workshop_estate_is_cleaned_up_under_the_model"):
+        refused = ", ".join(f"{k} x{v}" for k, v in sorted(r.get("realism_cleanup_refused", {}).items())) or "none"
+        lines.append(f"| cleanup of a protected workshop estate under the realism model (ENIs linger, deletion "
+                     f"and termination protection lifted) | {passed(rc)} | {r['realism_cleanup_resources']} "
+                     f"resources in {r['realism_cleanup_wall']:.1f} s; AWS-like refusals waited out: {refused} |")
     conc = results["test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder"] + \
         results["test_second_up_fails_fast_naming_the_holder"]
     for r in figure(rows, "test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder"):
@@ -139,15 +152,22 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("-n", default="auto", help="pytest-xdist workers")
     p.add_argument("--crash-runs", type=int, default=20)
+    p.add_argument("--no-compare", action="store_true", help="skip the second run on bare moto")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="hostwiz-reliability-") as tmp:
-        results, rows, wall = run(args, Path(tmp))
+        results, rows, wall = run(args, Path(tmp) / "realism")
+        bare = None if args.no_compare else run(args, Path(tmp) / "bare", realism=False)
     lines = table(results, rows)
     failed = sum(not ok for cases in results.values() for _, ok in cases)
     print()
     print(f"Reliability matrix, {time.strftime('%Y-%m-%d')}, {platform.python_implementation()} "
           f"{platform.python_version()}, {os.cpu_count()} cores, {wall:.0f} s wall "
-          f"({sum(len(c) for c in results.values())} test cases, {failed} failed)")
+          f"({sum(len(c) for c in results.values())} test cases, {failed} failed), under the realism model of AWS")
+    if bare is not None:
+        bare_failed = sum(not ok for cases in bare[0].values() for _, ok in cases)
+        print(f"Realism cost: {wall:.0f} s with the model vs {bare[2]:.0f} s on bare moto "
+              f"({wall - bare[2]:+.0f} s, {100 * (wall - bare[2]) / max(bare[2], 1):+.0f}%); "
+              f"bare moto: {bare_failed} failed")
     print()
     print("\n".join(lines))
     return 1 if failed else 0

@@ -13,7 +13,7 @@ import random
 
 import pytest
 import tomli_w
-from hwtest import CRASH_RUNNER, FULL_MATRIX, ONE_OF_EACH, counts, hostwiz, hostwiz_env, inventory, leftovers
+from hwtest import CRASH_RUNNER, FULL_MATRIX, ONE_OF_EACH, REALISM, counts, hostwiz, hostwiz_env, inventory, leftovers
 
 from hostwiz.ledger import Ledger
 
@@ -48,7 +48,8 @@ def test_kill_at_a_random_call_then_up_or_down_recovers(run, call, phase, then, 
     spec_file = tmp_path / f"{name}.toml"
     spec_file.write_text(tomli_w.dumps(spec_data))
     state = tmp_path / "state"
-    env = hostwiz_env(server, state)
+    # both processes under the realism model of AWS (HOSTWIZ_REALISM=0: bare moto)
+    env = hostwiz_env(server, state, HOSTWIZ_TEST_REALISM="1" if REALISM else "0")
 
     killed = hostwiz([str(CRASH_RUNNER), "up", str(spec_file), "--yes"], "--endpoint-url", server,
                      env={**env, "HOSTWIZ_TEST_KILL_AT": f"{call} {phase}"})
@@ -58,12 +59,14 @@ def test_kill_at_a_random_call_then_up_or_down_recovers(run, call, phase, then, 
                    ledger_status=Ledger(state, name).get("status"))
 
     if then == "up":
-        again = hostwiz(["-m", "hostwiz", "up", str(spec_file), "--yes"], "--endpoint-url", server, env=env)
+        again = hostwiz([str(CRASH_RUNNER), "up", str(spec_file), "--yes"], "--endpoint-url", server,
+                        env={**env, "HOSTWIZ_TEST_KILL_AT": "never"})
         assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
         assert counts(inventory(name, server)) == ONE_OF_EACH
         assert Ledger(state, name).get("status") == "ready"
     else:
-        down = hostwiz(["-m", "hostwiz", "down", name, "--yes"], "--endpoint-url", server, env=env)
+        down = hostwiz([str(CRASH_RUNNER), "down", name, "--yes"], "--endpoint-url", server,
+                       env={**env, "HOSTWIZ_TEST_KILL_AT": "never"})
         assert down.returncode == 0, down.stdout[-2000:] + down.stderr[-2000:]
         assert leftovers(name, server) == {}
         assert not Ledger(state, name).exists

@@ -22,6 +22,7 @@ INSTANCE = "i-0123456789abcdef0"
 
 def test_a_different_host_key_is_refused_every_time(state_dir, figures):
     pair = secrets.generate_ed25519("hostwiz-blog")
+    secrets.forget(secrets.ssh_key_account("blog"))  # another test's "blog" key in the keyring would win over the file
     secrets.write_private_file(secrets.key_path(state_dir, "blog"), pair.private_openssh)
     Ledger(state_dir, "blog").update(name="blog", status="ready", outputs={
         "instance_id": INSTANCE, "public_ip": "127.0.0.1", "ssh_user": "ubuntu"})

@@ -9,12 +9,13 @@ import dataclasses
 import time
 
 from hostwiz.services.session import quick_session
-from hwtest import FULL_MATRIX, ONE_OF_EACH, counts, inventory, leftovers
+from hwtest import FULL_MATRIX, ONE_OF_EACH, counts, inventory, leftovers, matrix_model, scaled
 from throttle import Throttle
 
 from hostwiz import spec as specmod
 from hostwiz.services import stacks as operations
 from hostwiz.provisioners.aws import Aws
+from hostwiz.provisioners.deletion import DeletionSettings
 
 
 def test_up_and_down_complete_with_30_percent_of_requests_throttled(moto_server, state_dir, spec_data, figures):
@@ -27,8 +28,11 @@ def test_up_and_down_complete_with_30_percent_of_requests_throttled(moto_server,
     calm = time.monotonic() - started
 
     throttle = Throttle(rate=0.3)
+    model = matrix_model(moto_server)  # and under the realism model of AWS (first: it answers before)
     s = dataclasses.replace(session, aws=Aws(region=session.aws.region, endpoint_url=moto_server,
-                                             hooks=throttle.hooks()))
+                                             hooks=(model.hooks() if model else []) + throttle.hooks()))
+    if model:
+        s = dataclasses.replace(s, deletion=scaled(DeletionSettings(), model.floor / 3))
     started = time.monotonic()
     result = operations.up(s, specmod.validate(spec_data), "203.0.113.7/32")
     throttled_up = time.monotonic() - started
@@ -63,11 +67,16 @@ def test_cleanup_completes_with_30_percent_of_requests_throttled(moto_server, fi
     calm = Aws(region="us-east-1", endpoint_url=moto_server)
     build(calm, "thr", 10)
     throttle = Throttle(rate=0.3)
-    aws = Aws(region="us-east-1", endpoint_url=moto_server, hooks=throttle.hooks(), max_pool_connections=32)
+    model = matrix_model(moto_server)
+    aws = Aws(region="us-east-1", endpoint_url=moto_server, hooks=(model.hooks() if model else []) + throttle.hooks(),
+              max_pool_connections=32)
     only_ours = cleanup.Filters(name_prefix="thr", regions=["us-east-1"])
     started = time.monotonic()
     plan = cleanup.build_plan(cleanup.discover_all(aws, ["us-east-1"], workers=8), only_ours, "test")
-    outcome = cleanup.execute(aws, plan, settings=DeletionSettings(confirm_delay=0.05, backoff=0.2))
+    settings = DeletionSettings(confirm_delay=0.05, backoff=0.2)
+    if model:
+        settings.patience_scale = model.floor / 3
+    outcome = cleanup.execute(aws, plan, settings=settings)
     took = time.monotonic() - started
     assert outcome.ok, [(x.resource.key, x.error) for x in outcome.left]
     assert len(plan.resources) >= 30

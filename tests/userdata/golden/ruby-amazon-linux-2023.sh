@@ -14,6 +14,22 @@ DNS_WAIT_SECONDS=1800
 DB_PARAMETER=/hostwiz/blog/database-url
 DB_WAIT_SECONDS=2700
 
+# --- host keys to the console, first of all -------------------------------------------------
+# hostwiz pins the instance's SSH host keys from its console output before the first connection.
+# cloud-init prints them only when it finishes, after this whole script (which may wait long for
+# DNS and the database), so the bootstrap prints them itself, in cloud-init's format, at once.
+print_host_keys() {
+    local pub
+    {
+        echo "-----BEGIN SSH HOST KEY KEYS-----"
+        for pub in /etc/ssh/ssh_host_*_key.pub; do
+            if [ -r "$pub" ]; then cat "$pub"; fi
+        done
+        echo "-----END SSH HOST KEY KEYS-----"
+    } > /dev/console 2>/dev/null || true
+}
+print_host_keys
+
 # --- prelude: one log, timestamped steps, a final success or failure line -------------
 LOG=/var/log/hostwiz-bootstrap.log
 touch "$LOG" && chmod 0640 "$LOG"
@@ -252,8 +268,33 @@ obtain_certificate() {
     fi
 }
 
-step "tls"
-obtain_certificate || warn "tls: no certificate, the site stays on http; once DNS points here run: sudo certbot --nginx ${DOMAIN_NAMES[*]/#/-d }"
+# In the background: DNS may take long to point here (a zone not yet delegated), and the database
+# step must not wait for it. `tls_wait` (in finish) collects the outcome and its warnings.
+tls_start() {
+    TLS_WARNINGS=$(mktemp)
+    # shellcheck disable=SC2030  # the subshell's own WARNINGS: written to $TLS_WARNINGS for tls_wait
+    (
+        WARNINGS=()
+        obtain_certificate || warn "tls: no certificate, the site stays on http; once DNS points here run: sudo certbot --nginx ${DOMAIN_NAMES[*]/#/-d }"
+        printf '%s\n' "${WARNINGS[@]}" > "$TLS_WARNINGS"
+    ) &
+    TLS_PID=$!
+}
+
+tls_wait() {
+    local line
+    if [ -z "${TLS_PID:-}" ]; then return 0; fi
+    wait "$TLS_PID" || warn "tls: the certificate step ended unexpectedly"
+    while IFS= read -r line; do
+        # shellcheck disable=SC2031  # this is the main shell's WARNINGS
+        if [ -n "$line" ]; then WARNINGS+=("$line"); fi
+    done < "$TLS_WARNINGS"
+    rm -f "$TLS_WARNINGS"
+    TLS_PID=""
+}
+
+step "tls (in the background, beside the database step)"
+tls_start
 
 # --- database: DATABASE_URL from SSM Parameter Store into the app's environment --------
 # The database is ready minutes after the instance boots: poll until hostwiz stored the URL.
@@ -282,6 +323,10 @@ step "database url"
 fetch_database_url || warn "database: DATABASE_URL not set; check the instance role and $DB_PARAMETER, then write it to $APP_ENV"
 
 # --- finish -----------------------------------------------------------------------------
+if declare -F tls_wait > /dev/null; then
+    step "tls (waiting for the background step)"
+    tls_wait
+fi
 CURRENT_STEP=finish
 if [ "${#WARNINGS[@]}" -eq 0 ]; then
     log "bootstrap finished: success"
