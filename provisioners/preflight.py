@@ -123,6 +123,8 @@ def _source_database(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
         if datetime.fromisoformat(db.restore_time) > latest:
             problems.append(("database.restore_time", f"the latest restorable time of {db.from_database} is "
                                                       f"{latest.isoformat()}; choose an earlier time or \"latest\""))
+    return problems
+
 
 def _account_plan(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
     """AWS's free plan launches only free-tier eligible instance types and micro DB classes."""
