@@ -389,7 +389,21 @@ class StackBuilder:
         if zone:  # beside the instance: no cross-zone traffic, and one zone's outage is one outage
             params["AvailabilityZone"] = zone
         self.env.ledger.intent("database", rds.name, identifier=ident)
-        made = rds.create(self.env.aws, params=params)
+        if db.from_snapshot or db.from_database:  # the source brings engine, name, user and rows; the password
+            restore = {k: v for k, v in params.items() if k not in (  # is reset once it is available
+                "Engine", "MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod", "StorageEncrypted",
+                "DBInstanceIdentifier")}
+            if db.from_snapshot:
+                made = self.env.aws.client("rds").restore_db_instance_from_db_snapshot(
+                    DBInstanceIdentifier=ident, DBSnapshotIdentifier=db.from_snapshot, **restore)
+            else:
+                when = {"UseLatestRestorableTime": True} if db.restore_time in (None, "latest") else \
+                    {"RestoreTime": db.restore_time}
+                made = self.env.aws.client("rds").restore_db_instance_to_point_in_time(
+                    SourceDBInstanceIdentifier=db.from_database, TargetDBInstanceIdentifier=ident, **when, **restore)
+            made = made.get("DBInstance", {})
+        else:
+            made = rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident, uid=made.get("DbiResourceId") or "")
         # handed to database-url in memory: a headless machine has no keyring to fetch it from
         return StepResult({"identifier": ident, "password": password}, ident)
@@ -399,6 +413,13 @@ class StackBuilder:
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
                                                    timeout=t.db_timeout, delay=t.db_delay,
                                                    cancel=ctx.cancel, progress=ctx.progress)
+        if self.spec.database.from_snapshot or self.spec.database.from_database:  # the source's password: reset it
+            self.env.aws.client("rds").modify_db_instance(
+                DBInstanceIdentifier=ctx.out("database")["identifier"], ApplyImmediately=True,
+                MasterUserPassword=ctx.out("database")["password"].reveal())
+            data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
+                                                       timeout=t.db_timeout, delay=t.db_delay,
+                                                       cancel=ctx.cancel, progress=ctx.progress)
         ep = data.get("Endpoint") or {}
         if data.get("InstanceCreateTime"):  # its birth: a database re-created under this identifier has another
             self.record("database", "rds-instance", data["DBInstanceIdentifier"], born=str(data["InstanceCreateTime"]))

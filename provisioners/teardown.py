@@ -20,7 +20,7 @@ from .deletion import DeletionSettings, Outcome, delete_resources
 from .ownership import Identity, ids_in_tags, split, tag_identity
 from .registry import RUN_TAG, Resource, kind, load_all
 
-STACK_KINDS = ("route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
+STACK_KINDS = ("cloudwatch-alarm", "route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
                "iam-role", "db-subnet-group", "security-group", "key-pair")
 
 

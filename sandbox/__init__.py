@@ -81,6 +81,8 @@ class Sandbox:
         self._server = None
         self.ssh = None  # SandboxSsh: one loopback SSH server per sandbox instance (ssh_hooks)
         self.deploys = None  # deploy_host.DeployHosts: real release scripts per instance (deploy_target)
+        self.health = None  # watch.HealthEndpoint: the site stand-in the probes reach (health_endpoint)
+        self.metrics_fed: set[str] = set()  # stacks whose metrics are seeded (feed_metrics)
 
     def ssh_hooks(self) -> list:
         """botocore hooks that give each sandbox instance a loopback SSH server (add before clients exist)."""
@@ -161,12 +163,30 @@ class Sandbox:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self
 
+    def health_endpoint(self) -> tuple[str, int]:
+        """(host, port) of the local stand-in for a stack's site (started on first use)."""
+        from .watch import HealthEndpoint
+
+        self.health = self.health or HealthEndpoint()
+        return "127.0.0.1", self.health.port
+
+    def feed_metrics(self, aws: Any, key: str, metrics: list, storage_gb: float = 20) -> None:
+        """A week of plausible CloudWatch points for a stack's metrics, once per stack."""
+        from .watch import seed_metrics
+
+        if key not in self.metrics_fed:
+            seed_metrics(aws, metrics, storage_gb=storage_gb)
+            self.metrics_fed.add(key)
+
     def stop(self) -> None:
         if self.deploys is not None:
             from .deploy_host import deactivate
 
             deactivate(self.deploys)
             self.deploys = None
+        if self.health is not None:
+            self.health.stop()
+            self.health = None
         if self.ssh is not None:
             self.ssh.stop()
         if self._server is not None:

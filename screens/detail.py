@@ -1,4 +1,5 @@
-"""One stack: every resource with its ID and live state, URL, SSH command, database, monthly cost."""
+"""One stack: every resource with its ID and live state, URL, SSH command, database, monthly cost;
+and the watch panel (site health, metrics as sparklines, alarms, cost so far), refreshed in workers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
@@ -15,6 +17,7 @@ from hostwiz.ledger import Ledger
 
 from .messages import Loaded
 from .pricing import NO_PRICE, breakdown
+from .widgets.watch import WatchPanel
 from .workers import WorkerFailures
 
 MASK = "••••••••"
@@ -31,6 +34,8 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("d", "deploy", "Deploy"),
         Binding("v", "releases", "Releases"),
         Binding("e", "settings", "Settings"),
+        Binding("w", "window", "1h/24h/7d"),
+        Binding("x", "power", "Stop/Start"),
     ]
 
     def __init__(self, name: str) -> None:
@@ -43,9 +48,11 @@ class DetailScreen(WorkerFailures, Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Stack {self.stack}[/]", classes="screen-title", id="title")
-        yield Static("", id="facts")
-        yield LoadingIndicator(id="detail-loading")
-        yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="detail-body"):
+            yield Static("", id="facts")
+            yield WatchPanel(self.stack)
+            yield LoadingIndicator(id="detail-loading")
+            yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -76,8 +83,16 @@ class DetailScreen(WorkerFailures, Screen):
         elif message.what == "status":
             rows, self.dns = message.value
             self.show_resources(rows)
+        elif message.what == "power":
+            r = message.value
+            self.notify(f"{self.stack} is {r.state}: ${r.running_monthly:.2f}/month running, "
+                        f"${r.stopped_monthly:.2f}/month stopped." + "".join(f" {n}" for n in r.notes))
+            self.action_refresh()
 
     def worker_failed(self, name: str, error: str) -> None:
+        if name == "stop/start":
+            self.notify(f"Could not stop or start {self.stack}: {error}", severity="error")
+            return
         self.query_one("#detail-loading").display = False
         what = "the database password from the keyring" if not self.password_looked_up else "the resources"
         self.notify(f"Could not read {what}: {error}. Press r to retry.", severity="error")
@@ -132,6 +147,38 @@ class DetailScreen(WorkerFailures, Screen):
         except specmod.SpecError:
             return NO_PRICE
         return total
+
+    def action_power(self) -> None:
+        """Stop a running stack (after a confirmation that shows both costs), or start a stopped one."""
+        from hostwiz.services import operate
+
+        from .dialogs import Confirm
+
+        ledger = Ledger(self.app.session.state_dir, self.stack)
+        stopping = ledger.get("status") != "stopped"
+        running, idle = operate.power_costs(ledger)
+        text = (f"Stop the instance and the database of {self.stack}?\nThe site is down until you start it.\n\n"
+                f"While running  ${running:.2f}/month\nWhile stopped  ${idle:.2f}/month (disks and the address)"
+                if stopping else f"Start {self.stack} again (the database, then the instance)?\n\n"
+                                 f"While running  ${running:.2f}/month")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.notify(("Stopping " if stopping else "Starting ") + self.stack + "…")
+                self.power(stopping)
+
+        self.app.push_screen(Confirm("Stop stack" if stopping else "Start stack", text,
+                                     yes="Stop" if stopping else "Start"), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="power", name="stop/start")
+    def power(self, stopping: bool) -> None:
+        from hostwiz.services import operate
+
+        result = (operate.stop if stopping else operate.start)(self.app.session, self.stack)
+        self.post_message(Loaded("power", result))
+
+    def action_window(self) -> None:
+        self.notify(f"Metrics over the last {self.query_one(WatchPanel).cycle_window()}")
 
     def action_reveal(self) -> None:
         self.revealed = not self.revealed

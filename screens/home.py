@@ -28,7 +28,7 @@ class LedgerRow:
 
 
 STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleting": "yellow",
-                "found by tags": "magenta", "adopted": "cyan"}
+                "found by tags": "magenta", "adopted": "cyan", "stopped": "blue"}
 
 
 class HomeScreen(WorkerFailures, Screen):
@@ -60,7 +60,7 @@ class HomeScreen(WorkerFailures, Screen):
     def on_mount(self) -> None:
         self.query_one("#sandbox-banner").display = self.app.sandbox
         table = self.query_one("#stacks", DataTable)
-        table.add_columns("stack", "status", "region", "address", "known from")
+        table.add_columns("stack", "status", "region", "address", "this month", "known from")
         table.display = False
         self.query_one("#home-message", Static).update(
             "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
@@ -79,6 +79,7 @@ class HomeScreen(WorkerFailures, Screen):
                      for lg in all_stacks(state_dir)]
         except OSError:
             return
+        self.state_dir = state_dir
         if local:
             self.fill(local, checking=True)
             self.query_one("#home-message", Static).update("Connecting to AWS for the live state...")
@@ -159,10 +160,19 @@ class HomeScreen(WorkerFailures, Screen):
             style = STATUS_STYLE.get(s.status, "")
             addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
             known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
-            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr, known, key=s.name)
+            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr,
+                          self.month_to_date(s), known, key=s.name)
         table.display = bool(stacks)
         if stacks:
             table.move_cursor(row=min(cursor, len(stacks) - 1))
+
+    def month_to_date(self, s: Any) -> str:
+        """What the stack has cost this month, from the ledger's running/stopped periods (local files)."""
+        from hostwiz.services.watch import cost_so_far_at
+
+        state_dir = self.app.session.state_dir if self.app.session is not None else getattr(self, "state_dir", None)
+        spent = cost_so_far_at(state_dir, s.name) if state_dir is not None and s.source == "ledger" else None
+        return f"${spent.month_to_date:,.2f}" if spent is not None else "—"
 
     # actions --------------------------------------------------------------------
     def selected(self) -> Any | None:

@@ -136,6 +136,31 @@ async def deploy_releases_settings(app, pilot, out: Path) -> None:
     await settle(pilot)
 
 
+async def stop_and_start(app, pilot, out: Path) -> None:
+    """From home: open the stack, stop it (x, confirm), home shows it stopped; then start it again."""
+    from hostwiz.ledger import Ledger
+
+    def status() -> str:
+        return Ledger(app.session.state_dir, "blog").get("status")
+
+    for want in ("stopped", "ready"):
+        await pilot.press("o")
+        await settle(pilot, workers=False)
+        await pilot.press("x")
+        await settle(pilot, workers=False)
+        if want == "stopped":
+            await shoot(app, out, "stop-confirm")
+        await pilot.click("#answer-yes")
+        await until(pilot, lambda: status() == want, timeout=120)
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await pilot.press("r")
+        await settle(pilot, workers=False)
+        await pilot.pause(1.0)
+        if want == "stopped":
+            await shoot(app, out, "home-stopped")
+
+
 async def tour(size: tuple[int, int], out: Path) -> None:
     from hostwiz.screens.app import HostwizApp
     from hostwiz.screens.progress import FAILED, OK
@@ -189,6 +214,7 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await settle(pilot)
         await shoot(app, out, "home")
         await ssh_logs_cleanup(app, pilot, out)
+        await stop_and_start(app, pilot, out)
         await pilot.press("t")
         await settle(pilot)
         await shoot(app, out, "teardown-plan")

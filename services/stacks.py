@@ -140,6 +140,7 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         run_id = run_id or new_run_id()
         resumed = status in ("creating", "failed")
         was_ready = status == "ready"  # re-running up on a finished stack must never tear it down
+        started = _utc_now()
         account = sess.aws.identity()["account"]
         _same_place(ledger, account, spec.region)
         try:  # the stack's identity: given once, at its first intent, and tagged on everything
@@ -163,6 +164,10 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             outputs = stack_outputs(spec, run.outputs)
             ledger.update(status="ready", outputs=outputs)
             result = UpResult(True, run, outputs)
+            if not ledger.power_history():  # billing began with this run: cost so far counts from here
+                ledger.power("running", at=started)
+            if spec.monitoring and spec.monitoring.alarms:
+                put_alarms(sess, spec.name, ledger, on_event)
             if spec.app is not None:
                 _deploy_app(session, spec, app_base, on_event, cancel, result)
             on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready" +
@@ -199,6 +204,25 @@ def _deploy_app(session: Session, spec: StackSpec, base: Path | None, on_event: 
         result.app_error = str(err) if isinstance(err, UserError) else describe_error(err)
         result.app_log_tail = getattr(err, "log_tail", "")
         on_event(ev.Event(ev.NOTICE, message=f"app: not deployed: {result.app_error}"))
+
+
+def put_alarms(session: Session, name: str, ledger: Ledger, on_event: ev.Callback) -> None:
+    from hostwiz.provisioners import alarms
+
+    outputs, spec, db = ledger.get("outputs") or {}, ledger.get("spec") or {}, ledger.entry("database")
+    planned = alarms.plan(name, session.aws.region, instance_id=outputs.get("instance_id"),
+                          instance_type=(spec.get("instance") or {}).get("type", ""),
+                          db_instance_id=db.id if db else None,
+                          db_storage_gb=(spec.get("database") or {}).get("storage_gb"))
+    alarms.create(session.aws, name, ledger.get("run_id") or "", planned, ledger)
+    ledger.update(alarms=True)
+    on_event(ev.Event(ev.NOTICE, message=f"alarms: {', '.join(a.key for a in planned)}"))
+
+
+def _utc_now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:
