@@ -5,7 +5,10 @@ used by product code. What kills it comes from the environment:
 - `HOSTWIZ_TEST_KILL_AT="N before|after"`: SIGKILL itself just before the N-th API request is sent,
   or just after the N-th answer was parsed (AWS did it, the process never records it);
   `HOSTWIZ_TEST_KILL_AT=never`: no kill (with the knob below);
-- `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer (to hold a lock for a while).
+- `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer;
+- `HOSTWIZ_TEST_HOLD="FIFO OPERATION"`: the first OPERATION request (e.g. `RunInstances`, made while
+  `up` holds the stack's lock) waits until the test writes to and closes the named pipe FIFO: the
+  run cannot finish before the test says so, however loaded the machine (an event, not a timing).
 """
 
 import itertools
@@ -40,6 +43,17 @@ def _slow(seconds: float):
     return ("before-send", lambda **_: time.sleep(seconds))
 
 
+def _hold(fifo: str, operation: str):
+    done = threading.Event()
+
+    def hook(**_):
+        if not done.is_set():
+            done.set()
+            with open(fifo) as fh:  # blocks until the test opens the pipe; read() until it closes it
+                fh.read()
+    return (f"before-send.ec2.{operation}", hook)
+
+
 def _hooks() -> list:
     kill_at = os.environ.get("HOSTWIZ_TEST_KILL_AT")
     if kill_at == "never":
@@ -49,6 +63,8 @@ def _hooks() -> list:
         hooks = [_kill_hook(int(n), phase)]
     else:
         hooks = [("after-call.ec2.RunInstances", _die)]
+    if hold := os.environ.get("HOSTWIZ_TEST_HOLD"):
+        hooks.append(_hold(*hold.split()))
     if slow := os.environ.get("HOSTWIZ_TEST_SLOW"):
         hooks.append(_slow(float(slow)))
     return hooks
