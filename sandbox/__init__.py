@@ -84,7 +84,7 @@ class Sandbox:
         """botocore hooks that give each sandbox instance a loopback SSH server (add before clients exist)."""
         from .ssh_server import SandboxSsh
 
-        self.ssh = self.ssh or SandboxSsh()
+        self.ssh = self.ssh or SandboxSsh(pace=sandbox_pace())
         return self.ssh.hooks()
 
     def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
