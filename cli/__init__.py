@@ -13,7 +13,7 @@ import sys
 from hostwiz.cli.args import region_name
 from hostwiz.errors import BAD_INPUT, FAILED, OK  # noqa: F401 (the commands' exit statuses)
 
-COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup", "prices"]
+COMMANDS = ["up", "status", "down", "ssh", "logs", "cleanup", "prices", "sandbox", "serve"]
 
 
 def common_options(suppress: bool) -> argparse.ArgumentParser:

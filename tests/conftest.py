@@ -13,6 +13,8 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "HOSTWIZ_SANDBOX_PACE": "0",
 })
+# Never the operator's own state dir (nor a shared sandbox they may have running there).
+os.environ["HOSTWIZ_STATE_DIR"] = tempfile.mkdtemp(prefix="hostwiz-test-state-")
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 
