@@ -8,12 +8,17 @@ import sys
 
 from hostwiz import events as ev
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import helps, stack_name
 from hostwiz.cli.common import CliError, confirm_typed, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("down", parents=[common], help="tear down one stack (plan first, then confirm)")
+    p = sub.add_parser("down", parents=[common], **helps(
+        "tear down one stack (plan first, then confirm)",
+        "Delete everything the stack made (found by the ledger and by its tags, never by name alone): a "
+        "plan first, then deletion on a typed confirmation or --yes. The database gets a final snapshot "
+        "unless --skip-final-snapshot; the snapshot is kept (and billed) until you delete it.",
+        "hostwiz down blog", "hostwiz down blog --yes --skip-final-snapshot", "hostwiz --sandbox down blog --yes"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--yes", "-y", action="store_true", help="delete without the typed confirmation")
     p.add_argument("--skip-final-snapshot", action="store_true", help="do not snapshot the database first")
@@ -31,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from hostwiz.services import stacks as operations
 
     who = identity(session)
+    operations.require_stack(session, args.name)  # unknown: the same words and exit 2 as every command
     plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot)
     if plan.empty:
         ledger.remove() if ledger.exists else None

@@ -12,17 +12,14 @@ import json
 import re
 
 from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.args import helps
 from hostwiz.cli.common import CliError
 from hostwiz.services.session import Options
 
-EXAMPLE = """examples:
-  hostwiz sandbox start                       # a sandbox for the next 8 hours
-  hostwiz --sandbox up examples/blog.toml --yes
-  hostwiz --sandbox status
-  hostwiz --sandbox ssh blog -- uname -a
-  hostwiz --sandbox down blog --yes
-  hostwiz sandbox stop                        # its stacks go with it
-"""
+EXAMPLES = ["hostwiz sandbox start                       # a sandbox for the next 8 hours",
+            "hostwiz --sandbox up examples/blog.toml --yes",
+            "hostwiz --sandbox status", "hostwiz --sandbox ssh blog -- uname -a",
+            "hostwiz --sandbox down blog --yes", "hostwiz sandbox stop                        # its stacks go with it"]
 
 
 def lifetime(text: str) -> float:
@@ -33,11 +30,11 @@ def lifetime(text: str) -> float:
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("sandbox", parents=[common], help="start, show or stop a sandbox shared by every --sandbox command",
-                       description="A sandbox that outlives one command: 'start' runs the local AWS and the SSH "
-                       "hosts of its instances in the background; every 'hostwiz --sandbox' command and the TUI "
-                       "use it while it runs. 'status' exits 1 when none runs. 'stop' ends it, with its stacks.",
-                       epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("sandbox", parents=[common], **helps(
+        "start, show or stop a sandbox shared by every --sandbox command",
+        "A sandbox that outlives one command: 'start' runs the local AWS and the SSH hosts of its instances "
+        "in the background; every 'hostwiz --sandbox' command and the TUI use it while it runs. 'status' "
+        "exits 1 when none runs. 'stop' ends it, with its stacks.", *EXAMPLES))
     p.add_argument("action", choices=["start", "status", "stop"], help="what to do")
     p.add_argument("--lifetime", type=lifetime, default=8 * 3600.0, metavar="DURATION",
                    help="start: stop by itself after this long (90m, 8h, 2d; default 8h)")

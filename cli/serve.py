@@ -11,18 +11,18 @@ import shlex
 import sys
 
 from hostwiz.cli import OK
+from hostwiz.cli.args import helps
 
-EXAMPLE = """examples:
-  hostwiz --sandbox serve              # then open the printed URL
-  hostwiz serve --port 8080 --profile work
-"""
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("serve", parents=[common], help="the TUI in a browser, on 127.0.0.1",
-                       description="Serve the hostwiz TUI to a browser on this machine (127.0.0.1 only; "
-                       "textual-serve). Each tab runs its own hostwiz with these global options.",
-                       epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("serve", parents=[common], **helps(
+        "the TUI in a browser, on 127.0.0.1",
+        "Serve the hostwiz TUI to a browser on this machine (127.0.0.1 only; textual-serve) and print its URL. "
+        "Each tab runs its own hostwiz with these global options; with a shared sandbox ('hostwiz sandbox "
+        "start') they all see the same stacks.",
+        "hostwiz --sandbox serve              # then open the printed URL",
+        "hostwiz serve --port 8080 --profile work"))
     p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from hostwiz import costs, plan, secrets
 from hostwiz import events as ev
-from hostwiz.errors import describe_error
+from hostwiz.errors import BAD_INPUT, UserError, describe_error
 from hostwiz.ledger import Ledger, all_stacks, new_run_id
 from hostwiz.provisioners import dns, preflight, teardown
 from hostwiz.provisioners.aws import Aws
@@ -213,6 +213,40 @@ def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, 
 
 
 # Status --------------------------------------------------------------------------
+
+
+class UnknownStack(UserError):
+    """Neither the ledger nor the tags know the stack: the same words and exit 2 from every command."""
+
+    def __init__(self, name: str, state_dir: Path, region: str):
+        super().__init__(f"no stack named {name!r} (not in the ledger at {state_dir}, nothing tagged "
+                         f"{STACK_TAG}={name} in {region}); 'hostwiz status' lists the stacks", BAD_INPUT)
+
+
+def require_stack(session: Session, name: str) -> str:
+    """Where the stack is known: "ledger" (no AWS call) or "tags" (one tagging API call, in the
+    session's region); UnknownStack when neither knows it."""
+    if Ledger(session.state_dir, name).exists:
+        return "ledger"
+    if tagged(session.aws, name):
+        return "tags"
+    raise UnknownStack(name, session.state_dir, session.aws.region)
+
+
+def tagged(aws: Aws, name: str) -> bool:
+    """Whether anything live in this region carries `hostwiz:stack=name` (one cheap call)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        tagging = aws.client("resourcegroupstaggingapi")
+        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG, "Values": [name]}]):
+            if any(not any(p in m["ResourceARN"] for p in IGNORED_ARN_PARTS) for m in page["ResourceTagMappingList"]):
+                return True
+        return False
+    except ClientError:  # no tagging API (permissions, an endpoint without it): its security group tells
+        groups = aws.client("ec2").describe_security_groups(
+            Filters=[{"Name": f"tag:{STACK_TAG}", "Values": [name]}])["SecurityGroups"]
+        return bool(groups)
 
 
 @dataclass
