@@ -62,10 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if not logs.exists and not all(n.startswith("cw:") for n in names):
         from hostwiz.services.stacks import require_stack
 
-        require_stack(session, args.name)  # unknown: the same words and exit 2 as every command
-        raise CliError(f"stack {args.name!r} is known only by its tags, not to the ledger in {session.state_dir}; "
-                       "its instance logs need the ledger (CloudWatch groups can be followed: --source cw:GROUP)",
-                       FAILED)
+        require_stack(session, args.name, tags=False)  # unknown: the same words and exit 2 as every command
     try:
         sources = [logs.build(n) for n in names]
     except SourceNameError as err:

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     resolve = session.resolve_ssh
     from hostwiz.services.stacks import require_stack
 
-    require_stack(session, args.name)  # unknown: the same words and exit 2 as every command
+    require_stack(session, args.name, tags=False)  # unknown: the same words and exit 2 as every command
 
     def connector_for(host, confirm, progress):
         return stack_connector(session, host, resolve=resolve, confirm=confirm, progress=progress,

@@ -218,19 +218,20 @@ def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, 
 class UnknownStack(UserError):
     """Neither the ledger nor the tags know the stack: the same words and exit 2 from every command."""
 
-    def __init__(self, name: str, state_dir: Path, region: str):
-        super().__init__(f"no stack named {name!r} (not in the ledger at {state_dir}, nothing tagged "
-                         f"{STACK_TAG}={name} in {region}); 'hostwiz status' lists the stacks", BAD_INPUT)
+    def __init__(self, name: str, state_dir: Path):
+        super().__init__(f"no stack named {name!r} (ledger: {state_dir}); 'hostwiz status' lists the stacks",
+                         BAD_INPUT)
 
 
-def require_stack(session: Session, name: str) -> str:
-    """Where the stack is known: "ledger" (no AWS call) or "tags" (one tagging API call, in the
-    session's region); UnknownStack when neither knows it."""
+def require_stack(session: Session, name: str, *, tags: bool = True) -> str:
+    """Where the stack is known: "ledger" (no AWS call) or, with `tags`, "tags" (one tagging API
+    call in the session's region: `status` and `down` can work from tags alone, `ssh` and `logs`
+    cannot); UnknownStack, with the same words for every command, when neither knows it."""
     if Ledger(session.state_dir, name).exists:
         return "ledger"
-    if tagged(session.aws, name):
+    if tags and tagged(session.aws, name):
         return "tags"
-    raise UnknownStack(name, session.state_dir, session.aws.region)
+    raise UnknownStack(name, session.state_dir)
 
 
 def tagged(aws: Aws, name: str) -> bool:
