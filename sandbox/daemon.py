@@ -35,7 +35,7 @@ from typing import Any
 from hostwiz.ledger import atomic_write
 
 from . import FAKE_CREDENTIALS, SANDBOX_ZONE, Sandbox, sandbox_pace, wire
-from .ssh_server import SandboxSsh, SshHooks
+from .ssh_hooks import SshHooks
 
 log = logging.getLogger(__name__)
 RECORD = "sandbox.json"
@@ -132,6 +132,8 @@ class Daemon:
     def start(self) -> Record:
         self.home.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
+        from .ssh_server import SandboxSsh
+
         forget_sandbox_stacks(self.home)  # a previous daemon's, if it was killed
         lab = Sandbox(region=self.region, state_dir=self.home)
         lab.ssh = SandboxSsh(pace=sandbox_pace())
