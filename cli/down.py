@@ -64,8 +64,11 @@ def run(args: argparse.Namespace) -> int:
 
     outcome = operations.down(session, plan, on_event)
     if outcome.ok:
-        print(json.dumps({"kind": "done", "deleted": len(outcome.deleted)}) if args.json else
-              f"\nStack {args.name} is gone ({len(outcome.deleted)} resources deleted).")
+        from hostwiz.deletion_text import gone_summary
+
+        kept = operations.kept_snapshots(session, plan)
+        print(json.dumps({"kind": "done", "deleted": len(outcome.deleted), "kept": [k.as_dict() for k in kept]})
+              if args.json else "\nStack " + gone_summary(args.name, len(outcome.deleted), kept))
         return OK
     print(f"\n{len(outcome.left)} resource(s) could not be deleted:", file=sys.stderr)
     for left in outcome.left:

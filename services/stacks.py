@@ -212,6 +212,38 @@ def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, 
         return outcome
 
 
+@dataclass
+class KeptSnapshot:
+    """A final database snapshot that a teardown kept on purpose (it is billed until deleted)."""
+
+    id: str
+    region: str
+    size_gb: float
+    monthly: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "region": self.region, "size_gb": self.size_gb, "monthly": round(self.monthly, 2)}
+
+
+def kept_snapshots(session: Session, p: teardown.Plan) -> list[KeptSnapshot]:
+    """The final snapshots the teardown of `p` left in AWS (by the database's identifier)."""
+    if not p.final_snapshot:
+        return []
+    out = []
+    for r in p.resources:
+        if r.kind != "rds-instance":
+            continue
+        rds = session.for_region(r.region or session.aws.region).aws.client("rds")
+        snaps = rds.describe_db_snapshots(DBInstanceIdentifier=r.id, SnapshotType="manual")["DBSnapshots"]
+        for snap in snaps:
+            if snap["DBSnapshotIdentifier"].startswith(f"{r.id}-final-"):
+                size = float(snap.get("AllocatedStorage") or 0)
+                region = r.region or session.aws.region
+                out.append(KeptSnapshot(snap["DBSnapshotIdentifier"], region, size,
+                                        costs.resource_monthly("db-snapshot", region, {"size_gb": size})))
+    return out
+
+
 # Status --------------------------------------------------------------------------
 
 
