@@ -1,6 +1,7 @@
 """A million log lines into the log pane, headless; against Textual's own `Log` in the same run.
 
     python bench/logs.py [--lines 1000000] [--batch 10000] [--maxlen 100000]
+    python bench/logs.py --screen [--rate 300000] [--lines 5000000]   # the real LogsScreen
 
 Each widget runs in its own child process (so peak RSS is its own), inside `App.run_test()`
 at 120x36, fed the way the log screen is: a source thread makes distinct lines as fast as it
@@ -9,6 +10,11 @@ can into a `Hub`; the event loop drains at most `--batch` lines at a time into t
 yielding between batches. A 1 ms ticker task measures event-loop stalls. Like the log screen,
 the host app freezes the objects alive before the flood (`gc.freeze`; `--no-freeze` to compare).
 The source's queue is unbounded here so both widgets get every line.
+
+`--screen` runs the log screen itself (`LogsScreen`: its hub with its bounded backlog, its 20 Hz
+pump, the app's stylesheet) with one source making 5M lines at `--rate` lines/s (300k), and
+reports the same stall figures, the lines the hub had to drop (`hub_overflow`: the screen fell
+behind by more than its backlog) and whether it still follows the newest line.
 
 Reported: lines/s of the write calls alone; lines/s end to end (first line made to last line
 rendered, wall clock); the longest write call; the longest stall, its 99th percentile and how
@@ -56,6 +62,104 @@ class Firehose(Source):
             name, text, sev = kinds[i % 6]
             yield (name, now + i / 1000, text.format(i=i, m=i % 250, k=i % 9000), sev)
         self.sleep(3600)
+
+
+class Paced(Firehose):
+    """The same lines at `rate` lines/s (checked every 1,000 lines), then quiet."""
+
+    def __init__(self, total: int, rate: float):
+        super().__init__(total)
+        self.rate = rate
+
+    def lines(self):
+        kinds, now, rate = self.kinds, 1_795_000_000.0, self.rate
+        began = self.began = time.perf_counter()
+        for i in range(self.total):
+            if i % 1000 == 0:
+                ahead = i / rate - (time.perf_counter() - began)
+                if ahead > 0 and not self.sleep(ahead):
+                    return
+            name, text, sev = kinds[i % 6]
+            yield (name, now + i / 1000, text.format(i=i, m=i % 250, k=i % 9000), sev)
+        self.sleep(3600)
+
+
+def screen_child(total: int, rate: float, maxlen: int) -> dict:
+    """The real `LogsScreen` (its hub, its 20 Hz pump, its `LogView`, the app's stylesheet), with one
+    source making `total` lines at `rate` lines/s; the loop's stalls measured as in `child`."""
+    from pathlib import Path
+
+    from textual.app import App
+
+    import hostwiz.screens as screens_package
+    from hostwiz.screens.logs import LogsScreen
+
+    class Catalog:  # what LogsScreen asks of StackLogs
+        exists = True
+
+        def defaults(self):
+            return ["firehose"]
+
+        def available(self):
+            return ["firehose"]
+
+        def build(self, name):
+            return Paced(total, rate)
+
+    class Host(App):
+        CSS_PATH = str(Path(screens_package.__file__).parent / "hostwiz.tcss")
+        session = sandbox = None
+
+        def on_mount(self) -> None:
+            self.push_screen(LogsScreen("bench", logs=Catalog(), maxlen=maxlen))
+
+    result: dict = {"widget": "LogsScreen", "rate": rate}
+
+    async def main() -> None:
+        app = Host()
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            loop = asyncio.get_running_loop()
+            lags: list[float] = []
+            stall = busy = 0.0
+            running = True
+            base = rss_mb()
+            peak = base
+            pauses = gc_pauses()
+
+            async def ticker() -> None:
+                nonlocal stall, busy, peak
+                while running:
+                    t, cpu = loop.time(), time.thread_time()
+                    await asyncio.sleep(0.001)
+                    lag = loop.time() - t - 0.001
+                    lags.append(lag)
+                    if lag > stall:
+                        stall, busy = lag, time.thread_time() - cpu
+                    peak = max(peak, rss_mb())
+
+            tick = asyncio.create_task(ticker())
+            start = time.perf_counter()
+            view, hub = screen.view, screen.hub
+            while view.buffer.received + hub.overflow < total:
+                await asyncio.sleep(0.05)
+            wall = time.perf_counter() - getattr(hub.sources["firehose"], "began", start)
+            await asyncio.sleep(0.2)
+            running = False
+            await tick
+            screen_text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # noqa: SLF001
+            result.update(lines=total, received=view.buffer.received, hub_overflow=hub.overflow,
+                          lines_per_s=round(view.buffer.received / wall), following=view.following,
+                          longest_stall_ms=round(stall * 1000, 1), longest_stall_cpu_ms=round(busy * 1000, 1),
+                          p99_stall_ms=round(sorted(lags)[int(len(lags) * 0.99)] * 1000, 1),
+                          stalls_over_50ms=sum(lag > 0.05 for lag in lags),
+                          longest_gc_ms=round(max(pauses, default=0) * 1000, 1),
+                          rss_growth_mb=round(peak - base, 1),
+                          last_line_on_screen=f"{total - 1}" in screen_text)
+
+    asyncio.run(main())
+    return result
 
 
 def rss_mb() -> float:
@@ -162,7 +266,16 @@ def main() -> None:
     ap.add_argument("--maxlen", type=int, default=100_000)
     ap.add_argument("--no-freeze", action="store_true", help="leave the garbage collector as it is")
     ap.add_argument("--child")
+    ap.add_argument("--screen", action="store_true",
+                    help="the real LogsScreen fed at --rate lines/s (default 5M lines) instead of the widgets")
+    ap.add_argument("--rate", type=float, default=300_000)
     args = ap.parse_args()
+    if args.child == "LogsScreen" or (args.screen and not args.child):
+        total = args.lines if args.lines != 1_000_000 or not args.screen else 5_000_000
+        if not args.child:
+            print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        print(json.dumps(screen_child(total, args.rate, args.maxlen)))
+        return
     if args.child:
         print(json.dumps(child(args.child, args.lines, args.batch, args.maxlen, not args.no_freeze)))
         return

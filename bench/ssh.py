@@ -7,7 +7,7 @@
    server on loopback, or with --state-dir/--stack/--port against a stack whose address is a
    local sshd (key file and pin in that state dir). Loopback has no network latency: on a real
    instance each fresh connection also pays 2-3 more round trips than a pooled command.
-2. pyte (the terminal widget's emulator) fed `seq`-like output with colour escapes, 120x36.
+2. The terminal widget's emulator (`TerminalScreen`: pyte's Screen with a fast text path) fed `seq`-like output with colour escapes, 120x36.
 """
 
 from __future__ import annotations
@@ -70,7 +70,9 @@ def command_latency(state: Path, stack: str, port: int, runs: int) -> dict[str, 
 def emulator_throughput(mb: float) -> dict[str, float]:
     import pyte
 
-    screen = pyte.Screen(120, 36)
+    from hostwiz.screens.terminal import TerminalScreen
+
+    screen = TerminalScreen(120, 36)  # the widget's emulator (pyte with its fast text path), no jump scroll
     stream = pyte.ByteStream(screen)
     chunk = b"".join(b"\x1b[32m%06d\x1b[0m some log text that fills part of a line\r\n" % i for i in range(2000))
     total, t = 0, time.perf_counter()

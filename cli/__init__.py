@@ -65,5 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hostwiz: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # an unexpected failure: plain words here, the traceback in the log file
+        import logging
+
+        from hostwiz.errors import describe_error
+
+        logging.getLogger("hostwiz").exception("hostwiz %s failed", args.command)
+        print(f"hostwiz: {args.command} failed: {describe_error(err)} (details in the log: "
+              "<state dir>/logs/hostwiz.log)", file=sys.stderr)
+        return FAILED
     finally:
         close_sessions()

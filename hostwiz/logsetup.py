@@ -25,3 +25,11 @@ def configure(state_dir: Path, level: str | None = None) -> Path:
     root.addHandler(handler)
     root.setLevel(level)
     return path
+
+
+def unconfigure() -> None:
+    """Close hostwiz's log file (a session's end: its state dir may be removed next)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_hostwiz", False)]:
+        root.removeHandler(old)
+        old.close()

@@ -120,6 +120,11 @@ class Sandbox:
         return wire(self.endpoint_url, region, self.ssh_hooks())
 
     def start(self) -> "Sandbox":
+        # The process environment is borrowed while the sandbox runs (moto and botocore read it) and
+        # given back by `stop`: a later real session must not find fake credentials or moto's URL.
+        self._saved_env = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE", "AWS_SESSION_TOKEN",
+                                                         "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE",
+                                                         "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "MOTO_AMIS_PATH")}
         prepare_amis(self.work_dir)
         for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE"):
             os.environ.pop(var, None)
@@ -133,8 +138,11 @@ class Sandbox:
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+        import keyring
+
         from hostwiz import secrets
 
+        self._saved_keyring = keyring.get_keyring()
         secrets.use_memory_keyring()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self
@@ -145,4 +153,14 @@ class Sandbox:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        os.environ.pop("AWS_ENDPOINT_URL", None)
+        for key, value in getattr(self, "_saved_env", {}).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if getattr(self, "_saved_keyring", None) is not None:
+            import keyring
+
+            keyring.set_keyring(self._saved_keyring)
+            self._saved_keyring = None
+        shutil.rmtree(self.work_dir, ignore_errors=True)  # throwaway state: ledger, 0600 key files

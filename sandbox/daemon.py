@@ -367,13 +367,18 @@ class Attached:
         self.state_dir = Path(record.state_dir)
         self.endpoint_url = record.endpoint
         self.ssh = RemoteSsh(record)
-        self._saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_ENDPOINT_URL")}
+        # Borrowed while attached, given back by `stop` (as `Sandbox` does): the environment, the keyring.
+        self._saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE", "AWS_SESSION_TOKEN",
+                                                     "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")}
         for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE"):
             os.environ.pop(var, None)
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_ENDPOINT_URL"] = record.endpoint
+        import keyring
+
         from hostwiz import secrets
 
+        self._saved_keyring = keyring.get_keyring()
         secrets.use_memory_keyring()  # sandbox secrets never reach the operator's keyring
 
     def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
@@ -388,6 +393,11 @@ class Attached:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+        if self._saved_keyring is not None:
+            import keyring
+
+            keyring.set_keyring(self._saved_keyring)
+            self._saved_keyring = None
 
 
 def attach(home: Path) -> Attached | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any, Iterable
 
 from textual import work
@@ -12,9 +14,10 @@ from hostwiz.services.session import Options, Session
 
 from .home import HomeScreen
 from .messages import SessionReady
+from .workers import WorkerFailures
 
 
-class HostwizApp(App):
+class HostwizApp(WorkerFailures, App):
     CSS_PATH = "hostwiz.tcss"
     TITLE = "hostwiz"
 
@@ -25,6 +28,8 @@ class HostwizApp(App):
         self.sandbox: bool = self.options.sandbox or bool(session and session.sandbox)
         self.session_error = ""
         self.lookups: dict[tuple, Any] = {}  # region lookups, kept for the app's life
+        self._session_lock = threading.Lock()
+        self._closing = False
         self.home = HomeScreen()
 
     def on_mount(self) -> None:
@@ -34,16 +39,31 @@ class HostwizApp(App):
         else:
             self.home.post_message(SessionReady())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    @work(thread=True, exclusive=True, exit_on_error=False, name="session")
     def make_session(self) -> None:
         from hostwiz.services.session import open_session
 
-        try:
-            self.session = open_session(self.options)
-            self.home.post_message(SessionReady())
-        except Exception as err:  # noqa: BLE001 (shown to the operator in plain words)
-            self.session_error = str(err) or err.__class__.__name__
-            self.home.post_message(SessionReady(self.session_error))
+        session = open_session(self.options)
+        with self._session_lock:
+            if self._closing:  # the operator quit while the sandbox was starting: stop it again
+                session.close()
+                return
+            self.session = session
+        self.home.post_message(SessionReady())
+
+    def close_session(self) -> None:
+        """The app's end: close its session (the sandbox it started, if any), now or when it arrives."""
+        with self._session_lock:
+            self._closing = True
+            if self.session is not None:
+                self.session.close()
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "session":  # shown on home in plain words, with r to retry
+            self.session_error = error
+            self.home.post_message(SessionReady(error))
+        else:
+            super().worker_failed(name, error)
 
     # navigation ------------------------------------------------------------------
     def go_home(self) -> None:
@@ -69,9 +89,12 @@ class HostwizApp(App):
 
 def run_app(options: Options) -> int:
     app = HostwizApp(options)
+    # A closed terminal (SIGHUP) or a kill (SIGTERM) ends the app like a quit, so the session closes.
+    previous = {sig: signal.signal(sig, lambda *_: app.exit()) for sig in (signal.SIGHUP, signal.SIGTERM)}
     try:
         app.run()
     finally:
-        if app.session is not None:
-            app.session.close()  # stops the sandbox this app started, if any
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        app.close_session()  # stops the sandbox this app started, if any
     return app.return_code or 0

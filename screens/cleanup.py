@@ -5,6 +5,7 @@ back as messages. Textual only: no AWS library is imported here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
@@ -19,30 +20,22 @@ from textual.widgets.tree import TreeNode
 from hostwiz import events as ev
 from hostwiz.deletion_text import money
 
+from .messages import EngineEvent
+from .workers import WorkerFailures
+
 MARK = {True: "☑", False: "☐"}
 STATUS = {ev.STARTED: "… deleting", ev.PROGRESS: "… ", ev.DONE: "✔ deleted", ev.FAILED: "✘ "}
 
 
+@dataclass
 class PlanReady(Message):
-    def __init__(self, plan: Any = None, account: str = "", error: str = "") -> None:
-        super().__init__()
-        self.plan, self.account, self.error = plan, account, error
+    plan: Any
+    account: str
 
 
-class CleanupEvent(Message):
-    def __init__(self, event: ev.Event) -> None:
-        super().__init__()
-        self.event = event
-
-    def can_replace(self, message: Message) -> bool:
-        return (self.event.kind == ev.PROGRESS and isinstance(message, CleanupEvent)
-                and message.event.step == self.event.step)
-
-
+@dataclass
 class CleanupDone(Message):
-    def __init__(self, outcome: Any = None, error: str = "") -> None:
-        super().__init__()
-        self.outcome, self.error = outcome, error
+    outcome: Any
 
 
 class ConfirmCleanup(ModalScreen[bool]):
@@ -75,7 +68,7 @@ class ConfirmCleanup(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class CleanupScreen(Screen):
+class CleanupScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "find", "Find"),
@@ -154,24 +147,27 @@ class CleanupScreen(Screen):
         bar.update(total=None, progress=0)
         self.find(f)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup", name="find")
     def find(self, f: Any) -> None:
         from hostwiz.services import cleanup
+        from hostwiz.services.session import identity, region
 
-        try:
-            session = self.app.session  # type: ignore[attr-defined]
-            account = session.aws.identity()["account"]
-            f.regions = f.regions or [session.aws.region]
-            plan = cleanup.plan(session, f, account, lambda e: self.post_message(CleanupEvent(e)))
-            self.post_message(PlanReady(plan, account))
-        except Exception as err:  # noqa: BLE001 (shown in plain words)
-            self.post_message(PlanReady(error=str(err) or err.__class__.__name__))
+        session = self.app.session  # type: ignore[attr-defined]
+        account = identity(session)["account"]
+        f.regions = f.regions or [region(session)]
+        plan = cleanup.plan(session, f, account, lambda e: self.post_message(EngineEvent(e)))
+        self.post_message(PlanReady(plan, account))
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "find":
+            self.query_one("#progress").display = False
+            self.say(f"[red]Could not look for leftovers: {error}[/]")
+        else:
+            self.running = False
+            self.say(f"[red]Cleanup stopped: {error}[/]")
 
     def on_plan_ready(self, message: PlanReady) -> None:
         self.query_one("#progress").display = False
-        if message.error:
-            self.say(f"[red]Could not look for leftovers: {message.error}[/]")
-            return
         self.plan, self.account = message.plan, message.account
         self.selected = {r.key for r in self.plan.resources}
         self.status.clear()
@@ -285,19 +281,16 @@ class CleanupScreen(Screen):
 
         self.app.push_screen(ConfirmCleanup(self.account, len(chosen), cost), answered)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cleanup", name="delete")
     def delete(self, chosen: list[Any]) -> None:
         from hostwiz.services import cleanup
 
         session = self.app.session  # type: ignore[attr-defined]
-        try:
-            plan = cleanup.CleanupPlan(self.plan.account, self.plan.regions, self.plan.filters, chosen)
-            outcome = cleanup.execute(session, plan, lambda e: self.post_message(CleanupEvent(e)))
-            self.post_message(CleanupDone(outcome))
-        except Exception as err:  # noqa: BLE001
-            self.post_message(CleanupDone(error=str(err) or err.__class__.__name__))
+        plan = cleanup.CleanupPlan(self.plan.account, self.plan.regions, self.plan.filters, chosen)
+        outcome = cleanup.execute(session, plan, lambda e: self.post_message(EngineEvent(e)))
+        self.post_message(CleanupDone(outcome))
 
-    def on_cleanup_event(self, message: CleanupEvent) -> None:
+    def on_engine_event(self, message: EngineEvent) -> None:
         e = message.event
         if (e.step or "").startswith("discover:"):
             bar = self.query_one("#progress", ProgressBar)
@@ -309,9 +302,6 @@ class CleanupScreen(Screen):
 
     def on_cleanup_done(self, message: CleanupDone) -> None:
         self.running = False
-        if message.error:
-            self.say(f"[red]Cleanup stopped: {message.error}[/]")
-            return
         outcome = message.outcome
         report = [f"[b]Deleted {len(outcome.deleted)} resource(s).[/]"]
         if outcome.left:

@@ -13,12 +13,14 @@ from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
 from hostwiz.ledger import Ledger
 
+from .messages import Loaded
 from .pricing import NO_PRICE, breakdown
+from .workers import WorkerFailures
 
 MASK = "••••••••"
 
 
-class DetailScreen(Screen):
+class DetailScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "app.home", "Back"),
         Binding("r", "refresh", "Refresh"),
@@ -52,30 +54,30 @@ class DetailScreen(Screen):
         self.show_facts()
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail", name="detail")
     def load(self) -> None:
         from hostwiz import secrets
         from hostwiz.services import stacks as operations
 
-        self.password = secrets.fetch(secrets.db_password_account(self.stack))
-        self.password_looked_up = True
-        self.app.call_from_thread(self.show_facts)  # now, not after the (slower, fallible) resource listing
-        try:
-            st = operations.status(self.app.session, self.stack)
-            resources = st.resources
-        except Exception as err:  # noqa: BLE001
-            from hostwiz.errors import describe_error
-
-            self.app.call_from_thread(self.failed, describe_error(err))
-            return
+        # the password first: shown now, not after the (slower, fallible) resource listing
+        self.post_message(Loaded("password", secrets.fetch(secrets.db_password_account(self.stack))))
+        st = operations.status(self.app.session, self.stack)
         rows = [(kind_label(r.kind), r.id, r.name if r.name != r.id else "",
-                 str(r.data.get("state") or r.data.get("status") or "exists"), r.region) for r in resources]
-        self.dns = st.dns
-        self.app.call_from_thread(self.show_resources, rows)
+                 str(r.data.get("state") or r.data.get("status") or "exists"), r.region) for r in st.resources]
+        self.post_message(Loaded("status", (rows, st.dns)))
 
-    def failed(self, error: str) -> None:
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "password":
+            self.password, self.password_looked_up = message.value, True
+            self.show_facts()
+        elif message.what == "status":
+            rows, self.dns = message.value
+            self.show_resources(rows)
+
+    def worker_failed(self, name: str, error: str) -> None:
         self.query_one("#detail-loading").display = False
-        self.notify(f"Could not list the resources: {error}. Press r to retry.", severity="error")
+        what = "the database password from the keyring" if not self.password_looked_up else "the resources"
+        self.notify(f"Could not read {what}: {error}. Press r to retry.", severity="error")
 
     def show_resources(self, rows: list[tuple[str, ...]]) -> None:
         self.query_one("#detail-loading").display = False

@@ -1,4 +1,5 @@
-"""Typed dialogs: a choice among buttons (`Choice`, result: the chosen key) and a text viewer."""
+"""Typed dialogs: `Confirm` (result: bool), `Choice` among buttons (result: the chosen key, or
+None), and a text viewer."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
 
-class Choice(ModalScreen[str | None]):
-    """A question and a row of answers; dismisses with the chosen answer's key (Esc: None)."""
+class _Buttons(ModalScreen):
+    """A title, a text and a row of buttons; `answers` are (key, label, variant), the first focused."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Back")]
+    BINDINGS = [Binding("escape", "back", "Back")]
 
     def __init__(self, title: str, text: str, answers: list[tuple[str, str, str]]) -> None:
-        """answers: (key, label, variant) in display order; the first is focused."""
         super().__init__(classes="dialog")
         self.title_text, self.text, self.answers = title, text, answers
 
@@ -29,14 +29,33 @@ class Choice(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss((event.button.id or "").removeprefix("answer-"))
+        self.answered((event.button.id or "").removeprefix("answer-"))
 
-    def action_dismiss_none(self) -> None:
+    def answered(self, key: str) -> None:
+        raise NotImplementedError
+
+
+class Choice(_Buttons, ModalScreen[str | None]):
+    """Dismisses with the chosen answer's key (Esc: None)."""
+
+    def answered(self, key: str) -> None:
+        self.dismiss(key)
+
+    def action_back(self) -> None:
         self.dismiss(None)
 
 
-def confirm(title: str, text: str, yes: str = "Yes", no: str = "No", danger: bool = False) -> Choice:
-    return Choice(title, text, [("no", no, "primary"), ("yes", yes, "error" if danger else "warning")])
+class Confirm(_Buttons, ModalScreen[bool]):
+    """Yes or no; Esc and the first (safe) button are no."""
+
+    def __init__(self, title: str, text: str, yes: str = "Yes", no: str = "No", danger: bool = False) -> None:
+        super().__init__(title, text, [("no", no, "primary"), ("yes", yes, "error" if danger else "warning")])
+
+    def answered(self, key: str) -> None:
+        self.dismiss(key == "yes")
+
+    def action_back(self) -> None:
+        self.dismiss(False)
 
 
 class TextView(ModalScreen[None]):

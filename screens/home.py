@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -11,13 +13,25 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, LoadingIndicator, Static
 
-from .messages import SessionReady
+from .messages import Loaded, SessionReady
+from .workers import WorkerFailures
+
+@dataclass
+class LedgerRow:
+    """A stack as this machine's ledger knows it, before AWS answers."""
+
+    name: str
+    status: str
+    region: str
+    outputs: dict
+    source: str = "ledger"
+
 
 STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleting": "yellow",
                 "found by tags": "magenta", "adopted": "cyan"}
 
 
-class HomeScreen(Screen):
+class HomeScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("o", "open", "Open"),
@@ -50,6 +64,24 @@ class HomeScreen(Screen):
         table.display = False
         self.query_one("#home-message", Static).update(
             "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
+        if not self.app.sandbox and self.app.session is None:
+            self.show_ledger()
+
+    def show_ledger(self) -> None:
+        """The first frame: the stacks this machine's ledger knows (local files, no AWS call); their
+        live state and the stacks found only by tags fill in when AWS answers."""
+        from hostwiz.ledger import all_stacks, default_state_dir
+
+        opts = self.app.options
+        state_dir = Path(opts.state_dir).expanduser() if opts.state_dir else default_state_dir()
+        try:
+            local = [LedgerRow(lg.name, lg.get("status", "?"), lg.get("region", ""), lg.get("outputs") or {})
+                     for lg in all_stacks(state_dir)]
+        except OSError:
+            return
+        if local:
+            self.fill(local, checking=True)
+            self.query_one("#home-message", Static).update("Connecting to AWS for the live state...")
 
     def on_session_ready(self, message: SessionReady) -> None:
         if message.error:
@@ -71,24 +103,29 @@ class HomeScreen(Screen):
         self.query_one("#home-loading").display = True
         self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home", name="home")
     def load(self) -> None:
         from hostwiz.services import stacks as operations
+        from hostwiz.services.session import identity
 
         session = self.app.session
-        who = ""
-        try:
-            ident = session.aws.identity()
-            who = f"account {ident['account']}"
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, f"AWS did not answer: {_plain(err)}")
-            return
-        try:
-            stacks = operations.list_stacks(session)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.show_error, f"could not list stacks: {_plain(err)}")
-            return
-        self.app.call_from_thread(self.show, who, stacks)
+        ident = identity(session)  # its error says how to get credentials, or to try --sandbox
+        self.post_message(Loaded("stacks", (f"account {ident['account']}", operations.list_stacks(session))))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "stacks":
+            self.show(*message.value)
+        elif message.what == "adopted":
+            self.notify(f"{message.value} adopted; it is in the ledger now.")
+            self.action_refresh()
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "home":
+            self.show_error(error)
+        elif name == "adopt":
+            self.notify(f"Could not adopt: {error}", severity="error")
+        else:
+            super().worker_failed(name, error)
 
     def show_error(self, text: str) -> None:
         self.query_one("#home-loading").display = False
@@ -96,20 +133,12 @@ class HomeScreen(Screen):
 
     def show(self, who: str, stacks: list[Any]) -> None:
         session = self.app.session
-        profile = session.aws.profile or ("sandbox" if self.app.sandbox else "default chain")
+        from hostwiz.services.session import profile, region
+
         self.query_one("#who", Static).update(
-            f"[b]hostwiz[/]   {who}   region [b]{session.aws.region}[/]   profile [b]{profile}[/]")
+            f"[b]hostwiz[/]   {who}   region [b]{region(session)}[/]   profile [b]{profile(session)}[/]")
         self.query_one("#home-loading").display = False
-        self.stacks = stacks
-        table = self.query_one("#stacks", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for s in stacks:
-            style = STATUS_STYLE.get(s.status, "")
-            addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
-            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr,
-                          "ledger" if s.source == "ledger" else "AWS tags only", key=s.name)
-        table.display = bool(stacks)
+        self.fill(stacks)
         msg = self.query_one("#home-message", Static)
         if not stacks:
             msg.update("No stacks yet. Press [b]n[/] to create one with the wizard.")
@@ -119,8 +148,21 @@ class HomeScreen(Screen):
         else:
             msg.update("Select a stack and press [b]Enter[/] to open it, or [b]n[/] for a new one.")
         if stacks:
+            self.query_one("#stacks", DataTable).focus()
+
+    def fill(self, stacks: list[Any], checking: bool = False) -> None:
+        self.stacks = stacks
+        table = self.query_one("#stacks", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for s in stacks:
+            style = STATUS_STYLE.get(s.status, "")
+            addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
+            known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
+            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr, known, key=s.name)
+        table.display = bool(stacks)
+        if stacks:
             table.move_cursor(row=min(cursor, len(stacks) - 1))
-            table.focus()
 
     # actions --------------------------------------------------------------------
     def selected(self) -> Any | None:
@@ -185,28 +227,23 @@ class HomeScreen(Screen):
         if s.source != "tags":
             self.notify(f"{s.name} is already in the ledger.")
             return
-        from .dialogs import confirm
+        from .dialogs import Confirm
 
-        def done(answer: str | None) -> None:
-            if answer == "yes":
+        def done(yes: bool | None) -> None:
+            if yes:
                 self.adopt(s.name)
 
-        self.app.push_screen(confirm(
+        self.app.push_screen(Confirm(
             f"Adopt {s.name}?", f"{s.name} has resources tagged hostwiz:stack={s.name} in AWS but no ledger on "
             "this machine. Adopting writes a ledger for it (nothing in AWS changes), so you can open and tear "
             "it down here.", yes="Adopt", no="Not now"), done)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="adopt")  # not cancelled by a refresh
+    @work(thread=True, exclusive=True, exit_on_error=False, group="adopt", name="adopt")  # not cancelled by a refresh
     def adopt(self, name: str) -> None:
         from hostwiz.services import stacks as operations
 
-        try:
-            operations.adopt(self.app.session, name)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, f"Could not adopt {name}: {_plain(err)}", severity="error")
-            return
-        self.app.call_from_thread(self.notify, f"{name} adopted; it is in the ledger now.")
-        self.app.call_from_thread(self.action_refresh)
+        operations.adopt(self.app.session, name)
+        self.post_message(Loaded("adopted", name))
 
     def on_screen_resume(self) -> None:
         if self.app.session is not None:
@@ -222,8 +259,3 @@ class HomeScreen(Screen):
         yield SystemCommand("SSH", "Open a shell on the selected stack's instance", self.action_ssh)
         yield SystemCommand("Logs", "Follow the selected stack's logs", self.action_logs)
 
-
-def _plain(err: BaseException) -> str:
-    from hostwiz.errors import describe_error
-
-    return describe_error(err)

@@ -17,7 +17,7 @@ from typing import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -64,6 +64,7 @@ class LogView(ScrollView, can_focus=True):
         self._text_width = 0
         self._cache: LRUCache[tuple[int, bool], Strip] = LRUCache(1024)
         self._adjusting = False
+        self._frame: tuple[Style, int] | None = None  # (base style, width) while a frame renders
 
     # Feeding ---------------------------------------------------------------------------
 
@@ -158,10 +159,20 @@ class LogView(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         if self._adjusting:
             return
+        if old_value > self.max_scroll_y:  # a taller view (resize, first layout) clamped it: nobody scrolled
+            return
         if new_value < old_value and self.following:
             self.following = False  # the operator scrolled up to read
         elif not self.following and new_value >= self.max_scroll_y and self.cursor is None:
             self.following = True   # and back down to the end
+
+    def action_scroll_end(self) -> None:
+        """End follows again, also when the view is at the end already (a taller view put it there)."""
+        self.following = True
+
+    def on_resize(self) -> None:
+        if self.following:  # a shorter view: the newest line stays at the bottom
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     # Rendering --------------------------------------------------------------------------
 
@@ -169,22 +180,30 @@ class LogView(ScrollView, can_focus=True):
         super().notify_style_update()
         self._cache.clear()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # `rich_style` walks the ancestors and `scrollable_content_region` the scrollbars: once a frame,
+        # not once a line (together they were two thirds of the pane's rendering time in a flood)
+        self._frame = (self.rich_style, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
-        width = self.scrollable_content_region.width
+        base, width = self._frame or (self.rich_style, self.scrollable_content_region.width)
         shown = self.buffer.shown
         if index >= len(shown):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         number = self.buffer.shown_removed + index
         key = (number, number == self.cursor)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._cache[key] = self._strip(shown[index], key[1])
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+            strip = self._cache[key] = self._strip(shown[index], key[1], base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
-    def _strip(self, line: LogLine, is_cursor: bool) -> Strip:
-        base = self.rich_style
+    def _strip(self, line: LogLine, is_cursor: bool, base: Style) -> Strip:
         name, when, text, severity = line
         text = text if text.isprintable() else _CONTROL.sub("", text.expandtabs(4))
         style = base + SEVERITY[severity] if severity in SEVERITY else base

@@ -30,13 +30,15 @@ from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
 from .log_view import LogView, freeze_long_lived
+from .messages import Loaded
+from .workers import WorkerFailures
 
 STATE_COLOUR = {LIVE: "green", CONNECTING: "yellow", RETRYING: "red"}
 PUMP_HZ = 20
 PUMP_LIMIT = 20_000  # lines per tick at most: a backlog drains over a few ticks, never in one stall
 
 
-class LogsScreen(Screen[None]):
+class LogsScreen(WorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search"),
@@ -213,14 +215,15 @@ class LogsScreen(Screen[None]):
         base = Path(session.state_dir) if session is not None else Path.cwd()
         return base / "logs" / f"{self.stack_name}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
-    @work(thread=True, exclusive=True, group="logs-save", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="logs-save", exit_on_error=False, name="save")
     def _save(self, lines: Iterable[LogLine], path: Path) -> None:
-        try:
-            count = save_lines(lines, path)
-        except OSError as err:
-            self.app.call_from_thread(self.notify, f"could not save the log: {err}", severity="error")
-            return
-        self.app.call_from_thread(self.notify, f"saved {count} lines to {path}")
+        self.post_message(Loaded("saved", f"saved {save_lines(lines, path)} lines to {path}"))
+
+    def on_loaded(self, message: Loaded) -> None:
+        self.notify(message.value)
+
+    def worker_failed(self, name: str, error: str) -> None:
+        self.notify(f"could not save the log: {error}" if name == "save" else error, severity="error")
 
     # The pump ------------------------------------------------------------------------------
 

@@ -21,17 +21,12 @@ from hostwiz import events as ev
 from hostwiz.spec import StackSpec
 
 from .messages import EngineEvent, RunFinished
+from .workers import WorkerFailures
 from .widgets import steps as stepw
 from .widgets.steps import StepTable
 
 RUNNING, CANCELLING, OK, FAILED, ROLLING_BACK, DONE = "running", "cancelling", "ok", "failed", "rolling-back", "done"
 BUTTONS = {OK: ("open", "home"), FAILED: ("rollback", "keep", "retry"), DONE: ("home",)}
-
-
-def plain(err: BaseException) -> str:
-    from hostwiz.errors import describe_error
-
-    return describe_error(err)
 
 
 def step_estimates(spec: StackSpec) -> dict[str, float]:
@@ -41,8 +36,15 @@ def step_estimates(spec: StackSpec) -> dict[str, float]:
     return plan.estimates(spec)
 
 
-class RunScreen(Screen):
-    """A screen that runs one operation on worker threads and shows its steps live."""
+class RunScreen(WorkerFailures, Screen):
+    """A screen that runs one operation on worker threads and shows its steps live. A run's worker
+    is named after its operation; when it raises, the run finishes with the error in plain words."""
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name in ("up", "rollback", "down"):  # expected failures: lock held, no credentials, ...
+            self.post_message(RunFinished(name, error=error))
+        else:
+            super().worker_failed(name, error)
 
     def __init__(self, name: str) -> None:
         super().__init__(classes="run")
@@ -176,28 +178,18 @@ class ProgressScreen(RunScreen):
         self.set_phase(RUNNING)
         self.run_up()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="up")
     def run_up(self) -> None:
         from hostwiz.services import stacks as operations
 
-        try:
-            result = operations.up(self.app.session, self.spec, self.ssh_cidr, self.emit,
-                                   keep_on_failure=True, cancel=self.cancel_event)
-        except Exception as err:  # noqa: BLE001 (expected failures: lock held, no credentials, ...)
-            self.post_message(RunFinished("up", error=plain(err)))
-            return
-        self.post_message(RunFinished("up", result))
+        self.post_message(RunFinished("up", operations.up(self.app.session, self.spec, self.ssh_cidr, self.emit,
+                                                          keep_on_failure=True, cancel=self.cancel_event)))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="rollback")
     def run_rollback(self) -> None:
         from hostwiz.services import stacks as operations
 
-        try:
-            outcome = operations.rollback(self.app.session, self.spec.name, self.emit)
-        except Exception as err:  # noqa: BLE001
-            self.post_message(RunFinished("rollback", error=plain(err)))
-            return
-        self.post_message(RunFinished("rollback", outcome))
+        self.post_message(RunFinished("rollback", operations.rollback(self.app.session, self.spec.name, self.emit)))
 
     def on_run_finished(self, message: RunFinished) -> None:
         name = self.spec.name

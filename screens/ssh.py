@@ -18,8 +18,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, RichLog, Static
 
-from .dialogs import confirm
+from .dialogs import Confirm
+from .messages import Loaded
 from .terminal import Terminal
+from .workers import WorkerFailures
 
 QUICK_ACTIONS = {
     "disk": ("Disk", "df -h"),
@@ -29,7 +31,7 @@ QUICK_ACTIONS = {
 }
 
 
-class SshScreen(Screen[None]):
+class SshScreen(WorkerFailures, Screen[None]):
     """A shell on `stack_name`'s instance (needs `app.session`; uses `app.sandbox` when set)."""
 
     BINDINGS = [
@@ -82,18 +84,17 @@ class SshScreen(Screen[None]):
         self.connect()
 
     # Connecting -------------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ssh-connect")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ssh-connect", name="connect")
     def connect(self) -> None:
-        from hostwiz.services.ssh import TargetError
-        from hostwiz.ssh import ConnectFailed
+        conn = self.pool.connection(self.stack_name, confirm=self._confirm, progress=self._progress)
+        self.post_message(Loaded("connected", conn.summary()))
 
-        try:
-            conn = self.pool.connection(self.stack_name, confirm=self._confirm, progress=self._progress)
-        except (ConnectFailed, TargetError) as err:
-            self.post_message(self.Status(f"{err}  (r: try again)", error=True))
-            return
-        self.post_message(self.Status(conn.summary()))
-        self.app.call_from_thread(self._open_terminal)
+    def worker_failed(self, name: str, error: str) -> None:
+        self.post_message(self.Status(f"{error}  (r: try again)", error=True))
+
+    def on_loaded(self, message: Loaded) -> None:
+        self.post_message(self.Status(message.value))
+        self._open_terminal()
 
     def _open_terminal(self) -> None:
         terminal = self.query_one(Terminal)
@@ -113,16 +114,17 @@ class SshScreen(Screen[None]):
         answered, answer = threading.Event(), [False]
         self._asking = answered  # leaving the screen answers "no"
 
-        def done(result: str | None) -> None:
-            answer[0] = result == "yes"
+        def done(yes: bool | None) -> None:
+            answer[0] = bool(yes)
             answered.set()
 
-        dialog = confirm(
+        dialog = Confirm(
             "Unverified host key",
             f"{label} offers an {key_type} host key that hostwiz has not pinned, and the instance's console "
             f"output does not list it (yet):\n\n    {fingerprint}\n\nAccept it only if it matches the instance "
             "('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' there). Once accepted it is pinned: "
             "a different key later is refused.", yes="Accept and pin", no="Refuse")
+        # the one blocking hand-off: the connect thread waits for the operator's answer
         self.app.call_from_thread(self.app.push_screen, dialog, done)
         answered.wait()
         return answer[0]

@@ -11,7 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingIndicator, Static
 
 from .detail import kind_label
-from .progress import DONE, FAILED, RUNNING, RunFinished, RunScreen, plain
+from .messages import Loaded, RunFinished
+from .progress import DONE, FAILED, RUNNING, RunScreen
 
 PLANNING, CONFIRM = "planning", "confirm"
 
@@ -65,16 +66,21 @@ class TeardownScreen(RunScreen):
             for b in self.query("#actions Button"):
                 b.display = True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="plan")
     def make_plan(self, final_snapshot: bool) -> None:
         from hostwiz.services import stacks as operations
 
-        try:
-            plan = operations.plan_down(self.app.session, self.stack, final_snapshot=final_snapshot)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.show_plan, None, plain(err))
-            return
-        self.app.call_from_thread(self.show_plan, plan, "")
+        plan = operations.plan_down(self.app.session, self.stack, final_snapshot=final_snapshot)
+        self.post_message(Loaded("plan", plan))
+
+    def on_loaded(self, message: Loaded) -> None:
+        self.show_plan(message.value, "")
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "plan":
+            self.show_plan(None, error)
+        else:
+            super().worker_failed(name, error)
 
     def show_plan(self, plan: Any, error: str) -> None:
         self.query_one("#plan-loading").display = False
@@ -140,16 +146,12 @@ class TeardownScreen(RunScreen):
         self.set_phase(RUNNING)
         self.run_down(self.plan)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="down")
     def run_down(self, plan: Any) -> None:
         from hostwiz.services import stacks as operations
 
-        try:
-            outcome = operations.down(self.app.session, plan, self.emit, cancel=self.cancel_event)
-        except Exception as err:  # noqa: BLE001
-            self.post_message(RunFinished("down", error=plain(err)))
-            return
-        self.post_message(RunFinished("down", outcome))
+        self.post_message(RunFinished("down", operations.down(self.app.session, plan, self.emit,
+                                                               cancel=self.cancel_event)))
 
     def on_run_finished(self, message: RunFinished) -> None:
         outcome = message.result

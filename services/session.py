@@ -66,6 +66,7 @@ class Session:
         if self.ssh_pool is not None:
             self.ssh_pool.close()
         if self.lab is not None:
+            logsetup.unconfigure()  # its log file lives in the sandbox's throwaway dir
             self.lab.stop()
             self.lab = None
 
@@ -148,3 +149,12 @@ def identity(session: Session) -> dict[str, str]:
         raise UserError(f"AWS refused the credentials: {err.response['Error'].get('Message')}") from None
     except BotoCoreError as err:
         raise UserError(f"could not reach AWS: {err}") from None
+
+
+def region(session: Session) -> str:
+    return session.aws.region
+
+
+def profile(session: Session) -> str:
+    """Where the credentials come from, in the operator's words."""
+    return "sandbox" if session.sandbox else (session.aws.profile or "default chain")

@@ -78,7 +78,10 @@ def prepare_up(session: Session, spec: StackSpec, ssh_cidr: str | None = None) -
         cidr = found.cidr
         if not cidr:
             problems.append(("instance.ssh_cidr", f"{found.how}; set ssh_cidr (your address as /32)"))
-    problems += preflight.check(session.for_region(spec.region).aws, spec)
+    try:
+        problems += preflight.check(session.for_region(spec.region).aws, spec)
+    except Exception as err:  # AWS refused or failed a read: nothing was created, say why
+        raise UserError(f"could not check the spec with AWS before creating anything: {describe_error(err)}") from None
     return UpPlan(spec, cidr, problems, plan.resources(spec, cidr), costs.estimate(spec))
 
 

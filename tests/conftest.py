@@ -45,10 +45,11 @@ def state_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def session(moto, state_dir):
-    """A provisioning session on moto with fast waits and the sandbox's hosted zone."""
-    from hwtest import make_session
+    """The suite's one session (`services.session.quick_session`): moto, fast waits, the sandbox's
+    hosted zone. Screen tests use the same factory on a module-wide moto (tests/screens/conftest.py)."""
+    from hostwiz.services.session import quick_session
 
-    return make_session(state_dir)
+    return quick_session(state_dir)
 
 
 @pytest.fixture

@@ -36,14 +36,6 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     return _clients[key]
 
 
-def make_session(state_dir: Path, endpoint_url: str | None = None) -> Any:
-    """The suite's session (`services.session.quick_session`): fast waits, on in-process moto (or the
-    moto server at `endpoint_url`), seeded with the sandbox's hosted zone."""
-    from hostwiz.services.session import quick_session
-
-    return quick_session(state_dir, endpoint_url=endpoint_url)
-
-
 def tags_of(items: list[dict] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in items or []}
 
@@ -288,3 +280,26 @@ def hostwiz_env(endpoint_url: str, state_dir: Path, **extra: str) -> dict[str, s
 def hostwiz(script: list[str], *argv: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
     """`python SCRIPT... ARGV` (script: `["-m", "hostwiz"]` or `[str(CRASH_RUNNER)]`), waited for."""
     return subprocess.run([sys.executable, *script, *argv], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def screen_host(session: Any, screen: Any, *, sandbox: Any = None) -> Any:
+    """The one app harness for a single screen: the TUI's stylesheet, `app.session` (and
+    `app.sandbox`), and `screen` (a Screen, or a callable making one) pushed on mount. With a
+    `sandbox`, the session dials SSH through its resolver, as `open_session` wires it."""
+    import hostwiz.screens
+    from textual.app import App
+    from textual.screen import Screen
+
+    class ScreenHost(App):
+        CSS_PATH = str(Path(hostwiz.screens.__file__).with_name("hostwiz.tcss"))
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.session, self.sandbox = session, sandbox is not None and sandbox is not False
+
+        def on_mount(self) -> None:
+            self.push_screen(screen if isinstance(screen, Screen) else screen())
+
+    if sandbox not in (None, False, True):
+        session.resolve_ssh = sandbox.resolve_ssh
+    return ScreenHost()

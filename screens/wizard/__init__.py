@@ -22,5 +22,7 @@ def next_screen(step: int, state: WizardState) -> Any:
 
 
 def start(app: Any) -> None:
-    state = WizardState(region=app.session.aws.region)
+    from hostwiz.services.session import region
+
+    state = WizardState(region=region(app.session))
     app.push_screen(steps()[0](state))

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
+from ..workers import WorkerFailures
 from .state import WizardState
 
 STEPS = ["Domain", "Instance", "Runtime", "Database", "Review"]
@@ -39,7 +40,7 @@ def fieldbox(label: str, widget: Widget, field: str, hint: str = "") -> Vertical
                                classes="field-body"), classes="field")
 
 
-class WizardStep(Screen):
+class WizardStep(WorkerFailures, Screen):
     STEP = 0
     FIELDS: tuple[str, ...] = ()
     NEXT_LABEL = "Next"
@@ -154,13 +155,13 @@ class WizardStep(Screen):
             self.app.pop_screen()
 
     def action_discard(self) -> None:
-        from ..dialogs import confirm
+        from ..dialogs import Confirm
 
-        def answer(a: str | None) -> None:
-            if a == "yes":
+        def answer(yes: bool | None) -> None:
+            if yes:
                 self.app.go_home()
 
-        self.app.push_screen(confirm("Discard this new stack?", "Your answers in the wizard will be lost; "
+        self.app.push_screen(Confirm("Discard this new stack?", "Your answers in the wizard will be lost; "
                                      "nothing has been created in AWS.", yes="Discard", no="Keep editing",
                                      danger=True), answer)
 

@@ -6,6 +6,7 @@ from textual import on, work
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, LoadingIndicator, Select, Static, Checkbox
 
+from ..messages import Loaded
 from .base import WizardStep, fieldbox
 
 NO_DOMAIN = "-"
@@ -37,19 +38,22 @@ class DomainStep(WizardStep):
         else:
             self.show_zones(zones)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="zones")
     def load_zones(self) -> None:
-        from hostwiz.errors import describe_error
+        self._loading(True)
+        self.fetch_zones()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="zones", name="zones")
+    def fetch_zones(self) -> None:
         from hostwiz.services.lookups import public_zones
 
-        self.app.call_from_thread(self._loading, True)
-        try:
-            found = public_zones(self.app.session)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.zones_failed, describe_error(err))
-            return
-        self.app.lookups[("zones",)] = sorted(found)
-        self.app.call_from_thread(self.show_zones, sorted(found))
+        self.post_message(Loaded("zones", public_zones(self.app.session)))
+
+    def on_loaded(self, message: Loaded) -> None:
+        self.app.lookups[("zones",)] = message.value
+        self.show_zones(message.value)
+
+    def worker_failed(self, name: str, error: str) -> None:
+        self.zones_failed(error)
 
     def _loading(self, on: bool) -> None:
         (self.busy.add if on else self.busy.discard)("zones")

@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Select, Static
 
+from ..messages import Loaded
 from ..pricing import instance_monthly, money
 from .base import WizardStep, fieldbox
 
@@ -61,30 +62,41 @@ class InstanceStep(WizardStep):
         else:
             self.fetch_types(region)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="types")
     def fetch_types(self, region: str) -> None:
-        from hostwiz.errors import describe_error
+        self._loading(True)
+        self.types_worker(region)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="types", name="types")
+    def types_worker(self, region: str) -> None:
         from hostwiz.services.lookups import offered_types
 
-        self.app.call_from_thread(self._loading, True)
-        try:
-            offered = offered_types(self.app.session, region)
-        except Exception as err:  # noqa: BLE001
-            self.app.call_from_thread(self.types_failed, region, describe_error(err))
-            return
-        self.app.lookups[("types", region)] = offered
-        self.app.call_from_thread(self.show_types, region, offered)
+        self.post_message(Loaded("types", offered_types(self.app.session, region), key=region))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="facts")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="facts", name="facts")
     def fetch_facts(self, region: str, family: str, names: list[str]) -> None:
         from hostwiz.services.lookups import instance_types
 
         try:
             facts = instance_types(self.app.session, region, names)
-        except Exception:  # noqa: BLE001 (the table then shows names only; the type can still be typed)
+        except Exception:  # noqa: BLE001 (not a failure: the table shows names only; the type can still be typed)
             facts = {}
-        self.app.lookups[("facts", region, family)] = facts
-        self.app.call_from_thread(self.fill_table)
+        self.post_message(Loaded("facts", facts, key=(region, family)))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.what == "types":
+            self.app.lookups[("types", message.key)] = message.value
+            self.show_types(message.key, message.value)
+        elif message.what == "facts":
+            self.app.lookups[("facts", *message.key)] = message.value
+            self.fill_table()
+        elif message.what == "cidr":
+            self.set_cidr(*message.value)
+
+    def worker_failed(self, name: str, error: str) -> None:
+        if name == "types":
+            self.types_failed(self.state.region, error)
+        else:
+            super().worker_failed(name, error)
 
     def _loading(self, on: bool) -> None:
         (self.busy.add if on else self.busy.discard)("types")
@@ -98,10 +110,10 @@ class InstanceStep(WizardStep):
         self._loading(False)
         self.state.offered = None
         self.query_one("#err-instance-type-hint", Static).update(
-            f"[red]could not list the instance types of {region}: {error}[/]; press Retry")
+            f"[red]could not list the instance types of {region}: {error}[/]; press Retry, or go on: "
+            "the review checks the type with AWS before anything is created")
         self.query_one("#types-retry").display = True
-        self.busy.add("types")  # Next waits until the type is known to be offered
-        self.revalidate()
+        self.revalidate()  # not a dead end: Next stays open, the review's preflight decides
 
     @on(Button.Pressed, "#types-retry")
     def retry(self) -> None:
@@ -143,12 +155,12 @@ class InstanceStep(WizardStep):
         if text in table.rows:
             table.move_cursor(row=table.get_row_index(text))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cidr")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cidr", name="cidr")
     def detect_cidr(self) -> None:
         from hostwiz.services.stacks import operator_address
 
         found = operator_address(self.app.session)
-        self.app.call_from_thread(self.set_cidr, found.cidr, found.how if found.cidr else f"{found.how}; type it")
+        self.post_message(Loaded("cidr", (found.cidr, found.how if found.cidr else f"{found.how}; type it")))
 
     def set_cidr(self, cidr: str, how: str) -> None:
         box = self.query_one("#ssh-cidr", Input)

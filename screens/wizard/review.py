@@ -68,30 +68,35 @@ class ReviewStep(WizardStep):
         self.revalidate()
         self.preflight(spec)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="preflight")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preflight", name="preflight")
     def preflight(self, spec: specmod.StackSpec) -> None:
-        from hostwiz.errors import describe_error
         from hostwiz.services.stacks import prepare_up
 
-        try:
-            self.post_message(PreflightDone(prepare_up(self.app.session, spec)))
-        except Exception as err:  # noqa: BLE001 (shown in plain words; Create stays off)
-            self.post_message(PreflightDone(error=describe_error(err)))
+        self.post_message(PreflightDone(prepare_up(self.app.session, spec)))
+
+    def worker_failed(self, name: str, error: str) -> None:  # Create stays off: nothing is created unchecked
+        self.preflighted({"preflight": f"could not check with AWS: {error}"})
 
     def on_preflight_done(self, message: PreflightDone) -> None:
+        self.up_plan = message.plan
+        problems: dict[str, str] = {}
+        for field, text in message.plan.problems:  # every problem, even several on one field
+            problems[field] = f"{problems[field]}; {text}" if field in problems else text
+        self.preflighted(problems)
+
+    def preflighted(self, problems: dict[str, str]) -> None:
         self.busy.discard("preflight")
         box = self.query_one("#preflight", Static)
-        if message.error:
-            self.preflight_problems = {"preflight": f"could not check with AWS: {message.error}"}
-        else:
-            self.up_plan = message.plan
-            self.preflight_problems = dict(message.plan.problems)
+        self.preflight_problems = problems
         self.touched |= set(self.preflight_problems)
         if self.preflight_problems:
-            box.update("[red]AWS says no (below): nothing was created.[/] Go back (ctrl+b) and change it, "
+            head = "Could not check with AWS" if "preflight" in problems else "AWS says no"
+            box.update(f"[red]{head} (below): nothing was created.[/] Go back (ctrl+b) and change it, "
                        "or fix it in AWS and come back.")
         else:
-            box.update("[green]✔[/] checked with AWS: the type is offered, the zone and names are free")
+            spec = self.up_plan.spec if self.up_plan is not None else None
+            names = " and the DNS names are free" if spec is not None and spec.domain else ""
+            box.update(f"[green]✔[/] checked with AWS: the instance type is offered{names}")
         self.revalidate()
 
     def problems(self) -> dict[str, str]:

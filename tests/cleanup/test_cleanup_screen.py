@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from hwtest import screen_host
 
-from textual.app import App
 
 from .estate import inventory
 
 
-class Harness(App):
-    def __init__(self, session):
-        super().__init__()
-        self.session, self.sandbox = session, True
+def Harness(session):
+    from hostwiz.screens.cleanup import CleanupScreen
 
-    def on_mount(self) -> None:
-        from hostwiz.screens.cleanup import CleanupScreen
-
-        self.push_screen(CleanupScreen())
+    return screen_host(session, CleanupScreen, sandbox=True)
 
 
 def small_estate(aws) -> dict:

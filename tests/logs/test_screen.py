@@ -10,13 +10,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from textual.app import App
 
 from hostwiz.ledger import Ledger
 from hostwiz.services.logs import StackLogs
-import hostwiz.screens as screens_package
 from hostwiz.screens.log_view import LogView
 from hostwiz.screens.logs import LogsScreen
+from hwtest import screen_host
 
 
 class Feed:
@@ -59,15 +58,8 @@ class _Stream:
         self.closed = True
 
 
-class Host(App):
-    CSS_PATH = str(Path(screens_package.__file__).parent / "hostwiz.tcss")  # the app's stylesheet
-
-    def __init__(self, session, screen):
-        super().__init__()
-        self.session, self.sandbox, self._screen = session, None, screen
-
-    def on_mount(self):
-        self.push_screen(self._screen)
+def Host(session, screen):
+    return screen_host(session, screen)
 
 
 def run_async(test):

@@ -8,7 +8,8 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from hwtest import FULL_MATRIX, ONE_OF_EACH, counts, inventory, leftovers, make_session
+from hostwiz.services.session import quick_session
+from hwtest import FULL_MATRIX, ONE_OF_EACH, counts, inventory, leftovers
 from throttle import Throttle
 
 from hostwiz import spec as specmod
@@ -18,7 +19,7 @@ from hostwiz.provisioners.aws import Aws
 
 def test_up_and_down_complete_with_30_percent_of_requests_throttled(moto_server, state_dir, spec_data, figures):
     # A moto server, not in-process moto: in-process moto answers in its own before-send hook first.
-    session = make_session(state_dir, moto_server)
+    session = quick_session(state_dir, endpoint_url=moto_server)
     calm_spec = specmod.validate({**spec_data, "name": "calm", "domain": {**spec_data["domain"],
                                                                          "name": "calm.example.com"}})
     started = time.monotonic()

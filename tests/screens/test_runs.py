@@ -256,3 +256,39 @@ def test_home_offers_to_adopt_a_stack_found_only_by_tags(make_app, session, spec
 
     asyncio.run(scenario())
     assert Ledger(session.state_dir, "stray").get("status") == "adopted"
+
+
+def test_home_shows_the_ledgers_stacks_on_its_first_frame_before_aws_answers(tmp_path, monkeypatch):
+    """The ledger is local: its stacks are listed at once, marked as being checked, while the session
+    (AWS) is still being made."""
+    import threading
+
+    from hostwiz.ledger import Ledger
+    from hostwiz.screens.app import HostwizApp
+    from hostwiz.services import session as sessionmod
+
+    state = tmp_path / "state"
+    Ledger(state, "shop").update(name="shop", region="eu-west-1", status="ready",
+                                 outputs={"public_ip": "198.51.100.4"})
+    release = threading.Event()
+
+    def slow_open(options, region=None):
+        release.wait(10)  # AWS has not answered yet
+        raise RuntimeError("no credentials in this test")
+
+    monkeypatch.setattr(sessionmod, "open_session", slow_open)
+
+    async def scenario():
+        app = HostwizApp(sessionmod.Options(state_dir=str(state)))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            text = shown(app)
+            release.set()
+            while not app.session_error:  # the failure lands on home in plain words
+                await pilot.pause(0.01)
+            await pilot.pause()
+            assert "no credentials in this test" in shown(app)
+            return text
+
+    text = asyncio.run(scenario())
+    assert "shop" in text and "198.51.100.4" in text and "checking AWS" in text

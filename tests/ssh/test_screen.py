@@ -13,14 +13,13 @@ from types import SimpleNamespace
 
 import pytest
 from textual import events
-from textual.app import App
 
-import hostwiz.screens
-from hostwiz.screens.dialogs import Choice
+from hostwiz.screens.dialogs import Confirm
 from hostwiz.screens.ssh import SshScreen
 from hostwiz.screens.terminal import Terminal
 from hostwiz.services.ssh import pool as shared_pool
 from hostwiz.ssh.hostkeys import PinStore
+from hwtest import screen_host
 
 from .test_sshd import sshd_stack
 
@@ -33,19 +32,9 @@ def sync(coro_fn):
     return run
 
 
-class HostApp(App):
-    """Stands in for the TUI's app: it has `.session` and `.sandbox` and pushes the SSH screen."""
-
-    CSS_PATH = str(Path(hostwiz.screens.__file__).with_name("hostwiz.tcss"))
-
-    def __init__(self, session, sandbox=None, stack="web"):
-        super().__init__()
-        self.session, self.sandbox, self.stack = session, sandbox, stack
-        if sandbox is not None:  # as open_session does: the session dials through the sandbox's servers
-            session.resolve_ssh = sandbox.resolve_ssh
-
-    def on_mount(self) -> None:
-        self.push_screen(SshScreen(self.stack))
+def HostApp(session, sandbox=None, stack="web"):
+    """The SSH screen for `stack` in the suite's one app harness."""
+    return screen_host(session, lambda: SshScreen(stack), sandbox=sandbox)
 
 
 async def until(pilot, predicate, timeout: float = 10.0, what: str = ""):
@@ -181,7 +170,7 @@ def test_an_unknown_host_key_is_asked_about_and_pinned_only_when_accepted(sessio
 async def _asked_and_pinned(session, sandbox, server, state_dir, iid):
     app = HostApp(session, sandbox, stack="blog")
     async with app.run_test(size=(110, 34)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, Choice) and app.screen.query("#answer-yes"),
+        await until(pilot, lambda: isinstance(app.screen, Confirm) and app.screen.query("#answer-yes"),
                     what="the host key dialog")
         ssh = next(s for s in app.screen_stack if isinstance(s, SshScreen))
         await until(pilot, lambda: "waiting for the SSH host keys" in str(ssh.query_one("#ssh-status").render()),
