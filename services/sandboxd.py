@@ -74,3 +74,13 @@ def stop(options: Options) -> SandboxInfo | None:
     if not daemon.stop(home):
         return None
     return info or SandboxInfo(False, str(home))
+
+
+def lost_on_exit(session: Any) -> list[str]:
+    """The stacks that go when this process ends: those of an in-process sandbox (a shared one,
+    `hostwiz sandbox start`, keeps them; real stacks stay in AWS). No AWS call: the ledger only."""
+    from hostwiz.ledger import all_stacks
+
+    if session is None or not session.sandbox or isinstance(session.lab, daemon.Attached):
+        return []
+    return sorted(ledger.name for ledger in all_stacks(session.state_dir))
