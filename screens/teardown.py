@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingIndicator, Static
 
+from .widgets.check import Check
+
 from .detail import kind_label
 from .messages import Loaded, RunFinished
 from .progress import DONE, FAILED, RUNNING, RunScreen
@@ -32,7 +34,7 @@ class TeardownScreen(RunScreen):
             yield LoadingIndicator(id="plan-loading")
             yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="snapshot-row", classes="inline"):
-                yield Checkbox("Take a final database snapshot (kept after deletion; it costs storage until you "
+                yield Check("Take a final database snapshot (kept after deletion; it costs storage until you "
                                "delete it)", True, id="snapshot", compact=True)
             with Horizontal(classes="inline"):
                 yield Input(placeholder=f"type {self.stack} to confirm", id="confirm", compact=True)
