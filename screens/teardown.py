@@ -152,14 +152,19 @@ class TeardownScreen(RunScreen):
     def run_down(self, plan: Any) -> None:
         from hostwiz.services import stacks as operations
 
-        self.post_message(RunFinished("down", operations.down(self.app.session, plan, self.emit,
-                                                               cancel=self.cancel_event)))
+        outcome = operations.down(self.app.session, plan, self.emit, cancel=self.cancel_event)
+        # what it kept on purpose (the final snapshot), named with its cost in the summary
+        self.kept = operations.kept_snapshots(self.app.session, plan) if outcome.ok else []
+        self.post_message(RunFinished("down", outcome))
 
     def on_run_finished(self, message: RunFinished) -> None:
         outcome = message.result
         if outcome is not None and outcome.ok:
-            self.set_phase(DONE, f"[b]{self.stack} is gone.[/] {len(outcome.deleted)} resources deleted; "
-                                 "nothing of it is left in AWS or in the ledger.")
+            from rich.markup import escape
+
+            from hostwiz.deletion_text import gone_summary
+
+            self.set_phase(DONE, escape(gone_summary(self.stack, len(outcome.deleted), getattr(self, "kept", []))))
             return
         if outcome is None:
             self.set_phase(FAILED, f"[b]Teardown failed:[/] {message.error}")

@@ -129,3 +129,29 @@ def test_checkboxes_read_without_colour(make_app):
     off, on = (re.sub(r"\s+", "", text) for text in asyncio.run(scenario()))
     assert re.search(r"X▌?Getacertificate", on), on
     assert "Getacertificate" in off and not re.search(r"X▌?Getacertificate", off), off
+
+
+def test_teardown_names_the_kept_snapshot_and_its_cost(make_app, session, spec_data):
+    from hostwiz.screens.teardown import TeardownScreen
+
+    assert operations.up(session, make_spec(spec_data, "snapkeep"), "127.0.0.1/32").ok
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(TeardownScreen("snapkeep"))
+            await settle(pilot)
+            screen = app.screen
+            assert screen.query_one("#snapshot").value  # the default: keep a final snapshot
+            screen.query_one("#confirm").focus()
+            await pilot.press(*"snapkeep", "enter")
+            await settle(pilot)
+            return screen.phase, str(screen.query_one("#outcome").render())
+
+    phase, outcome = asyncio.run(scenario())
+    snaps = session.aws.client("rds").describe_db_snapshots(DBInstanceIdentifier="snapkeep-db")["DBSnapshots"]
+    (snap,) = [s for s in snaps if s["DBSnapshotIdentifier"].startswith("snapkeep-db-final-")]
+    assert phase == "done", outcome
+    assert snap["DBSnapshotIdentifier"] in outcome and "/month" in outcome
+    assert "nothing of it is left" not in outcome
