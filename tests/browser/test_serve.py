@@ -137,10 +137,10 @@ def test_home_wizard_create_and_detail_in_a_real_browser(served):
             page.wait_for_timeout(1000)  # the review's preflight (a worker) enables Create
             at = screen.mark()
             page.keyboard.press("Control+n")  # Create
-            screen.wait_for(page, r"web is ready", at, timeout=240)
+            screen.wait_for(page, r"web\s+is\s+ready", at, timeout=240)
             at = screen.mark()
             page.keyboard.press("o")  # open the stack
-            screen.wait_for(page, r"Stack web", at)
+            screen.wait_for(page, r"Stack\s+web", at)
             at = screen.mark()  # the detail screen is up: from here on, only its own output
             screen.wait_for(page, r"\bi-[0-9a-f]{17}\b", at, timeout=120)  # its resources, listed live
             page.wait_for_timeout(1500)
