@@ -16,7 +16,8 @@ from hostwiz.cli.args import region_name
 from hostwiz.errors import BAD_INPUT, FAILED, OK  # noqa: F401 (the commands' exit statuses)
 
 COMMANDS = ["up", "status", "down", "adopt", "ssh", "logs", "cleanup", "prices", "deploy", "releases", "rollback",
-            "env", "stop", "start", "allow", "revoke", "snapshot", "restore", "tunnel", "top", "alarms"]
+            "env", "stop", "start", "allow", "revoke", "snapshot", "restore", "tunnel", "top", "alarms", "sandbox",
+            "serve"]
 
 
 def common_options(suppress: bool) -> argparse.ArgumentParser:

@@ -6,12 +6,16 @@ import argparse
 import json
 
 from hostwiz.cli import FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import helps, stack_name
 from hostwiz.cli.common import identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("status", parents=[common], help="stacks, their resources and live state")
+    p = sub.add_parser("status", parents=[common], **helps(
+        "stacks, their resources and live state",
+        "Without NAME: every stack, from the ledger and from AWS tags. With NAME: its outputs (URL, SSH, "
+        "database), whether its DNS names point at it yet, and each resource's live state.",
+        "hostwiz status", "hostwiz status blog --json", "hostwiz --sandbox status"))
     p.add_argument("name", nargs="?", type=stack_name, help="one stack (default: all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--no-probe", action="store_true", help="do not probe the site (DNS, HTTP, TLS)")
@@ -37,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
                 cost = f"${mtd[s.name].month_to_date:.2f}" if mtd[s.name] else "-"
                 print(f"{s.name:<24} {s.region:<14} {s.status:<20} {cost:>8}  {s.outputs.get('url') or ''}")
         return OK
+    uc.require_stack(session, args.name)  # unknown: the same words and exit 2 as every command
     st = uc.status(session, args.name)
     if not st.found:
         print(json.dumps({"name": args.name, "found": False}) if args.json else f"No stack named {args.name}.")

@@ -13,11 +13,17 @@ from pathlib import Path
 from hostwiz import events as ev
 from hostwiz import spec as specmod
 from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.args import helps
 from hostwiz.cli.common import CliError, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("up", parents=[common], help="create (or resume) a stack from a spec file")
+    p = sub.add_parser("up", parents=[common], **helps(
+        "create (or resume) a stack from a spec file",
+        "Check the spec (every problem at once, before any AWS call), show what will be made and its monthly "
+        "cost, then create it with progress lines. Run again on a half-made stack to resume it; on failure "
+        "what this run made is rolled back unless --keep-on-failure.",
+        "hostwiz up examples/blog.toml", "hostwiz up blog.toml --yes --json", "hostwiz --sandbox up examples/blog.toml --yes"))
     p.add_argument("spec", help="the stack spec (TOML)")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before creating")
     p.add_argument("--json", action="store_true", help="progress as JSON lines")

@@ -459,11 +459,43 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
+def _whole_model_checks(data: Any) -> list[tuple[str, str]]:
+    """The checks that span fields (pydantic runs them only once every field of their model is
+    valid), made again on the raw data, so that one report lists every problem at once."""
+    out: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        return out
+    inst = data.get("instance")
+    if isinstance(inst, dict) and isinstance(inst.get("ssh_cidr"), str):
+        try:
+            check_ssh_cidr(inst["ssh_cidr"], allow_world=inst.get("allow_world_ssh") is True)
+        except ValueError as err:
+            out.append(("instance.ssh_cidr", str(err)))
+    runtime = data.get("runtime")
+    if isinstance(runtime, dict) and runtime.get("tls") is True and data.get("domain") is None:
+        out.append(("runtime.tls", "needs a [domain] section: a certificate is issued for a name"))
+    db = data.get("database")
+    if isinstance(db, dict):
+        try:
+            engine = Engine(db.get("engine", Engine.postgres.value))
+            storage = int(db.get("storage_gb", 20))
+        except (ValueError, TypeError):
+            pass
+        else:
+            low, high = STORAGE_BOUNDS[engine]
+            if not low <= storage <= high:
+                out.append(("database.storage_gb", f"{storage} is out of range for {engine.value}: use {low}-{high}"))
+    return out
+
+
 def validate(data: dict[str, Any]) -> StackSpec:
     try:
         return StackSpec.model_validate(data)
     except ValidationError as err:
-        raise SpecError(_problems(err)) from None
+        problems = _problems(err)
+        known = {f for f, _ in problems}
+        problems += [p for p in _whole_model_checks(data) if p[0] not in known]
+        raise SpecError(problems) from None
 
 
 MAX_SPEC_BYTES = 1024 * 1024  # a spec is a page of TOML; anything near this is not one

@@ -67,6 +67,30 @@ def sandbox_pace() -> float:
         return 1.0
 
 
+def wire(endpoint_url: str, region: str, ssh_hooks: list, *, seed_zone: bool = True) -> tuple[Any, Any, Any]:
+    """(Aws, Timing, DeletionSettings) for a session on a sandbox at `endpoint_url`: the latency
+    model (instances and databases take a few seconds, `HOSTWIZ_SANDBOX_PACE` scales it), the
+    hooks that give each instance a loopback SSH server, and the seeded hosted zone."""
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.deletion import DeletionSettings
+    from hostwiz.provisioners.stack import Timing
+
+    from .latency import LatencyModel
+    from .seed import seed
+
+    pace = sandbox_pace()
+    aws = Aws(region=region, endpoint_url=endpoint_url)
+    aws.hooks.extend(LatencyModel(instance_boot=3.0 * pace, db_create=12.0 * pace).hooks())
+    aws.hooks.extend(ssh_hooks)
+    if seed_zone:
+        seed(aws, SANDBOX_ZONE)
+    timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
+    deletion = DeletionSettings()
+    deletion.confirm_delay = 0.2 * pace or 0.01
+    deletion.backoff = 0.2
+    return aws, timing, deletion
+
+
 class Sandbox:
     """A moto server on 127.0.0.1 with fake credentials, seeded for hostwiz."""
 
@@ -88,7 +112,7 @@ class Sandbox:
         """botocore hooks that give each sandbox instance a loopback SSH server (add before clients exist)."""
         from .ssh_server import SandboxSsh
 
-        self.ssh = self.ssh or SandboxSsh()
+        self.ssh = self.ssh or SandboxSsh(pace=sandbox_pace())
         return self.ssh.hooks()
 
     def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from hostwiz.services.session import Options, Session
 
+from .dialogs import Confirm
 from .home import HomeScreen
 from .messages import SessionReady
 from .workers import WorkerFailures
@@ -65,6 +66,39 @@ class HostwizApp(WorkerFailures, App):
         else:
             super().worker_failed(name, error)
 
+    # quitting: one story everywhere (ctrl+q, q on home), and it asks when something would be lost --
+    async def action_quit(self) -> None:
+        lost = self.lost_on_quit()
+        if not lost:
+            self.exit()
+            return
+        if isinstance(self.screen, QuitDialog):
+            return
+        self.push_screen(QuitDialog("Quit hostwiz?", "\n\n".join(lost), yes="Quit", no="Stay", danger=True),
+                         lambda ok: self.exit() if ok else None)
+
+    def action_help_quit(self) -> None:  # ctrl+c: the same words on every screen
+        self.notify("Press ctrl+q to quit (it asks first when a run or sandbox stacks would be lost).")
+
+    def lost_on_quit(self) -> list[str]:
+        """What quitting now would lose, in the operator's words (empty: nothing)."""
+        from hostwiz.services.sandboxd import lost_on_exit
+
+        out = []
+        for screen in self.screen_stack:
+            if getattr(screen, "phase", None) in ("running", "cancelling", "rolling-back"):
+                spec = getattr(screen, "spec", None)
+                name = spec.name if spec is not None else getattr(screen, "stack", "")
+                what = "teardown" if screen.__class__.__name__.startswith("Teardown") else "run"
+                out.append(f"A {what} of {name} is in progress: quitting stops it where it is. What was made "
+                           f"stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' carries on from there.")
+        stacks = lost_on_exit(self.session)
+        if stacks:
+            out.append(f"The sandbox holds {len(stacks)} stack(s) ({', '.join(stacks)}): they, their logs and "
+                       "keys are gone when hostwiz quits. To keep a sandbox between runs, start it first with "
+                       "'hostwiz sandbox start'.")
+        return out
+
     # navigation ------------------------------------------------------------------
     def go_home(self) -> None:
         while self.screen is not self.home and len(self.screen_stack) > 1:
@@ -85,6 +119,10 @@ class HostwizApp(WorkerFailures, App):
         yield SystemCommand("Cleanup", "Find and delete leftovers hostwiz did not make",
                             self.open_cleanup)
         yield from getattr(screen, "palette", lambda: [])()
+
+
+class QuitDialog(Confirm):
+    """The question before quitting (one at a time)."""
 
 
 def run_app(options: Options) -> int:

@@ -24,6 +24,7 @@ from .messages import EngineEvent
 from .workers import WorkerFailures
 
 MARK = {True: "☑", False: "☐"}
+STACK_TAG = "hostwiz:stack"
 STATUS = {ev.STARTED: "… deleting", ev.PROGRESS: "… ", ev.DONE: "✔ deleted", ev.FAILED: "✘ "}
 
 
@@ -91,6 +92,7 @@ class CleanupScreen(WorkerFailures, Screen):
         self.plan: Any = None
         self.account = ""
         self.selected: set[str] = set()
+        self.live: set[str] = set()  # hostwiz stacks in the plan that are not failed: never pre-selected
         self.nodes: dict[str, TreeNode] = {}
         self.status: dict[str, str] = {}
         self.running = False
@@ -169,12 +171,28 @@ class CleanupScreen(WorkerFailures, Screen):
     def on_plan_ready(self, message: PlanReady) -> None:
         self.query_one("#progress").display = False
         self.plan, self.account = message.plan, message.account
-        self.selected = {r.key for r in self.plan.resources}
+        # A hostwiz stack's resources are never pre-selected unless its ledger says it failed: a live
+        # stack is shown (marked) and can be chosen by hand, never taken by default (issue 15, finding 3).
+        self.live = {r.tags[STACK_TAG] for r in self.plan.resources
+                     if r.tags.get(STACK_TAG) and r.tags[STACK_TAG] not in self.failed_stacks()}
+        self.selected = {r.key for r in self.plan.resources if r.tags.get(STACK_TAG) not in self.live}
         self.status.clear()
         self.fill_tree()
         sandbox = " (SANDBOX)" if getattr(self.app, "sandbox", False) else ""
-        self.say(f"AWS account {self.account}{sandbox}: {len(self.plan.resources)} leftover(s). "
+        live = (f" Resources of live stacks ({', '.join(sorted(self.live))}) are marked and not selected."
+                if self.live else "")
+        self.say(f"AWS account {self.account}{sandbox}: {len(self.plan.resources)} leftover(s).{live} "
                  "Enter or x (un)selects, d deletes the selection.")
+
+    def failed_stacks(self) -> set[str]:
+        """Stacks whose ledger says they failed (their resources are leftovers to offer)."""
+        from hostwiz.services import stacks as operations
+
+        session = getattr(self.app, "session", None)
+        if session is None:
+            return set()
+        return {s.name for s in operations.list_stacks(session, discover=False)
+                if s.status in ("failed", "rollback-incomplete", "delete-incomplete")}
 
     def fill_tree(self) -> None:
         tree = self.query_one("#tree", Tree)
@@ -202,7 +220,8 @@ class CleanupScreen(WorkerFailures, Screen):
         status = self.status.get(r.key, "")
         cfn = " [yellow]CFN[/]" if r.data.get("cloudformation") else ""
         name = r.name if r.name and r.name != r.id else r.id
-        return f"{MARK[r.key in self.selected]} {name}{cfn}  {status}".rstrip()
+        live = f" [b yellow]live stack {r.tags[STACK_TAG]}[/]" if r.tags.get(STACK_TAG) in self.live else ""
+        return f"{MARK[r.key in self.selected]} {name}{cfn}{live}  {status}".rstrip()
 
     # selecting -----------------------------------------------------------------
     def targets(self) -> list[Any]:

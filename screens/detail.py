@@ -28,6 +28,8 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("escape", "app.home", "Back"),
         Binding("r", "refresh", "Refresh"),
         Binding("p", "reveal", "Show/hide password"),
+        Binding("y", "copy_ssh", "Copy SSH"),
+        Binding("c", "copy_connection", "Copy DB URL"),
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),
         Binding("t", "teardown", "Teardown"),
@@ -125,6 +127,34 @@ class DetailScreen(WorkerFailures, Screen):
             grid.add_row("Connection", self.connection_string(spec_data, out))
         grid.add_row("Monthly cost", self.cost(spec_data))
         self.query_one("#facts", Static).update(grid)
+
+    # copies go through the terminal (OSC 52), so they work over SSH and in tmux with set-clipboard on
+    def action_copy_ssh(self) -> None:
+        out = Ledger(self.app.session.state_dir, self.stack).get("outputs") or {}
+        if not out.get("ssh_command"):
+            self.notify("No SSH command yet: the stack has no address.", severity="warning")
+            return
+        self.app.copy_to_clipboard(out["ssh_command"])
+        self.notify("Copied the SSH command to the clipboard.")
+
+    def action_copy_connection(self) -> None:
+        ledger = Ledger(self.app.session.state_dir, self.stack)
+        out, spec_data = ledger.get("outputs") or {}, ledger.get("spec") or {}
+        if not out.get("db_endpoint"):
+            self.notify(f"{self.stack} has no database.", severity="warning")
+            return
+        if self.password is None:
+            self.notify("The password is not in this machine's keyring: nothing to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.connection_url(spec_data, out, self.password.reveal()))
+        self.notify("Copied the connection string (with its password) to the clipboard.")
+
+    @staticmethod
+    def connection_url(spec_data: dict, out: dict, password: str) -> str:
+        db = spec_data.get("database") or {}
+        scheme = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}.get(db.get("engine"), "db")
+        return (f"{scheme}://{db.get('username', 'hostwiz')}:{password}@{out['db_endpoint']}:{out.get('db_port')}/"
+                f"{db.get('db_name', 'app')}")
 
     def connection_string(self, spec_data: dict, out: dict) -> str:
         db = spec_data.get("database") or {}

@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingIndicator, Static
 
+from .widgets.check import Check
+
 from .detail import kind_label
 from .messages import Loaded, RunFinished
 from .progress import DONE, FAILED, RUNNING, RunScreen
@@ -32,7 +34,7 @@ class TeardownScreen(RunScreen):
             yield LoadingIndicator(id="plan-loading")
             yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="snapshot-row", classes="inline"):
-                yield Checkbox("Take a final database snapshot (kept after deletion; it costs storage until you "
+                yield Check("Take a final database snapshot (kept after deletion; it costs storage until you "
                                "delete it)", True, id="snapshot", compact=True)
             with Horizontal(classes="inline"):
                 yield Input(placeholder=f"type {self.stack} to confirm", id="confirm", compact=True)
@@ -150,14 +152,19 @@ class TeardownScreen(RunScreen):
     def run_down(self, plan: Any) -> None:
         from hostwiz.services import stacks as operations
 
-        self.post_message(RunFinished("down", operations.down(self.app.session, plan, self.emit,
-                                                               cancel=self.cancel_event)))
+        outcome = operations.down(self.app.session, plan, self.emit, cancel=self.cancel_event)
+        # what it kept on purpose (the final snapshot), named with its cost in the summary
+        self.kept = operations.kept_snapshots(self.app.session, plan) if outcome.ok else []
+        self.post_message(RunFinished("down", outcome))
 
     def on_run_finished(self, message: RunFinished) -> None:
         outcome = message.result
         if outcome is not None and outcome.ok:
-            self.set_phase(DONE, f"[b]{self.stack} is gone.[/] {len(outcome.deleted)} resources deleted; "
-                                 "nothing of it is left in AWS or in the ledger.")
+            from rich.markup import escape
+
+            from hostwiz.deletion_text import gone_summary
+
+            self.set_phase(DONE, escape(gone_summary(self.stack, len(outcome.deleted), getattr(self, "kept", []))))
             return
         if outcome is None:
             self.set_phase(FAILED, f"[b]Teardown failed:[/] {message.error}")

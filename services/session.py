@@ -87,6 +87,14 @@ def default_region(options: Options, region: str | None = None) -> str:
         or "us-east-1"
 
 
+def sandbox_home(options: Options) -> Path:
+    """Where a shared sandbox (`hostwiz sandbox start`) keeps its state and `sandbox.json`:
+    `--state-dir` when given, else `sandbox/` in the default state dir (never mixed with real stacks)."""
+    if options.state_dir:
+        return Path(options.state_dir).expanduser()
+    return default_state_dir() / "sandbox"
+
+
 def open_session(options: Options, region: str | None = None) -> Session:
     """The session a command or the TUI works in. With `sandbox`, starts the sandbox first."""
     from hostwiz.userdata import render
@@ -97,8 +105,12 @@ def open_session(options: Options, region: str | None = None) -> Session:
                         "https://ec2.example.internal or http://127.0.0.1:5000", BAD_INPUT)
     if options.sandbox:
         from hostwiz.sandbox import Sandbox
+        from hostwiz.sandbox.daemon import attach
 
-        lab = Sandbox(region=region, state_dir=Path(options.state_dir) if options.state_dir else None).start()
+        # A running `hostwiz sandbox start` is shared (its endpoint, SSH hosts and state dir); else
+        # the sandbox lives in this process and goes with it.
+        lab = attach(sandbox_home(options)) or \
+            Sandbox(region=region, state_dir=Path(options.state_dir) if options.state_dir else None).start()
         aws, timing, deletion = lab.wire(region)
         session = Session(aws, lab.state_dir, sandbox=True, timing=timing, deletion=deletion, user_data=render,
                           resolve_ssh=lab.resolve_ssh, deploy_target=lab.deploy_target, deploy_url=lab.deploy_url,

@@ -348,7 +348,74 @@ def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, 
         return outcome
 
 
+@dataclass
+class KeptSnapshot:
+    """A final database snapshot that a teardown kept on purpose (it is billed until deleted)."""
+
+    id: str
+    region: str
+    size_gb: float
+    monthly: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "region": self.region, "size_gb": self.size_gb, "monthly": round(self.monthly, 2)}
+
+
+def kept_snapshots(session: Session, p: teardown.Plan) -> list[KeptSnapshot]:
+    """The final snapshots the teardown of `p` left in AWS (by the database's identifier)."""
+    if not p.final_snapshot:
+        return []
+    out = []
+    for r in p.resources:
+        if r.kind != "rds-instance":
+            continue
+        rds = session.for_region(r.region or session.aws.region).aws.client("rds")
+        snaps = rds.describe_db_snapshots(DBInstanceIdentifier=r.id, SnapshotType="manual")["DBSnapshots"]
+        for snap in snaps:
+            if snap["DBSnapshotIdentifier"].startswith(f"{r.id}-final-"):
+                size = float(snap.get("AllocatedStorage") or 0)
+                region = r.region or session.aws.region
+                out.append(KeptSnapshot(snap["DBSnapshotIdentifier"], region, size,
+                                        costs.resource_monthly("db-snapshot", region, {"size_gb": size})))
+    return out
+
+
 # Status --------------------------------------------------------------------------
+
+
+class UnknownStack(UserError):
+    """Neither the ledger nor the tags know the stack: the same words and exit 2 from every command."""
+
+    def __init__(self, name: str, state_dir: Path):
+        super().__init__(f"no stack named {name!r} (ledger: {state_dir}); 'hostwiz status' lists the stacks",
+                         BAD_INPUT)
+
+
+def require_stack(session: Session, name: str, *, tags: bool = True) -> str:
+    """Where the stack is known: "ledger" (no AWS call) or, with `tags`, "tags" (one tagging API
+    call in the session's region: `status` and `down` can work from tags alone, `ssh` and `logs`
+    cannot); UnknownStack, with the same words for every command, when neither knows it."""
+    if Ledger(session.state_dir, name).exists:
+        return "ledger"
+    if tags and tagged(session.aws, name):
+        return "tags"
+    raise UnknownStack(name, session.state_dir)
+
+
+def tagged(aws: Aws, name: str) -> bool:
+    """Whether anything live in this region carries `hostwiz:stack=name` (one cheap call)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        tagging = aws.client("resourcegroupstaggingapi")
+        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG, "Values": [name]}]):
+            if any(not any(p in m["ResourceARN"] for p in IGNORED_ARN_PARTS) for m in page["ResourceTagMappingList"]):
+                return True
+        return False
+    except ClientError:  # no tagging API (permissions, an endpoint without it): its security group tells
+        groups = aws.client("ec2").describe_security_groups(
+            Filters=[{"Name": f"tag:{STACK_TAG}", "Values": [name]}])["SecurityGroups"]
+        return bool(groups)
 
 
 @dataclass

@@ -10,6 +10,10 @@ used by product code. What kills it comes from the environment:
 - `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer (to hold a lock for a while);
 - `HOSTWIZ_TEST_REALISM=1`: the realism model of AWS (`sandbox.realism.for_tests`) on every client,
   with waits and deletion patience scaled to it (as the in-process matrices run).
+- `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer;
+- `HOSTWIZ_TEST_HOLD="FIFO OPERATION"`: the first OPERATION request (e.g. `RunInstances`, made while
+  `up` holds the stack's lock) waits until the test writes to and closes the named pipe FIFO: the
+  run cannot finish before the test says so, however loaded the machine (an event, not a timing).
 """
 
 import itertools
@@ -44,6 +48,17 @@ def _slow(seconds: float):
     return ("before-send", lambda **_: time.sleep(seconds))
 
 
+def _hold(fifo: str, operation: str):
+    done = threading.Event()
+
+    def hook(**_):
+        if not done.is_set():
+            done.set()
+            with open(fifo) as fh:  # blocks until the test opens the pipe; read() until it closes it
+                fh.read()
+    return (f"before-send.ec2.{operation}", hook)
+
+
 def _hooks() -> list:
     kill_at = os.environ.get("HOSTWIZ_TEST_KILL_AT")
     if kill_at == "never" or (not kill_at and os.environ.get("HOSTWIZ_TEST_KILL_AT_OP")):
@@ -57,6 +72,8 @@ def _hooks() -> list:
         op, phase = at_op.split()
         kill = lambda **_: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
         hooks.append((f"{'before-send' if phase == 'before' else 'after-call'}.*.{op}", kill))
+    if hold := os.environ.get("HOSTWIZ_TEST_HOLD"):
+        hooks.append(_hold(*hold.split()))
     if slow := os.environ.get("HOSTWIZ_TEST_SLOW"):
         hooks.append(_slow(float(slow)))
     return hooks

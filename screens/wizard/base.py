@@ -59,9 +59,10 @@ class WizardStep(WorkerFailures, Screen):
 
     # layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        crumbs = "  ›  ".join(f"[b reverse] {i + 1} {s} [/]" if i == self.STEP else f"{i + 1} {s}"
-                              for i, s in enumerate(STEPS))
-        yield Static(f"[b]New stack[/]   {crumbs}", classes="screen-title")
+        # one line at 80 columns too (issue 15, finding 6)
+        crumbs = " › ".join(f"[b reverse] {i + 1} {s} [/]" if i == self.STEP else f"{i + 1} {s}"
+                            for i, s in enumerate(STEPS))
+        yield Static(f"[b]New stack[/]  {crumbs}", classes="screen-title")
         with VerticalScroll(classes="form"):
             yield from self.fields()
         yield Static("", id="err-step", classes="step-error")

@@ -6,6 +6,8 @@ from textual import on, work
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, LoadingIndicator, Select, Static, Checkbox
 
+from ..widgets.check import Check
+
 from ..messages import Loaded
 from .base import WizardStep, fieldbox
 
@@ -26,7 +28,7 @@ class DomainStep(WizardStep):
         yield Horizontal(LoadingIndicator(id="zones-loading"), Button("Retry", id="zones-retry"), id="zones-state")
         yield fieldbox("Domain name", Input(s.domain, placeholder="e.g. app.example.com", id="domain"), "domain.name",
                        "the name the app answers on; it must be inside the hosted zone")
-        yield fieldbox("", Checkbox("Also point www.<name> at the instance", s.www, id="www"), "domain.www")
+        yield fieldbox("", Check("Also point www.<name> at the instance", s.www, id="www"), "domain.www")
 
     def on_mount(self) -> None:
         super().on_mount()

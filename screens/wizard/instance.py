@@ -7,6 +7,8 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Select, Static
 
+from ..widgets.check import Check
+
 from ..messages import Loaded
 from ..pricing import instance_monthly, money
 from .base import WizardStep, fieldbox
@@ -39,7 +41,7 @@ class InstanceStep(WizardStep):
         yield fieldbox("SSH allowed from (CIDR)", Input(s.instance["ssh_cidr"], placeholder="203.0.113.7/32",
                                                         id="ssh-cidr"),
                        "instance.ssh_cidr", "your address as /32; port 22 opens to this range only")
-        yield fieldbox("", Checkbox("Allow SSH from anywhere (0.0.0.0/0): not recommended",
+        yield fieldbox("", Check("Allow SSH from anywhere (0.0.0.0/0): not recommended",
                                     s.instance["allow_world_ssh"], id="allow-world"), "instance.allow_world_ssh")
 
     offered: list[str] = []

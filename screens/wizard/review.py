@@ -112,7 +112,8 @@ class ReviewStep(WizardStep):
         except (OSError, specmod.SpecError) as err:
             self.notify(f"Could not export: {err}", severity="error")
             return
-        self.notify(f"Wrote {path}; 'hostwiz up {path}' creates the same stack.", title="Exported")
+        command = "hostwiz --sandbox up" if self.app.sandbox else "hostwiz up"  # the same AWS as this app's
+        self.notify(f"Wrote {path}; '{command} {path}' creates the same stack.", title="Exported")
 
     @on(Button.Pressed, "#user-data")
     def user_data(self) -> None:

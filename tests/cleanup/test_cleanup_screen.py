@@ -92,3 +92,34 @@ def test_screen_refuses_bad_or_missing_filters_before_any_search():
     said = asyncio.run(go())
     assert "never takes everything" in said[0]
     assert "tag: 'novalue' is not KEY=VALUE" in said[1]
+
+
+def test_a_live_stack_is_shown_marked_but_never_pre_selected(session):
+    """Issue 15, finding 3: cleanup offered the live stacks' resources, pre-selected."""
+    from hostwiz import spec as specmod
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hostwiz.services import stacks as operations
+
+    small_estate(session.aws)
+    spec = specmod.validate({"name": "workshoplive", "runtime": {"kind": "static"},
+                             "instance": {"ssh_cidr": "127.0.0.1/32"}})
+    assert operations.up(session, spec, "127.0.0.1/32").ok
+
+    async def drive_it():
+        app = Harness(session)
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, CleanupScreen)
+            screen.query_one("#prefix").value = "workshop"
+            await pilot.press("f5")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            live = [r for r in screen.plan.resources if r.tags.get("hostwiz:stack") == "workshoplive"]
+            return live, set(screen.selected), str(screen.query_one("#status").render()), \
+                [screen.leaf_label(r) for r in live]
+
+    live, selected, status, labels = asyncio.run(drive_it())
+    assert live, "the live stack's resources are shown"
+    assert not {r.key for r in live} & selected
+    assert len(selected) == 6  # the leftovers still are
+    assert "live stacks (workshoplive)" in status and all("live stack workshoplive" in x for x in labels)

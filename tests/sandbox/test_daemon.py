@@ -1,0 +1,86 @@
+"""A sandbox that outlives one command (issue 15, finding 11): `hostwiz sandbox start`, then
+`up`, `status`, `ssh`, `logs`, `down` each in its own process, then `hostwiz sandbox stop`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def hostwiz(env: dict, *argv: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hostwiz", *argv], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def env(tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    e.update(HOSTWIZ_STATE_DIR=str(tmp_path / "state"), HOSTWIZ_SANDBOX_PACE="0")
+    yield e
+    record = tmp_path / "state" / "sandbox" / "sandbox.json"
+    if record.exists():  # the test failed before `stop`: end the daemon it started, by its pid
+        pid = json.loads(record.read_text())["pid"]
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def test_every_sandbox_command_uses_the_running_sandbox_one_after_another(env, tmp_path):
+    started = hostwiz(env, "sandbox", "start")
+    assert started.returncode == 0, started.stderr
+    record = tmp_path / "state" / "sandbox" / "sandbox.json"
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600
+    rec = json.loads(record.read_text())
+    assert rec["pid"] != os.getpid() and rec["endpoint"].startswith("http://127.0.0.1:") and rec["expires"]
+
+    up = hostwiz(env, "--sandbox", "up", "examples/blog.toml", "--yes")
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "Stack blog is ready" in up.stdout
+    assert json.loads(record.read_text())["ssh"]  # the resolver map names the instance's port
+
+    status = hostwiz(env, "--sandbox", "status")
+    assert status.returncode == 0 and "blog" in status.stdout and "ready" in status.stdout, status.stderr
+
+    ssh = hostwiz(env, "--sandbox", "ssh", "blog", "--", "uname", "-a")
+    assert ssh.returncode == 0, ssh.stderr
+    assert ssh.stdout.startswith("Linux ip-") and "host key verified" in ssh.stderr
+
+    logs = hostwiz(env, "--sandbox", "logs", "blog", "--source", "bootstrap")
+    assert logs.returncode == 0, logs.stderr
+    assert "bootstrap finished: success" in logs.stdout and "step: tls" in logs.stdout
+
+    info = hostwiz(env, "sandbox", "status", "--json")
+    assert info.returncode == 0 and json.loads(info.stdout)["stacks"] == ["blog"]
+
+    down = hostwiz(env, "--sandbox", "down", "blog", "--yes")
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "Stack blog is gone" in down.stdout
+    assert "No stacks" in hostwiz(env, "--sandbox", "status").stdout
+
+    stopped = hostwiz(env, "sandbox", "stop")
+    assert stopped.returncode == 0 and "Sandbox stopped" in stopped.stdout, stopped.stderr
+    assert not record.exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(rec["pid"], 0)
+    assert hostwiz(env, "sandbox", "status").returncode == 1
+
+
+def test_stopping_the_sandbox_forgets_the_stacks_that_went_with_it(env, tmp_path):
+    assert hostwiz(env, "sandbox", "start").returncode == 0
+    spec = tmp_path / "tiny.toml"
+    spec.write_text('name = "tiny"\n[runtime]\nkind = "static"\n')
+    assert hostwiz(env, "--sandbox", "up", str(spec), "--yes").returncode == 0
+    stopped = hostwiz(env, "sandbox", "stop")
+    assert "its stacks are gone with it: tiny" in stopped.stdout
+    assert not (tmp_path / "state" / "sandbox" / "stacks" / "tiny.json").exists()
+    assert not (tmp_path / "state" / "sandbox" / "keys" / "tiny.pem").exists()
