@@ -26,6 +26,7 @@ from hostwiz.errors import BAD_INPUT, FAILED, UserError
 from hostwiz.ledger import Ledger
 from hostwiz.provisioners import app_settings
 from hostwiz.provisioners.aws import tags as aws_tags
+from hostwiz.provisioners.ownership import ID_TAG
 from hostwiz.ssh.hostkeys import Confirm, ConnectCancelled, ConnectFailed, HostKeyRefused, refuse
 
 from . import ssh as ssh_service
@@ -301,7 +302,9 @@ def _stack_aws(session: Session, ledger: Ledger) -> Any:
 
 
 def _setting_tags(name: str, ledger: Ledger) -> list[dict[str, str]]:
-    return aws_tags(name, ledger.get("run_id") or "", f"{name}-env", **{"hostwiz:role": SETTING_ROLE})
+    # the stack's identity too: without it `down` does not count the settings as the stack's own
+    ident = {ID_TAG: ledger.get("stack_id")} if ledger.get("stack_id") else {}
+    return aws_tags(name, ledger.get("run_id") or "", f"{name}-env", **{"hostwiz:role": SETTING_ROLE}, **ident)
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..ownership import parse_time
 from ..registry import Resource
 
 CFN_TAG = "aws:cloudformation:stack-name"
@@ -128,14 +129,8 @@ class Filters:
 
 
 def created_at(r: Resource) -> datetime | None:
-    text = str(r.data.get("created") or "")
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    """When AWS says `r` was made (None: unknown, which never matches an age filter)."""
+    return parse_time(r.data.get("created"))
 
 
 def names_of(r: Resource) -> set[str]:

@@ -20,7 +20,11 @@ def make_stack(instance, session, tmp_path: Path, name: str = "blog", runtime: s
 
     sshd = instance.sshd
     state = session.state_dir
+    from hostwiz.ledger import new_stack_id
+    from hostwiz.provisioners.ownership import now_text
+
     Ledger(state, name).update(name=name, region=session.aws.region, status="ready", run_id="20261201-test",
+                               stack_id=new_stack_id(), account=session.aws.identity()["account"], since=now_text(),
                                spec={"name": name, "runtime": {"kind": runtime}},
                                outputs={"instance_id": INSTANCE_ID, "public_ip": "203.0.113.10",
                                         "ssh_user": sshd.user, "url": "http://203.0.113.10/"})
