@@ -8,12 +8,16 @@ import argparse
 import json
 
 from hostwiz.cli import FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("alarms", parents=[common], help="a stack's CloudWatch alarms: list, turn on or off")
+    p = sub.add_parser("alarms", parents=[common], **helps(
+        "a stack's CloudWatch alarms: list, turn on or off",
+        "List the stack's alarms and their states, or turn on (or off) the status-check recovery, "
+        "CPU-credit and database-storage alarms.",
+        "hostwiz alarms blog", "hostwiz alarms blog on", "hostwiz alarms blog off"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("action", nargs="?", choices=["on", "off"], help="create or remove the alarms")
     p.add_argument("--json", action="store_true", help="machine-readable output")

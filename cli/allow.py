@@ -7,14 +7,16 @@ import argparse
 import json
 
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, command: str = "allow") -> None:
     what = ("admit SSH to a stack from an address (default: yours, now)" if command == "allow"
             else "stop admitting SSH to a stack from an address")
-    p = sub.add_parser(command, parents=[common], help=what, description=what)
+    examples = (("hostwiz allow blog", "hostwiz allow blog 203.0.113.7/32") if command == "allow"
+                else ("hostwiz revoke blog 203.0.113.7/32",))
+    p = sub.add_parser(command, parents=[common], **helps(what, what[0].upper() + what[1:] + ".", *examples))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("cidr", nargs="?" if command == "allow" else None,
                    help="an address or range, e.g. 203.0.113.7/32" + (" (default: your public address)"

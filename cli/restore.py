@@ -7,12 +7,16 @@ import argparse
 import json
 
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import CliError, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("restore", parents=[common], help="restore a stack's database from a snapshot (plan first)")
+    p = sub.add_parser("restore", parents=[common], **helps(
+        "restore a stack's database from a snapshot (plan first)",
+        "Make the stack's database again from one of its snapshots (or a torn-down stack's final one); "
+        "the plan says what the current data becomes before anything changes.",
+        "hostwiz snapshot blog --list", "hostwiz restore blog blog-snap-20261201120000"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("snapshot", help="a snapshot ID ('hostwiz snapshot NAME --list')")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask before restoring")

@@ -8,12 +8,16 @@ import argparse
 import json
 
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("snapshot", parents=[common], help="snapshot a stack's disk and database, or list snapshots")
+    p = sub.add_parser("snapshot", parents=[common], **helps(
+        "snapshot a stack's disk and database, or list snapshots",
+        "Take a snapshot of the instance's disk and of the database now, tagged with the stack's identity, "
+        "or list them (--all: torn-down stacks' final snapshots too).",
+        "hostwiz snapshot blog", "hostwiz snapshot blog --list", "hostwiz snapshot --list --all"))
     p.add_argument("name", nargs="?", type=stack_name, help="the stack")
     p.add_argument("--list", action="store_true", help="list the stack's snapshots instead of taking new ones")
     p.add_argument("--all", action="store_true", help="list every stack's snapshots (torn-down stacks too)")

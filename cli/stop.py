@@ -8,14 +8,15 @@ import json
 
 from hostwiz import events as ev
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, command: str = "stop") -> None:
     what = "stop a stack's instance and database (disks and the address still cost)" if command == "stop" else \
         "start a stopped stack's database and instance"
-    p = sub.add_parser(command, parents=[common], help=what, description=what)
+    p = sub.add_parser(command, parents=[common], **helps(what, what[0].upper() + what[1:] + ".",
+                                                          f"hostwiz {command} blog", f"hostwiz {command} blog --json"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -11,7 +11,7 @@ import threading
 import time
 
 from hostwiz.cli import BAD_INPUT, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import CliError, identity, session_for
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -20,7 +20,11 @@ RESET = "\033[0m"
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("top", parents=[common], help="a stack's metrics as sparklines, refreshed")
+    p = sub.add_parser("top", parents=[common], **helps(
+        "a stack's metrics as sparklines, refreshed",
+        "The instance's and database's CloudWatch metrics as sparklines with their latest values, "
+        "redrawn every few seconds until ctrl+c.",
+        "hostwiz top blog", "hostwiz top blog --window 24h --once"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--window", default="1h", choices=["1h", "24h", "7d"], help="how far back (default 1h)")
     p.add_argument("--every", type=float, default=5.0, help="seconds between refreshes (default 5)")

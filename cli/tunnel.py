@@ -17,7 +17,7 @@ import sys
 import threading
 
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import CliError, identity, session_for
 
 
@@ -26,8 +26,11 @@ _options: argparse.ArgumentParser | None = None
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     global _options
-    p = sub.add_parser("tunnel", parents=[common], help="forward a local port to a stack's database",
-                       usage="hostwiz tunnel NAME [--local-port N] [-- COMMAND...]")
+    p = sub.add_parser("tunnel", parents=[common], usage="hostwiz tunnel NAME [--local-port N] [-- COMMAND...]", **helps(
+        "forward a local port to a stack's database",
+        "Forward a local port through the stack's verified SSH connection to its private database; with a "
+        "command, run it with DATABASE_URL pointing at the tunnel, then close.",
+        "hostwiz tunnel blog", "hostwiz tunnel blog -- psql", "hostwiz tunnel blog --local-port 5433"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--local-port", type=int, default=0, help="local port (default: a free one)")
     p.add_argument("run_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
