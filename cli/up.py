@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         width = max(len(what) for what, _ in plan.resources)
         print("\n".join(f"  {what:<{width}}  {detail}" for what, detail in plan.resources))
         print(f"  {'Estimated cost':<{width}}  ${plan.cost.total:.2f}/month ({plan.cost.note})")
+        for note in plan.notes:  # what the account changes (AWS's free plan)
+            print(f"  Note: {note}")
     if not args.yes:
         if not is_interactive():
             raise CliError("not creating anything without confirmation: add --yes", BAD_INPUT)

@@ -60,7 +60,7 @@ class InstanceStep(WizardStep):
     def load_types(self, region: str) -> None:
         cached = self.cached(("types", region))
         if cached is not None:
-            self.show_types(region, cached)
+            self.show_types(region, *cached)
         else:
             self.fetch_types(region)
 
@@ -70,9 +70,9 @@ class InstanceStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="types", name="types")
     def types_worker(self, region: str) -> None:
-        from hostwiz.services.lookups import offered_types
+        from hostwiz.services.lookups import launchable_types
 
-        self.post_message(Loaded("types", offered_types(self.app.session, region), key=region))
+        self.post_message(Loaded("types", launchable_types(self.app.session, region), key=region))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="facts", name="facts")
     def fetch_facts(self, region: str, family: str, names: list[str]) -> None:
@@ -87,7 +87,7 @@ class InstanceStep(WizardStep):
     def on_loaded(self, message: Loaded) -> None:
         if message.what == "types":
             self.app.lookups[("types", message.key)] = message.value
-            self.show_types(message.key, message.value)
+            self.show_types(message.key, *message.value)
         elif message.what == "facts":
             self.app.lookups[("facts", *message.key)] = message.value
             self.fill_table()
@@ -121,13 +121,15 @@ class InstanceStep(WizardStep):
     def retry(self) -> None:
         self.fetch_types(self.state.region)
 
-    def show_types(self, region: str, offered: list[str]) -> None:
+    def show_types(self, region: str, offered: list[str], why: str = "") -> None:
+        """`why`: why the list is shorter than the region's (AWS's free plan), said under the field."""
         if region != self.state.region:
             return
         self._loading(False)
         self.offered, self.offered_region = offered, region
-        self.state.offered = set(offered)
+        self.state.offered, self.state.offered_why = set(offered), why
         self.query_one("#err-instance-type-hint", Static).update(
+            f"{len(offered)} types launch here; {why}" if why else
             f"{len(offered)} types offered in {region}; type a name or pick one below")
         self.query_one("#type", Input).suggester = SuggestFromList(offered, case_sensitive=False)
         self.fill_table()

@@ -96,7 +96,8 @@ class ReviewStep(WizardStep):
         else:
             spec = self.up_plan.spec if self.up_plan is not None else None
             names = " and the DNS names are free" if spec is not None and spec.domain else ""
-            box.update(f"[green]✔[/] checked with AWS: the instance type is offered{names}")
+            notes = "".join(f"\n[yellow]![/] {note}" for note in self.up_plan.notes) if self.up_plan else ""
+            box.update(f"[green]✔[/] checked with AWS: the instance type is offered{names}{notes}")
         self.revalidate()
 
     def problems(self) -> dict[str, str]:

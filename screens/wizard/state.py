@@ -26,6 +26,7 @@ class WizardState:
     engine: str | None = None  # None: no database
     database: dict[str, Any] = field(default_factory=lambda: {"instance_class": "db.t3.micro", "storage_gb": "20"})
     offered: set[str] | None = None  # instance types offered in `region`, once looked up
+    offered_why: str = ""  # why `offered` is shorter than the region's list (AWS's free plan), or ""
     app: dict[str, Any] = field(default_factory=lambda: {"source": "", "start": "", "health": "/health"})
     app_problem: str = ""  # the App step's detection says the directory cannot be deployed as it is
 
@@ -57,7 +58,9 @@ class WizardState:
                 found.setdefault(name, message)
         itype = str(self.instance["type"]).strip().lower()
         if self.offered is not None and "instance.type" not in found and itype not in self.offered:
-            found["instance.type"] = f"{itype} is not offered in {self.region}; pick one from the list below"
+            found["instance.type"] = (f"{itype} cannot launch on this account ({self.offered_why}); pick one below"
+                                      if self.offered_why else
+                                      f"{itype} is not offered in {self.region}; pick one from the list below")
         if not self.instance["ssh_cidr"].strip() and "instance.ssh_cidr" not in found:
             found["instance.ssh_cidr"] = "is empty; write the address you connect from, like 203.0.113.7/32"
         if not fields:
