@@ -84,20 +84,26 @@ class HostwizApp(WorkerFailures, App):
         """What quitting now would lose, in the operator's words (empty: nothing)."""
         from hostwiz.services.sandboxd import lost_on_exit
 
+        from . import runs
+
         out = []
-        for screen in self.screen_stack:
-            if getattr(screen, "phase", None) in ("running", "cancelling", "rolling-back"):
-                spec = getattr(screen, "spec", None)
-                name = spec.name if spec is not None else getattr(screen, "stack", "")
-                what = "teardown" if screen.__class__.__name__.startswith("Teardown") else "run"
-                out.append(f"A {what} of {name} is in progress: quitting stops it where it is. What was made "
-                           f"stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' carries on from there.")
+        for screen in runs.active(self):  # on screen or carrying on in the background
+            name = getattr(screen, "stack", "")
+            what = "teardown" if screen.__class__.__name__.startswith("Teardown") else "run"
+            out.append(f"A {what} of {name} is in progress: quitting stops it where it is. What was made "
+                       f"stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' carries on from there.")
         stacks = lost_on_exit(self.session)
         if stacks:
             out.append(f"The sandbox holds {len(stacks)} stack(s) ({', '.join(stacks)}): they, their logs and "
                        "keys are gone when hostwiz quits. To keep a sandbox between runs, start it first with "
                        "'hostwiz sandbox start'.")
         return out
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        from . import runs
+
+        runs.stop_all(self)  # runs in the background stop where they are (the quit dialog said so)
+        super().exit(*args, **kwargs)
 
     # navigation ------------------------------------------------------------------
     def go_home(self) -> None:

@@ -66,6 +66,7 @@ class HomeScreen(WorkerFailures, Screen):
             "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
         if not self.app.sandbox and self.app.session is None:
             self.show_ledger()
+        self.set_interval(1.0, self.tick_runs)
 
     def show_ledger(self) -> None:
         """The first frame: the stacks this machine's ledger knows (local files, no AWS call); their
@@ -158,6 +159,8 @@ class HomeScreen(WorkerFailures, Screen):
         table.clear()
         for s in stacks:
             style = STATUS_STYLE.get(s.status, "")
+            if (live := self.live_run(s.name)) is not None:
+                style, s.status = "yellow", live
             addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
             known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
             table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr,
@@ -165,6 +168,25 @@ class HomeScreen(WorkerFailures, Screen):
         table.display = bool(stacks)
         if stacks:
             table.move_cursor(row=min(cursor, len(stacks) - 1))
+
+    def live_run(self, name: str) -> str | None:
+        """The status of a run of `name` going on in this app (on screen or in the background)."""
+        from . import runs
+
+        run = next(runs.active(self.app, name), None)
+        if run is None:
+            return None
+        what = "deleting" if run.__class__.__name__.startswith("Teardown") else "creating"
+        return f"{what}… (live, Enter shows it)"
+
+    def tick_runs(self) -> None:
+        """Home follows runs going on in the background: their rows, and a refresh when one ends."""
+        from . import runs
+
+        live = {s.name for s in runs.active(self.app)}
+        shown = {s.name for s in self.stacks if "(live" in str(s.status)}
+        if live != shown and self.app.session is not None and self.app.screen is self:
+            self.action_refresh()
 
     def month_to_date(self, s: Any) -> str:
         """What the stack has cost this month, from the ledger's running/stopped periods (local files)."""
@@ -204,6 +226,11 @@ class HomeScreen(WorkerFailures, Screen):
             return
         if s.source == "tags":
             self.action_adopt()
+            return
+        from . import runs
+
+        if (run := next(runs.active(self.app, s.name), None)) is not None:  # back to its live progress
+            self.app.push_screen(run)
             return
         from .detail import DetailScreen
 

@@ -13,8 +13,9 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingI
 from .widgets.check import Check
 
 from .detail import kind_label
+from . import runs
 from .messages import Loaded, RunFinished
-from .progress import DONE, FAILED, RUNNING, RunScreen
+from .progress import ACTIVE, DONE, FAILED, RUNNING, RunScreen
 
 PLANNING, CONFIRM = "planning", "confirm"
 
@@ -56,8 +57,6 @@ class TeardownScreen(RunScreen):
         self.make_plan(True)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "home":
-            return self.phase != RUNNING
         if action == "replan":
             return self.phase in (CONFIRM, FAILED)
         return True
@@ -145,7 +144,8 @@ class TeardownScreen(RunScreen):
         self.query_one("#plan-area").display = False
         self.query_one("#run-area").display = True
         self.query_one("#title", Static).update(f"[b]Tearing down stack {self.stack}[/]")
-        self.set_phase(RUNNING)
+        self.set_phase(RUNNING)  # the timer starts here, at the confirmation
+        runs.track(self.app, self)
         self.run_down(self.plan)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="down")
@@ -184,8 +184,12 @@ class TeardownScreen(RunScreen):
         self.set_phase(PLANNING)
         self.make_plan(self.query_one("#snapshot", Checkbox).value)
 
+    def background_note(self) -> str:
+        if self.phase == DONE:
+            return f"{self.stack} is torn down."
+        return f"Tearing down {self.stack} left resources behind; open it from home to plan again."
+
     def action_home(self) -> None:
-        if self.phase == RUNNING:
-            self.notify("Still deleting; wait for it to finish.", severity="warning")
-            return
+        if self.phase in ACTIVE:  # the deletion goes on in the background; home lists it
+            self.notify(f"Deleting {self.stack} carries on in the background; open it from home to see it.")
         self.app.go_home()
