@@ -38,7 +38,9 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("e", "settings", "Settings"),
         Binding("w", "window", "1h/24h/7d"),
         Binding("x", "power", "Stop/Start"),
+        Binding("u", "resume", "Resume"),
     ]
+    RESUMABLE = ("failed", "creating", "rollback-incomplete")  # re-running up carries on from what exists
 
     def __init__(self, name: str) -> None:
         super().__init__(classes="detail")
@@ -95,6 +97,9 @@ class DetailScreen(WorkerFailures, Screen):
         if name == "stop/start":
             self.notify(f"Could not stop or start {self.stack}: {error}", severity="error")
             return
+        if name == "resume":
+            self.notify(f"Cannot resume {self.stack}: {error}", severity="error")
+            return
         self.query_one("#detail-loading").display = False
         what = "the database password from the keyring" if not self.password_looked_up else "the resources"
         self.notify(f"Could not read {what}: {error}. Press r to retry.", severity="error")
@@ -117,6 +122,8 @@ class DetailScreen(WorkerFailures, Screen):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_row("Status", str(ledger.get("status", "?")) + (f"  ({ledger.get('error')})" if ledger.get("error")
                                                                  and ledger.get("status") != "ready" else ""))
+        if self.resumable():
+            grid.add_row("", "[b]u[/] Resume carries on from what exists; [b]t[/] Teardown deletes it")
         grid.add_row("URL", out.get("url") or "—")
         grid.add_row("Public IP", out.get("public_ip") or "—")
         if self.dns:
@@ -207,6 +214,40 @@ class DetailScreen(WorkerFailures, Screen):
         result = (operate.stop if stopping else operate.start)(self.app.session, self.stack)
         self.post_message(Loaded("power", result))
 
+    def resumable(self) -> bool:
+        """A failed or stopped-midway create (not one going on in this app): Resume re-runs up."""
+        from . import runs
+
+        status = Ledger(self.app.session.state_dir, self.stack).get("status")
+        return status in self.RESUMABLE and next(runs.active(self.app, self.stack), None) is None
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "resume":
+            return self.resumable()
+        return True
+
+    def action_resume(self) -> None:
+        if not self.resumable():
+            return
+        self.notify(f"Checking {self.stack}'s spec with AWS before resuming…")
+        self.prepare_resume()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="resume", name="resume")
+    def prepare_resume(self) -> None:
+        from hostwiz import spec as specmod
+        from hostwiz.services import stacks as operations
+
+        spec = specmod.validate(Ledger(self.app.session.state_dir, self.stack).get("spec") or {})
+        self.app.call_from_thread(self.resume, operations.prepare_up(self.app.session, spec))
+
+    def resume(self, plan: Any) -> None:
+        if not plan.ok:
+            self.notify("Cannot resume: " + "; ".join(f"{f}: {m}" for f, m in plan.problems), severity="error")
+            return
+        from .progress import ProgressScreen
+
+        self.app.switch_screen(ProgressScreen(plan.spec, ssh_cidr=plan.ssh_cidr))
+
     def action_window(self) -> None:
         self.notify(f"Metrics over the last {self.query_one(WatchPanel).cycle_window()}")
 
@@ -255,6 +296,8 @@ class DetailScreen(WorkerFailures, Screen):
         yield SystemCommand("Releases", "The app's releases; roll back to one", self.action_releases)
         yield SystemCommand("App settings", "Set or remove the app's settings (secrets masked)", self.action_settings)
         yield SystemCommand("Tear down stack", f"Plan and delete {self.stack}", self.action_teardown)
+        if self.resumable():
+            yield SystemCommand("Resume stack", f"Carry on creating {self.stack} from what exists", self.action_resume)
 
 
 def kind_label(kind: str) -> str:
