@@ -270,22 +270,49 @@ class CleanupScreen(WorkerFailures, Screen):
         self.query_one("#tree", Tree).border_title = (
             f"{len(chosen)} of {len(self.plan.resources)} selected · "
             f"{money(sum(r.monthly_cost for r in chosen), self.plan.costs_known)}/month")
+        self.show_details()
 
     @on(Tree.NodeHighlighted)
-    def show_details(self, event: Tree.NodeHighlighted) -> None:
-        r = event.node.data
-        if r is None or self.plan is None:
+    def show_details(self, event: Tree.NodeHighlighted | None = None) -> None:
+        """The selection's summary, always (count, cost, by kind, what it waits on); under it the
+        item under the cursor, when the cursor is on a single item (issue 15, finding 3)."""
+        if self.plan is None:
             return
-        waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
-        lines = [f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
-                 f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
-                 f"Deleted after:\n{waits}"]
-        if r.data.get("cloudformation"):
-            lines.append(f"[yellow]Owned by CloudFormation stack {r.data['cloudformation']}: "
-                         "deleting the stack is usually better.[/]")
-        if self.status.get(r.key):
-            lines.append(f"Status: {self.status[r.key]}")
+        node = event.node if event is not None else self.query_one("#tree", Tree).cursor_node
+        lines = self.selection_summary()
+        r = node.data if node is not None else None
+        if r is not None:
+            waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
+            lines += ["", f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
+                      f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
+                      f"Deleted after:\n{waits}"]
+            if r.data.get("cloudformation"):
+                lines.append(f"[yellow]Owned by CloudFormation stack {r.data['cloudformation']}: "
+                             "deleting the stack is usually better.[/]")
+            if self.status.get(r.key):
+                lines.append(f"Status: {self.status[r.key]}")
         self.query_one("#detail", Static).update("\n".join(lines))
+
+    def selection_summary(self) -> list[str]:
+        from collections import Counter
+
+        chosen = [r for r in self.plan.resources if r.key in self.selected]
+        cost = money(sum(r.monthly_cost for r in chosen), self.plan.costs_known)
+        lines = [f"[b]Selected: {len(chosen)} of {len(self.plan.resources)} · {cost}/month[/]"]
+        for kind, n in sorted(Counter(r.kind for r in chosen).items()):
+            lines.append(f"  {n} × {kind}")
+        live = sorted({r.tags[STACK_TAG] for r in chosen if r.tags.get(STACK_TAG) in self.live})
+        if live:
+            lines.append(f"[b yellow]Includes live stack(s): {', '.join(live)}[/]")
+        picked = {x.id for x in chosen} | {x.key for x in chosen}
+        unpicked = {x.id for x in self.plan.resources} | {x.key for x in self.plan.resources}
+        blocked = sorted({r.name or r.id for r in chosen for w in r.waits_on if w in unpicked - picked})
+        if blocked:
+            lines.append(f"[yellow]{len(blocked)} wait on items not selected (deleting them may be blocked): "
+                         f"{', '.join(blocked[:4])}{' …' if len(blocked) > 4 else ''}[/]")
+        if not chosen:
+            lines.append("  Enter or x selects the item or group under the cursor; a selects all.")
+        return lines
 
     # deleting ------------------------------------------------------------------
     def action_delete(self) -> None:
