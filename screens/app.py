@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from hostwiz.services.session import Options, Session
@@ -21,6 +22,8 @@ from .workers import WorkerFailures
 class HostwizApp(WorkerFailures, App):
     CSS_PATH = "hostwiz.tcss"
     TITLE = "hostwiz"
+    # shown first in every footer (screens.widgets.footer), so 80 columns keep them
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True), Binding("f1", "toggle_keys", "Keys")]
 
     def __init__(self, options: Options | None = None, session: Session | None = None) -> None:
         super().__init__()
@@ -76,6 +79,15 @@ class HostwizApp(WorkerFailures, App):
             return
         self.push_screen(QuitDialog("Quit hostwiz?", "\n\n".join(lost), yes="Quit", no="Stay", danger=True),
                          lambda ok: self.exit() if ok else None)
+
+    def action_toggle_keys(self) -> None:
+        """Every key of the screen, with what it does (the footer shows the main ones)."""
+        from textual.widgets import HelpPanel
+
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def action_help_quit(self) -> None:  # ctrl+c: the same words on every screen
         self.notify("Press ctrl+q to quit (it asks first when a run or sandbox stacks would be lost).")

@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static, Tree
+from textual.widgets import Button, Input, Label, ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from hostwiz import events as ev
 from hostwiz.deletion_text import money
 
+from .widgets.footer import Footer
 from .messages import EngineEvent
 from .workers import WorkerFailures
 

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
 from hostwiz.ledger import Ledger
 
+from .widgets.footer import Footer
 from .messages import Loaded
 from .pricing import NO_PRICE, breakdown
 from .widgets.watch import WatchPanel

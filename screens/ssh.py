@@ -16,8 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, RichLog, Static
+from textual.widgets import Button, RichLog, Static
 
+from .widgets.footer import Footer
 from .dialogs import Confirm
 from .messages import Loaded
 from .terminal import Terminal

@@ -8,8 +8,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingIndicator, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Static
 
+from .widgets.footer import Footer
 from .widgets.check import Check
 
 from .detail import kind_label
