@@ -27,6 +27,7 @@ MASK = "••••••••"
 class DetailScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "app.home", "Back"),
+        Binding("u", "resume", "Resume"),  # only on a failed create, and then first
         Binding("r", "refresh", "Refresh"),
         Binding("p", "reveal", "Show/hide password"),
         Binding("y", "copy_ssh", "Copy SSH"),
@@ -39,7 +40,6 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("e", "settings", "Settings"),
         Binding("w", "window", "1h/24h/7d"),
         Binding("x", "power", "Stop/Start"),
-        Binding("u", "resume", "Resume"),
     ]
     RESUMABLE = ("failed", "creating", "rollback-incomplete")  # re-running up carries on from what exists
 
@@ -61,7 +61,8 @@ class DetailScreen(WorkerFailures, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#resources", DataTable).add_columns("resource", "id", "name", "state", "region")
+        # state and region before the long IDs: 80 columns keep them (issue 15, finding 6)
+        self.query_one("#resources", DataTable).add_columns("resource", "state", "region", "id", "name")
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -77,8 +78,8 @@ class DetailScreen(WorkerFailures, Screen):
         # the password first: shown now, not after the (slower, fallible) resource listing
         self.post_message(Loaded("password", secrets.fetch(secrets.db_password_account(self.stack))))
         st = operations.status(self.app.session, self.stack)
-        rows = [(kind_label(r.kind), r.id, r.name if r.name != r.id else "",
-                 str(r.data.get("state") or r.data.get("status") or "exists"), r.region) for r in st.resources]
+        rows = [(kind_label(r.kind), str(r.data.get("state") or r.data.get("status") or "exists"), r.region,
+                 r.id, r.name if r.name != r.id else "") for r in st.resources]
         self.post_message(Loaded("status", (rows, st.dns)))
 
     def on_loaded(self, message: Loaded) -> None:
@@ -124,7 +125,7 @@ class DetailScreen(WorkerFailures, Screen):
         grid.add_row("Status", str(ledger.get("status", "?")) + (f"  ({ledger.get('error')})" if ledger.get("error")
                                                                  and ledger.get("status") != "ready" else ""))
         if self.resumable():
-            grid.add_row("", "[b]u[/] Resume carries on from what exists; [b]t[/] Teardown deletes it")
+            grid.add_row("Next", "press u to resume (up again, from what exists) or t to tear it down")
         grid.add_row("URL", out.get("url") or "—")
         grid.add_row("Public IP", out.get("public_ip") or "—")
         if self.dns:

@@ -178,7 +178,7 @@ class HomeScreen(WorkerFailures, Screen):
         if run is None:
             return None
         what = "deleting" if run.__class__.__name__.startswith("Teardown") else "creating"
-        return f"{what}… (live, Enter shows it)"
+        return f"{what}… (live)"
 
     def tick_runs(self) -> None:
         """Home follows runs going on in the background: their rows, and a refresh when one ends."""

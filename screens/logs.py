@@ -68,7 +68,7 @@ class LogsScreen(WorkerFailures, Screen[None]):
             with Vertical(id="log-side"):
                 yield Label(f"[b]Logs of {escape(self.stack_name)}[/b]")
                 yield SelectionList[str](id="log-sources")
-                yield Input(placeholder="add: cw:GROUP[:PREFIX], rds", id="log-add")
+                yield Input(placeholder="add cw:GROUP[:PFX] or rds", id="log-add")
                 yield Static(id="log-states")
             with Vertical():
                 with Horizontal(id="log-bar"):

@@ -36,8 +36,9 @@ class TeardownScreen(RunScreen):
             yield LoadingIndicator(id="plan-loading")
             yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="snapshot-row", classes="inline"):
-                yield Check("Take a final database snapshot (kept after deletion; it costs storage until you "
-                               "delete it)", True, id="snapshot", compact=True)
+                # short enough for 80 columns (issue 15, finding 6): the summary names it and its cost
+                yield Check("Keep a final database snapshot (costs storage until you delete it)", True,
+                            id="snapshot", compact=True)
             with Horizontal(classes="inline"):
                 yield Input(placeholder=f"type {self.stack} to confirm", id="confirm", compact=True)
                 yield Button("Delete", id="delete", variant="error", disabled=True, compact=True)

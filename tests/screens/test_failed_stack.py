@@ -56,7 +56,7 @@ def test_a_failed_stack_offers_resume_which_ends_ready(make_app, session, spec_d
             app.push_screen(DetailScreen("resumeme"))
             await settle(pilot)
             text = shown(app)
-            assert "u Resume" in text and "t Teardown" in text and "Resume carries on" in text, text
+            assert "u Resume" in text and "press u to resume" in text and "t to tear it down" in text, text
             await pilot.press("u")
             await settle(pilot)
             assert isinstance(app.screen, ProgressScreen)
