@@ -158,13 +158,15 @@ class HomeScreen(WorkerFailures, Screen):
         table = self.query_one("#stacks", DataTable)
         cursor = table.cursor_row
         table.clear()
+        self.live_shown: set[str] = set()
         for s in stacks:
-            style = STATUS_STYLE.get(s.status, "")
-            if (live := self.live_run(s.name)) is not None:
-                style, s.status = "yellow", live
+            style, status = STATUS_STYLE.get(s.status, ""), s.status
+            if (live := self.live_run(s.name)) is not None:  # a run of this app, on screen or not
+                style, status = "yellow", live
+                self.live_shown.add(s.name)
             addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
             known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
-            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr,
+            table.add_row(s.name, f"[{style}]{status}[/]" if style else status, s.region, addr,
                           self.month_to_date(s), known, key=s.name)
         table.display = bool(stacks)
         if stacks:
@@ -181,13 +183,13 @@ class HomeScreen(WorkerFailures, Screen):
         return f"{what}… (live)"
 
     def tick_runs(self) -> None:
-        """Home follows runs going on in the background: their rows, and a refresh when one ends."""
+        """Home follows the runs going on in this app: their rows show them live (no AWS call here;
+        a run that ends refreshes home itself, `runs.ended`)."""
         from . import runs
 
-        live = {s.name for s in runs.active(self.app)}
-        shown = {s.name for s in self.stacks if "(live" in str(s.status)}
-        if live != shown and self.app.session is not None and self.app.screen is self:
-            self.action_refresh()
+        live = {s.stack for s in runs.active(self.app)} & {s.name for s in self.stacks}
+        if live != getattr(self, "live_shown", set()):
+            self.fill(self.stacks)
 
     def month_to_date(self, s: Any) -> str:
         """What the stack has cost this month, from the ledger's running/stopped periods (local files)."""
