@@ -99,12 +99,13 @@ class HostwizApp(WorkerFailures, App):
         from . import runs
 
         out = []
+        stacks = lost_on_exit(self.session)  # a sandbox of this process: it goes, and its stacks with it
         for screen in runs.active(self):  # on screen or carrying on in the background
             name = getattr(screen, "stack", "")
             what = "teardown" if screen.__class__.__name__.startswith("Teardown") else "run"
-            out.append(f"A {what} of {name} is in progress: quitting stops it where it is. What was made "
-                       f"stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' carries on from there.")
-        stacks = lost_on_exit(self.session)
+            later = "" if stacks else (f" What was made stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' "
+                                       "carries on from there.")
+            out.append(f"A {what} of {name} is in progress: quitting stops it where it is.{later}")
         if stacks:
             out.append(f"The sandbox holds {len(stacks)} stack(s) ({', '.join(stacks)}): they, their logs and "
                        "keys are gone when hostwiz quits. To keep a sandbox between runs, start it first with "
