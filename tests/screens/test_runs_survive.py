@@ -9,6 +9,7 @@ import asyncio
 import threading
 
 from pilot_helpers import SIZE, settle, shown
+from test_snapshots import frozen  # noqa: F401 (a fixture)
 
 from hostwiz import events as ev
 from hostwiz import spec as specmod
@@ -180,3 +181,32 @@ def test_the_eta_is_the_plans_critical_path_minus_done_work():
     # it never goes up as time passes
     seen = [eta_seconds(deps, est, {"a": ev.DONE, "b": ev.STARTED}, {"b": t}) for t in range(0, 200, 10)]
     assert seen == sorted(seen, reverse=True)
+
+
+def test_on_aws_the_eta_comes_from_the_plan_and_the_bar_stays_below_100_until_done(
+        monkeypatch, make_app, spec_data, frozen):  # noqa: F811
+    """Mid-run (scripted: every step done but the database wait), the bar is not full and the ETA is
+    the plan's: the database's typical 7 minutes and the steps after it, not a rate guess."""
+    from test_snapshots import scripted_up
+
+    from hostwiz.services import stacks as operations
+
+    monkeypatch.setattr(operations, "up", scripted_up(False))
+    spec = specmod.validate({**spec_data, "name": "eta"})
+
+    async def scenario():
+        app = make_app()
+        app.sandbox = False  # as on AWS: the plan's times are AWS's
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_home(pilot)
+            progress = ProgressScreen(spec)
+            app.push_screen(progress)
+            await pilot.pause(0.3)
+            progress.tick()
+            bar = progress.query_one("#bar")
+            return str(progress.query_one("#counts").render()), bar.percentage
+
+    counts, percentage = asyncio.run(scenario())
+    assert "left" in counts and percentage < 1.0, counts
+    minutes = int(counts.split("about ")[1].split(":")[0])
+    assert 7 <= minutes <= 8, counts  # database-available (420 s) and the steps after it
