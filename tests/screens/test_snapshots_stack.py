@@ -23,11 +23,25 @@ TAG = {"120x36": ("w", 15), "80x24": ("n", 24)}
 SHOWN_STATE = "~/.local/state/hostwiz"
 
 
+@pytest.fixture
+def shared_moto():
+    """A fresh moto per test here (not per module): what a stack's plan and IDs are cannot depend on
+    which tests ran before in the same process."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
 def seeded(session, seed: int) -> None:
     """moto's IDs and addresses from a fixed seed, drawn in a fixed order (one step at a time)."""
     from moto.moto_api._internal import mock_random
 
     session.max_workers = 1
+    # moto makes a region's default VPC (random IDs) the first time the region is used in the module:
+    # done before the seed, so the draws after it are the same whichever test runs first
+    session.aws.client("ec2").describe_vpcs()
+    session.aws.client("ec2").describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["x"]}])
     mock_random.seed(seed)
 
 
@@ -75,6 +89,11 @@ def shot(make_app, push):
         await settle(pilot)
         push(pilot.app)
         await settle(pilot)
+        screen = pilot.app.screen
+        for _ in range(250):  # the detail's resources are listed (its watch panel's timers start workers late)
+            if not screen.query("#resources") or screen.query_one("#resources").row_count:
+                break
+            await pilot.pause(0.02)
         await steady(pilot)
 
     return make_app(), before
