@@ -19,6 +19,7 @@ from hostwiz.ledger import Ledger, LedgerUnwritable, all_stacks, new_run_id, new
 from hostwiz.provisioners import dns, preflight, teardown
 from hostwiz.provisioners import tagging as tagging_api
 from hostwiz.provisioners.account import account_plan
+from hostwiz.provisioners.collisions import Collision
 from hostwiz.provisioners.aws import Aws, error_code
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
@@ -167,7 +168,10 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             if not ledger.power_history():  # billing began with this run: cost so far counts from here
                 ledger.power("running", at=started)
             if spec.monitoring and spec.monitoring.alarms:
-                put_alarms(sess, spec.name, ledger, on_event)
+                try:
+                    put_alarms(sess, spec.name, ledger, on_event)
+                except Collision as err:  # an alarm of that name is not the stack's: left alone, the stack is ready
+                    on_event(ev.Event(ev.NOTICE, message=f"alarms: not put: {err}"))
             if spec.app is not None:
                 _deploy_app(session, spec, app_base, on_event, cancel, result)
             on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready" +
