@@ -9,6 +9,17 @@ an in-process sandbox: their botocore hooks tell the daemon about key pairs, lau
 output reads, Instance Connect keys and terminations over its control API (JSON on 127.0.0.1,
 with the token), and they dial each instance at the port the map gives.
 
+What lives in the daemon, so every attached command reaches the same: the moto server, the SSH
+hosts, the deploy hosts (each instance's release directory and loopback nginx: `deploy_target`,
+`deploy_url`), the site stand-in the health probes reach (`health_endpoint`) and which stacks'
+metrics are seeded (`feed_metrics`). What lives in each attached command: its botocore hooks,
+among them the realism model of AWS (`sandbox_realism`, as in the in-process sandbox). The model's
+windows are timed from calls it saw, so they hold within one command (a whole `up`, a TUI
+session) but do not carry into the next: a `down` run right after `up` in another process meets
+no `creating` database, no not-found window, no lingering interface from that `up`. The rules
+that need no memory (a zone short of capacity, the free plan, `Latest` console output on old
+types) apply to every command.
+
 It stops on `POST /stop` (`hostwiz sandbox stop`), SIGTERM/SIGINT, or when its lifetime ends;
 then the stacks it held are gone, so their ledgers, keys and pins are removed with it.
 """
@@ -34,7 +45,7 @@ from typing import Any
 
 from hostwiz.ledger import atomic_write
 
-from . import FAKE_CREDENTIALS, SANDBOX_ZONE, Sandbox, sandbox_pace, wire
+from . import FAKE_CREDENTIALS, SANDBOX_ZONE, Sandbox, sandbox_pace, sandbox_realism, wire
 from .ssh_hooks import SshHooks
 
 log = logging.getLogger(__name__)
@@ -235,6 +246,19 @@ def _handler(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/ssh/terminate":
                 ssh.terminate(body["instance_ids"])
                 self._reply(200, {})
+            elif self.path == "/deploy/target":
+                target = daemon.lab.deploy_target(body.get("instance_id"))
+                self._reply(200, {"target": asdict(target) if target is not None else None})
+            elif self.path == "/deploy/url":
+                self._reply(200, {"url": daemon.lab.deploy_url(body.get("instance_id"))})
+            elif self.path == "/health":
+                host, port = daemon.lab.health_endpoint()
+                self._reply(200, {"host": host, "port": port})
+            elif self.path == "/metrics/claim":  # the first to claim a stack seeds its metrics
+                with daemon._lock:
+                    first = body["key"] not in daemon.lab.metrics_fed
+                    daemon.lab.metrics_fed.add(body["key"])
+                self._reply(200, {"first": first})
             else:
                 self._reply(404, {"error": self.path})
 
@@ -360,13 +384,15 @@ class RemoteSsh(SshHooks):
 
 class Attached:
     """A session's view of a running daemon: the same face as `Sandbox` (wire, resolve_ssh,
-    state_dir, stop), but `stop` leaves the daemon running."""
+    deploy_target, deploy_url, health_endpoint, feed_metrics, state_dir, stop), but `stop` leaves
+    the daemon running. The realism model is this process's own (see the module's docstring)."""
 
     def __init__(self, record: Record):
         self.record = record
         self.state_dir = Path(record.state_dir)
         self.endpoint_url = record.endpoint
         self.ssh = RemoteSsh(record)
+        self.realism: Any = None  # a `realism.Realism`, made by `wire` as `Sandbox.wire` makes it
         # Borrowed while attached, given back by `stop` (as `Sandbox` does): the environment, the keyring.
         self._saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE", "AWS_SESSION_TOKEN",
                                                      "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")}
@@ -385,7 +411,31 @@ class Attached:
         return self.ssh.resolve(instance_id, address)
 
     def wire(self, region: str) -> tuple[Any, Any, Any]:
-        return wire(self.endpoint_url, region, self.ssh.hooks(), seed_zone=False)
+        self.realism = self.realism or sandbox_realism(self.endpoint_url)
+        return wire(self.endpoint_url, region, self.realism, self.ssh.hooks(), seed_zone=False)
+
+    def deploy_target(self, instance_id: str | None) -> Any:
+        """The daemon's deploy host of the instance (its SSH server runs the release script there)."""
+        from hostwiz.deploy import Target
+
+        found = self.record.call("/deploy/target", {"instance_id": instance_id}).get("target")
+        if found is None:
+            return None
+        return Target(**{**found, "site_listen": tuple(found.get("site_listen") or ())})
+
+    def deploy_url(self, instance_id: str | None) -> str | None:
+        return self.record.call("/deploy/url", {"instance_id": instance_id}).get("url")
+
+    def health_endpoint(self) -> tuple[str, int]:
+        answer = self.record.call("/health", {})
+        return answer["host"], int(answer["port"])
+
+    def feed_metrics(self, aws: Any, key: str, metrics: list, storage_gb: float = 20) -> None:
+        """A week of plausible points for a stack's metrics, once per stack for the daemon's lifetime."""
+        from .watch import seed_metrics
+
+        if self.record.call("/metrics/claim", {"key": key}).get("first"):
+            seed_metrics(aws, metrics, storage_gb=storage_gb)
 
     def stop(self) -> None:  # the daemon goes on: only `hostwiz sandbox stop` ends it
         for k, v in self._saved.items():
