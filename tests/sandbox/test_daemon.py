@@ -84,3 +84,53 @@ def test_stopping_the_sandbox_forgets_the_stacks_that_went_with_it(env, tmp_path
     assert "its stacks are gone with it: tiny" in stopped.stdout
     assert not (tmp_path / "state" / "sandbox" / "stacks" / "tiny.json").exists()
     assert not (tmp_path / "state" / "sandbox" / "keys" / "tiny.pem").exists()
+
+
+def test_a_command_attached_to_the_sandbox_has_its_realism_deploy_hosts_and_site_stand_in(env, tmp_path, monkeypatch):
+    """The merge of issues 13-15: a session attached to the daemon is wired as the in-process
+    sandbox is (the realism model's hooks, the deploy hosts, the health stand-in), not a bare moto."""
+    import re
+    import shutil
+    import urllib.request
+
+    from botocore.exceptions import ClientError
+
+    from hostwiz.services.session import Options, open_session
+
+    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("nginx is missing: install Debian's nginx-light (.ci/run does)")
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+
+    def get(url: str) -> str:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode()
+
+    assert hostwiz(env, "sandbox", "start").returncode == 0
+    up = hostwiz(env, "--sandbox", "up", "examples/hello.toml", "--yes")
+    assert up.returncode == 0, up.stdout + up.stderr
+    url = re.search(r"serving at (http://127\.0\.0\.1:\d+/)", up.stdout).group(1)
+    assert get(url) == "hello from hostwiz (hi)\n"  # the daemon's nginx serves it after `up` has exited
+    again = hostwiz(env, "--sandbox", "deploy", "hello", "examples/hello-app")
+    assert again.returncode == 0 and f"serving at {url}" in again.stdout, again.stdout + again.stderr
+
+    saved = dict(os.environ)
+    session = open_session(Options(sandbox=True, state_dir=str(tmp_path / "state" / "sandbox")))
+    try:
+        assert session.lab.record.pid != os.getpid()  # attached, not an in-process sandbox
+        ec2 = session.aws.client("ec2")
+        with pytest.raises(ClientError) as refused:  # the realism model: a zone short of capacity
+            ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                              Placement={"AvailabilityZone": "us-east-1a"})
+        assert refused.value.response["Error"]["Code"] == "InsufficientInstanceCapacity"
+        host, port = session.lab.health_endpoint()
+        assert get(f"http://{host}:{port}/health") == "ok\n"  # the site stand-in the probes reach
+    finally:
+        session.close()
+        os.environ.clear()
+        os.environ.update(saved)
+
+    stopped = hostwiz(env, "sandbox", "stop")
+    assert "its stacks are gone with it: hello" in stopped.stdout
+    with pytest.raises(OSError):
+        get(url)  # the app and its nginx went with the daemon
