@@ -67,13 +67,14 @@ def sandbox_pace() -> float:
         return 1.0
 
 
-def sandbox_realism(endpoint_url: str) -> Any:
+def sandbox_realism(endpoint_url: str, model: Any = None) -> Any:
     """The realism model every sandbox session runs under (`sandbox.realism`): AWS's minutes become
     seconds (a database is `creating` for 12 s, an instance `pending` for 1.2 s), `HOSTWIZ_SANDBOX_PACE`
-    scales that further (0: no windows; the per-call rules, such as a zone short of capacity, stay)."""
+    scales that further (0: no windows; the per-call rules, such as a zone short of capacity, stay).
+    `model`: the class (a daemon-attached command's is `daemon.SharedRealism`)."""
     from .realism import Realism
 
-    return Realism(scale=0.04 * sandbox_pace(), endpoint_url=endpoint_url)
+    return (model or Realism)(scale=0.04 * sandbox_pace(), endpoint_url=endpoint_url)
 
 
 def wire(endpoint_url: str, region: str, realism: Any, ssh_hooks: list, *, seed_zone: bool = True

@@ -134,3 +134,44 @@ def test_a_command_attached_to_the_sandbox_has_its_realism_deploy_hosts_and_site
     assert "its stacks are gone with it: hello" in stopped.stdout
     with pytest.raises(OSError):
         get(url)  # the app and its nginx went with the daemon
+
+
+MAKE_A_DATABASE = """
+import sys
+from hostwiz.services.session import Options, open_session
+session = open_session(Options(sandbox=True, state_dir=sys.argv[1]))
+session.aws.client("rds").create_db_instance(DBInstanceIdentifier="fresh", DBInstanceClass="db.t3.micro",
+    Engine="postgres", MasterUsername="app", MasterUserPassword="sandbox-pass-1", AllocatedStorage=20)
+session.close()
+"""
+
+
+def test_a_window_one_command_opens_holds_for_the_next_command(env, tmp_path, monkeypatch):
+    """The realism model's memory is the daemon's: a database one command made is still `creating`
+    for the next command, which AWS refuses to delete it meanwhile (in-process, one model saw both)."""
+    from botocore.exceptions import ClientError
+
+    from hostwiz.services.session import Options, open_session
+
+    assert hostwiz(env, "sandbox", "start").returncode == 0
+    home = str(tmp_path / "state" / "sandbox")
+    # pace 100: AWS's 5 minutes of `creating` become 20 minutes, far beyond this test's few seconds
+    made = subprocess.run([sys.executable, "-c", MAKE_A_DATABASE, home], env={**env, "HOSTWIZ_SANDBOX_PACE": "100"},
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+
+    monkeypatch.setenv("HOSTWIZ_SANDBOX_PACE", "100")
+    saved = dict(os.environ)
+    session = open_session(Options(sandbox=True, state_dir=home))
+    try:
+        rds = session.aws.client("rds")
+        assert rds.describe_db_instances(DBInstanceIdentifier="fresh")["DBInstances"][0]["DBInstanceStatus"] \
+            == "creating"
+        with pytest.raises(ClientError) as refused:
+            rds.delete_db_instance(DBInstanceIdentifier="fresh", SkipFinalSnapshot=True)
+        assert refused.value.response["Error"]["Code"] == "InvalidDBInstanceState"
+    finally:
+        session.close()
+        os.environ.clear()
+        os.environ.update(saved)
+    assert hostwiz(env, "sandbox", "stop").returncode == 0
