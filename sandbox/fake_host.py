@@ -201,9 +201,13 @@ class FakeHost:
         """The bootstrap's log messages, in the user-data's order (the sandbox runs none of it)."""
         f = self.facts
         out = [f"bootstrap of stack {self.stack}: {f.runtime} on {f.os}, app port {f.app_port}"]
+        tls_done = False
         for step in f.steps:
             out.append(f"step: {step}")
-            if step == "tls" and f.domains:
+            # "tls", or "tls (in the background, beside the database step)" then "tls (waiting for the
+            # background step)" (hostwiz/userdata/tls.sh): the certificate is logged once, where it starts
+            if (step == "tls" or step.startswith("tls (")) and f.domains and not tls_done:
+                tls_done = True
                 out += [f"tls: {' '.join(f.domains)} resolve to this instance",
                         f"tls: certbot --nginx -d {' -d '.join(f.domains)} (sandbox: a pretend certificate)",
                         f"tls: certificate for {' '.join(f.domains)} installed; nginx serves 443 and redirects 80; "
