@@ -65,7 +65,9 @@ class Throttle:
         self.throttled_finished = 0
 
     def _before_call(self, model: Any, **_: Any) -> None:
-        self.local.protocol = model.service_model.protocol
+        # the protocol the client speaks: CloudWatch's model lists cbor, json and query; botocore picks json
+        service = model.service_model
+        self.local.protocol = getattr(service, "resolved_protocol", None) or service.protocol
         self.local.in_a_row = 0
 
     def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
