@@ -1,6 +1,6 @@
 """Wait benchmark (issue 18): how late `up` notices an instance "running" and a database "available",
-and how many describe calls its waits make, before (backing off to 15 s / 30 s) and after (first
-check at the typical minimum, then a fixed 3 s / 15 s: `waiting.fixed`).
+and how many describe calls its waits make, before (backing off to 15 s / 30 s) and after (a check
+at once, the next at the typical minimum, then a fixed 3 s / 15 s: `waiting.fixed`).
 
     python bench/waits.py [--json]
 

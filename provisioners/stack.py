@@ -41,8 +41,8 @@ def _zones_offering(ec2: Any, instance_type: str) -> set[str]:
 class Timing:
     """Poll delays and timeouts; the sandbox and tests shrink them."""
 
-    # `up` waits for "running" and "available" with a fixed interval (`waiting.fixed`), its first check
-    # that many intervals in: EC2 rarely reports "running" within 20 s of RunInstances (the realism
+    # `up` waits for "running" and "available" with a fixed interval (`waiting.fixed`): a check at once,
+    # the next that many intervals in: EC2 rarely reports "running" within 20 s of RunInstances (the realism
     # model's boot is 30 s) nor RDS "available" within 3 minutes (its create is 5 minutes, often more).
     instance_delay: float = 3.0
     instance_first_polls: int = 7
