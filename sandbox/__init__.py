@@ -149,11 +149,10 @@ class Sandbox:
         aws = Aws(region=region, endpoint_url=self.endpoint_url)
         # AWS's minutes become seconds: a database is `creating` for 12 s, an instance `pending` for 1.2 s
         self.realism = self.realism or Realism(scale=0.04 * pace, endpoint_url=self.endpoint_url)
-        # up's waits at the same scale: AWS's 3 s / 15 s intervals (`Timing`) x 0.04
         aws.hooks.extend(self.realism.hooks())
         aws.hooks.extend(self.ssh_hooks())
         seed(aws, SANDBOX_ZONE)
-        timing = Timing(instance_delay=0.12 * pace or 0.01, db_delay=0.6 * pace or 0.01, iam_retry_delay=0.05)
+        timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
         deletion = DeletionSettings()
         deletion.patience_scale = self.realism.scale or 0.001
         deletion.confirm_delay = 0.2 * pace or 0.01
