@@ -95,7 +95,7 @@ def wire(endpoint_url: str, region: str, realism: Any, ssh_hooks: list, *, seed_
     aws.hooks.extend(ssh_hooks)
     if seed_zone:
         seed(aws, SANDBOX_ZONE)
-    timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
+    timing = Timing(instance_delay=0.12 * pace or 0.01, db_delay=0.6 * pace or 0.01, iam_retry_delay=0.05)
     deletion = DeletionSettings()
     deletion.patience_scale = realism.scale or 0.001
     deletion.confirm_delay = 0.2 * pace or 0.01
