@@ -87,41 +87,62 @@ def prepare(url: str) -> tuple[object, int]:
 
 
 class StallSampler(threading.Thread):
-    """From its own thread: while the event loop's heartbeat is more than `threshold` s old, sample
-    the loop thread's stack every 5 ms, keeping the samples where that thread itself ran (its CPU
-    clock moved 2 ms or more: waiting for the machine's other processes is not counted);
-    `top()` says which hostwiz/textual frames were on it most (each frame counted once per sample,
-    so outer frames add up their callees' time)."""
+    """From its own thread, every 3 ms: when the event-loop thread itself ran since the last look
+    (its CPU clock moved 1 ms or more; waiting for the machine's other processes is not counted),
+    take its stack, filed under the loop's current tick (the ticker's heartbeat). `heaviest()`
+    says, for the ticks that cost the loop the most CPU, which hostwiz/Textual frames were on it
+    (a frame counted once per sample, so outer frames add up their callees' time)."""
 
-    def __init__(self, loop_thread: int, threshold: float = 0.02) -> None:
+    SKIP = (":_process_messages", ":_process_messages_loop", ":run", ":invoke", ":_dispatch_message",
+            ":_on_message", ":on_event", ":_invoke", ":on_timer", ":_run", ":_tick", ":_pre_process",
+            ":_process_message", ":main", ":<module>", ":<listcomp>", ":_run_timer", ":ticker", ":on_callback",
+            ":_flush_next_callbacks", ":_flush", ":_invoke_and_clear_callbacks", ":_on_idle", ":post_message",
+            ":_on_timer_update", ":_compositor_refresh")
+
+    def __init__(self, loop_thread: int) -> None:
         super().__init__(daemon=True, name="stall-sampler")
-        self.loop_thread, self.threshold = loop_thread, threshold
-        self.beat = time.perf_counter()
+        self.loop_thread = loop_thread
+        self.beat = 0
         self.running = True
-        self.samples: list[list[str]] = []
+        self.samples: dict[int, list[list[str]]] = {}
 
     def run(self) -> None:
         clock = time.pthread_getcpuclockid(self.loop_thread)
         cpu = time.clock_gettime(clock)
         while self.running:
-            time.sleep(0.005)
+            time.sleep(0.003)
             before, cpu = cpu, time.clock_gettime(clock)
-            if time.perf_counter() - self.beat > self.threshold and cpu - before >= 0.002:
+            if cpu - before >= 0.001:
+                beat = self.beat
                 frame = sys._current_frames().get(self.loop_thread)
                 if frame is not None:
-                    self.samples.append([f"{Path(f.filename).parent.name}/{Path(f.filename).name}:{f.name}"
-                                         for f in traceback.extract_stack(frame)
-                                         if "/hostwiz/" in f.filename or "/textual/" in f.filename
-                                         or "/rich/" in f.filename or "/work/" in f.filename])
+                    self.samples.setdefault(beat, []).append(self.stack(frame))
 
-    def top(self, n: int = 12) -> list[tuple[str, int]]:
-        seen: Counter = Counter()
-        for s in self.samples:
-            seen.update(set(s))
-        return [(f, c) for f, c in seen.most_common(40)
-                if not f.endswith((":_process_messages", ":_process_messages_loop", ":run", ":invoke",
-                                   ":_dispatch_message", ":_on_message", ":on_event", ":_invoke",
-                                   ":on_timer", ":_run", ":_tick", ":_pre_process", ":_process_message"))][:n]
+    @staticmethod
+    def stack(frame) -> list[str]:
+        """`folder/file:function`, with the widget's class for Textual's per-widget methods."""
+        out = []
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if any(part in name for part in ("/hostwiz/", "/textual/", "/rich/", "/work/")):
+                where = f"{Path(name).parent.name}/{Path(name).name}:{frame.f_code.co_name}"
+                owner = frame.f_locals.get("self") if frame.f_code.co_name in (
+                    "render_lines", "_render_content", "_render", "render", "arrange", "_arrange", "_compose",
+                    "recompose", "_post_mount", "mount", "update", "_on_mount", "remove_children",
+                    "_on_watch_loaded", "on_watch_loaded", "on_loaded") else None
+                out.append(where + (f" [{type(owner).__name__}]" if owner is not None else ""))
+            frame = frame.f_back
+        return out[::-1]
+
+    def heaviest(self, busy: list[float], ticks: int = 3, frames: int = 10) -> list[dict]:
+        out = []
+        for beat in sorted(range(len(busy)), key=busy.__getitem__, reverse=True)[:ticks]:
+            seen: Counter = Counter()
+            for s in self.samples.get(beat, []):
+                seen.update(set(s))
+            out.append({"cpu_ms": round(busy[beat] * 1000, 1), "samples": len(self.samples.get(beat, [])),
+                        "frames": [(f, c) for f, c in seen.most_common(60) if not f.endswith(self.SKIP)][:frames]})
+        return out
 
 
 def run(session, mode: str, seconds: float, every: float, lines: int, batch: int, where: bool = False) -> dict:
@@ -196,7 +217,7 @@ def run(session, mode: str, seconds: float, every: float, lines: int, batch: int
                 while running:
                     t, cpu = loop.time(), time.thread_time()
                     if sampler:
-                        sampler.beat = time.perf_counter()
+                        sampler.beat = len(busy)
                     await asyncio.sleep(0.001)
                     lags.append(loop.time() - t - 0.001)
                     busy.append(time.thread_time() - cpu)
@@ -234,7 +255,7 @@ def run(session, mode: str, seconds: float, every: float, lines: int, batch: int
                        stalls_over_50ms=sum(lag > 0.05 for lag in lags),
                        longest_stall_cpu_ms=round(max(busy, default=0) * 1000, 1))
             if sampler:
-                out["blocked_in"] = sampler.top()
+                out["heaviest_ticks"] = sampler.heaviest(busy)
 
     try:
         asyncio.run(main())
@@ -279,8 +300,10 @@ def main() -> None:
               f"{r['lines_streamed']:>8} {r['longest_stall_ms']:>11.1f} ms {r['p99_stall_ms']:>5.1f} ms "
               f"{r['stalls_over_50ms']:>6} {r['longest_stall_cpu_ms']:>18.1f} ms")
     for r in results:
-        for frames, count in r.get("blocked_in") or []:
-            print(f"  {r['mode']}: {count * 5:>5} ms sampled in {frames}")
+        for tick in r.get("heaviest_ticks") or []:
+            print(f"  {r['mode']}: a tick of {tick['cpu_ms']} ms of loop CPU, {tick['samples']} samples (3 ms apart):")
+            for frame, count in tick["frames"]:
+                print(f"      {count:>3} x {frame}")
 
 
 if __name__ == "__main__":
