@@ -101,7 +101,8 @@ class MetricRows:
 
 def legend(series: Sequence[Any]) -> Text:
     """What the colours mean, the scale, and in words each metric over (or under) its limit."""
-    text = Text("bars ", style="dim")
+    text = Text()  # (a style given to Text() would tint every span: the squares must keep their colours)
+    text.append("bars ", style="dim")
     for level, word in (("ok", "ok"), ("warning", "warning"), ("critical", "critical"), ("no-limit", "no limit")):
         text.append("■", style=BAR_STYLE[level])
         text.append(f" {word}  ", style="dim")
@@ -252,11 +253,12 @@ class WatchPanel(Vertical):
                                     f"{c.stopped_hours:.0f} h)", "dim"),
                 "\n", f"${c.month_to_date:.2f}", (" this month · now ", "dim"), f"${c.per_day_now:.2f}",
                 (" a day", "dim")))
-        if seen.alarms:
-            states = Text()
-            for n, a in enumerate(seen.alarms):
-                states.append(("  " if n else "") + f"{a.key} ")
-                states.append(ALARM_WORD.get(a.state, a.state), style=ALARM_STYLE.get(a.state, ""))
+        if seen.alarms:  # one a line: a state is never split from its alarm's name
+            states = Table.grid(padding=(0, 2))
+            states.add_column(no_wrap=True)
+            states.add_column(no_wrap=True)
+            for a in seen.alarms:
+                states.add_row(a.key, Text(ALARM_WORD.get(a.state, a.state), style=ALARM_STYLE.get(a.state, "")))
             grid.add_row("Alarms", states)
         for note in seen.notes:
             grid.add_row("", Text(note, style="yellow"))
