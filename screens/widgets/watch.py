@@ -90,8 +90,14 @@ class MetricRows:
             m = s.metric
             line = Text(m.label[:self.LABEL].ljust(self.LABEL), no_wrap=True, end="\n")
             line.append(" ")
+            run, run_style = "", ""  # one span per run of one colour, not one per bar
             for bar, value in cells(s.values, chart_w, m.unit, worst=min if m.low_is_bad else max):
-                line.append(bar, style=BAR_STYLE[bar_level(m, value)])
+                style = BAR_STYLE[bar_level(m, value)]
+                if style != run_style and run:
+                    line.append(run, style=run_style)
+                    run = ""
+                run, run_style = run + bar, style
+            line.append(run, style=run_style)
             line.append(" ")
             line.append(latest.rjust(value_w), style=LEVEL_STYLE[bar_level(m, s.latest)])
             if worst_w:
@@ -158,18 +164,20 @@ class WatchPanel(Vertical):
 
     def cycle_window(self) -> str:
         self.window = WINDOWS[(WINDOWS.index(self.window) + 1) % len(WINDOWS)]
-        self._set("#watch-title", f"Metrics, last {self.window}: loading…")
+        self._set("#watch-title", f"Metrics, last {self.window}: loading…", layout=False)
         if self.auto:
             self.load_metrics()
         return self.window
 
-    def _set(self, where: str, content: Any, key: Any = None) -> None:
-        """Update one part, unless it would show the same thing (`key`: what identifies it)."""
+    def _set(self, where: str, content: Any, key: Any = None, *, layout: bool = True) -> None:
+        """Update one part, unless it would show the same thing (`key`: what identifies it).
+        `layout=False` when its height cannot have changed: no re-layout of the whole screen (which
+        measures every auto-height part again: the largest cost of a refresh on the event loop)."""
         key = content if key is None else key
         if self._shown.get(where) == key:
             return
         self._shown[where] = key
-        self.query_one(where, Static).update(content)
+        self.query_one(where, Static).update(content, layout=layout)
 
     # workers ----------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch-metrics", name="metrics")
@@ -209,12 +217,14 @@ class WatchPanel(Vertical):
         if snap.window != self.window:  # an answer for the window shown before `w` was pressed
             return
         self.refreshes += 1
+        rows_before = len(self.series)
         self.series = list(snap.series.values())
         self._set("#watch-title", f"Metrics, last {snap.window} (a point per {max(1, snap.period // 60)} min; "
-                                  f"w: 1h/24h/7d)")
+                                  f"w: 1h/24h/7d)", layout=False)  # one line, always
         key = [(s.metric.key, tuple(s.values)) for s in self.series]
         self._set("#watch-metrics", MetricRows(self.series) if self.series else
-                  Text("no instance or database to watch yet", style="dim"), key=key)
+                  Text("no instance or database to watch yet", style="dim"), key=key,
+                  layout=not self.series or len(self.series) != rows_before)  # a line per metric, never wrapped
         self._set("#watch-legend", legend(self.series) if self.series else "",
                   key=[(s.metric.key, bar_level(s.metric, s.latest)) for s in self.series])
 
