@@ -114,3 +114,81 @@ def test_ctrl_c_ends_top_cleanly_whenever_it_comes(monkeypatch, capsys, when):
     assert "CPU credits" in out and "(ctrl+c to quit)" in out
     assert err == "" and "Traceback" not in out
     assert watcher.refreshes == (2 if when == "refreshing" else 1)
+
+
+TOP_CHILD = r'''
+import sys, threading
+sys.path.insert(0, sys.argv[1])
+from types import SimpleNamespace
+import test_charts
+from hostwiz.cli import main, top
+from hostwiz.services import watch
+
+top.session_for = lambda args: object()
+top.identity = lambda session: None
+slow = threading.Event()
+def refresh(window):
+    if slow.is_set():  # the second refresh hangs (a slow CloudWatch): ctrl+c lands mid-call
+        threading.Event().wait(60)
+    slow.set()
+    return test_charts.snapshot()
+watch.watcher = lambda session, name: SimpleNamespace(metrics=[1], refresh=refresh)
+sys.exit(main(["top", "blog", "--every", "1"]))
+'''
+
+
+@pytest.mark.parametrize("when", ["waiting", "refreshing"])
+def test_ctrl_c_in_a_real_terminal_of_80_columns(tmp_path, when):
+    """`hostwiz top` in a pseudo-terminal of 80x24: the frame fits, and SIGINT (what ctrl+c sends)
+    ends it with exit 0, no traceback, the prompt on a fresh line."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import signal
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+    from pathlib import Path
+
+    import pyte
+
+    script = tmp_path / "child.py"
+    script.write_text(TOP_CHILD)
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen([sys.executable, str(script), str(Path(__file__).parent)], stdin=child_fd,
+                            stdout=child_fd, stderr=child_fd, start_new_session=True)
+    os.close(child_fd)
+    out = b""
+
+    def read_until(check, timeout: float) -> None:
+        nonlocal out
+        end = time.monotonic() + timeout
+        while not check() and time.monotonic() < end:
+            if select.select([main_fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(main_fd, 65536)
+                except OSError:
+                    return
+
+    try:
+        read_until(lambda: b"ctrl+c to quit" in out, 60)
+        if when == "refreshing":
+            time.sleep(1.5)  # past --every 1: the second refresh has begun and hangs
+        os.kill(proc.pid, signal.SIGINT)
+        code = proc.wait(30)
+        read_until(lambda: False, 0.3)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main_fd)
+    screen = pyte.Screen(80, 24)
+    pyte.ByteStream(screen).feed(out)
+    text = "\n".join(screen.display)
+    assert code == 0, out.decode(errors="replace")
+    assert "Traceback" not in text and "interrupted" not in text
+    assert "97.0 %" in text and "max 97.0 %" in text and "min 3 credits" in text
+    assert screen.cursor.x == 0  # the shell's prompt would start a line of its own
