@@ -158,9 +158,28 @@ class WatchPanel(Vertical):
             self.load_metrics()
             self.load_health()
             self.load_extra()
-            self.set_interval(self.every, self.load_metrics)
-            self.set_interval(self.probe_every, self.load_health)
-            self.set_interval(max(self.every * 6, 30.0), self.load_extra)
+            # a timer never starts a second call while the last one is still out (a slow CloudWatch
+            # or a site that times out would otherwise pile threads up, one per tick)
+            self.set_interval(self.every, self.tick_metrics)
+            self.set_interval(self.probe_every, self.tick_health)
+            self.set_interval(max(self.every * 6, 30.0), self.tick_extra)
+
+    def tick_metrics(self) -> None:
+        if self.idle("watch-metrics"):
+            self.load_metrics()
+
+    def tick_health(self) -> None:
+        if self.idle("watch-health"):
+            self.load_health()
+
+    def tick_extra(self) -> None:
+        if self.idle("watch-extra"):
+            self.load_extra()
+
+    def idle(self, group: str) -> bool:
+        """No worker of `group` is waiting or running."""
+        return not any(w.group == group and w.node is self and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                       for w in self.app.workers)
 
     def cycle_window(self) -> str:
         self.window = WINDOWS[(WINDOWS.index(self.window) + 1) % len(WINDOWS)]

@@ -107,3 +107,44 @@ def test_refreshes_update_in_place(detail, monkeypatch):
             assert list(panel.walk_children()) == widgets
 
     asyncio.run(scenario())
+
+
+def test_a_slow_refresh_is_not_piled_up(detail, monkeypatch):
+    """While CloudWatch is slow to answer, the 5-second timer does not start a second call."""
+    import threading
+    from types import SimpleNamespace
+
+    from hostwiz.screens.widgets.watch import WatchPanel
+    from hostwiz.services import watch
+
+    async def scenario():
+        app = detail(False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await opened(pilot)
+            panel = app.screen.query_one(WatchPanel)
+            release, calls = threading.Event(), []
+
+            def slow(window="1h"):
+                calls.append(window)
+                release.wait(10)
+                return watch_data.snapshot(False, window)
+
+            monkeypatch.setattr(watch, "watcher", lambda session, name: SimpleNamespace(refresh=slow))
+            panel._watch = None
+            panel.tick_metrics()
+            for _ in range(100):  # until the call is out (a worker thread)
+                if calls:
+                    break
+                await pilot.pause(0.05)
+            for _ in range(2):  # two more timer ticks while that call hangs
+                panel.tick_metrics()
+                await pilot.pause(0.05)
+            assert len(calls) == 1
+            release.set()
+            await settle(pilot)
+            assert panel.refreshes == 2
+            panel.tick_metrics()  # answered: the next tick calls again
+            await settle(pilot)
+            assert len(calls) == 2 and panel.refreshes == 3
+
+    asyncio.run(scenario())
