@@ -73,18 +73,23 @@ def health(trouble: bool) -> Health:
         return Health(probes.SiteReport([
             probes.Result("dns", "blog.example.com", ok, "blog.example.com -> 198.51.100.20"),
             probes.Result("dns", "www.blog.example.com", ok, "www.blog.example.com -> 198.51.100.20"),
-            probes.Result("https", "https://blog.example.com/health", ok, "200 in 84 ms"),
-            probes.Result("https", "https://blog.example.com/", ok, "200 in 112 ms"),
-            probes.Result("tls", "blog.example.com", ok, "Let's Encrypt R11, 61 days left, covers blog.example.com"),
+            probes.Result("https", "https://blog.example.com/health", ok, "https://blog.example.com/health: 200 in 84 ms"),
+            probes.Result("https", "https://blog.example.com/", ok, "https://blog.example.com/: 200 in 112 ms"),
+            probes.Result("tls", "blog.example.com:443", ok,
+                          "blog.example.com:443: issued by Let's Encrypt R11, expires 2027-01-31 (61 days)"),
         ]), target="blog.example.com")
     return Health(probes.SiteReport([
         probes.Result("dns", "blog.example.com", probes.PROBLEM, "blog.example.com does not resolve",
                       "the zone is not delegated: your registrar still names other name servers",
                       "at your registrar, set the name servers to ns-1.awsdns-01.org, ns-2.awsdns-02.co.uk"),
-        probes.Result("https", "https://198.51.100.20/health", probes.PROBLEM, "502 in 31 ms",
+        probes.Result("https", "https://198.51.100.20/health", probes.PROBLEM,
+                      "https://198.51.100.20/health: 502 in 31 ms",
                       "nginx answers but the app behind it does not", "hostwiz logs blog app"),
-        probes.Result("tls", "blog.example.com", probes.WARNING, "Let's Encrypt R11, 12 days left",
-                      "the certificate is not being renewed", "check certbot: hostwiz logs blog certbot"),
+        probes.Result("tls", "blog.example.com:443", probes.WARNING,
+                      "blog.example.com:443: issued by Let's Encrypt R11, expires 2026-12-13 (12 days)",
+                      "the certificate expires in 12 days and has not been renewed (certbot renews 30 days before)",
+                      "renewal is failing: on the instance run `sudo certbot renew --dry-run` to see why "
+                      "(port 80 must stay open for the HTTP challenge)"),
     ]), target="blog.example.com")
 
 
