@@ -15,7 +15,7 @@ import time
 from hostwiz.cli import BAD_INPUT, OK
 from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import CliError, identity, session_for
-from hostwiz.charts import cells, human
+from hostwiz.charts import cells, every, human
 
 COLOURS = {"ok": "\033[32m", "warning": "\033[33m", "critical": "\033[31;1m", "no-data": "\033[2m",
            "no-limit": "\033[36m"}
@@ -47,7 +47,7 @@ def render(name: str, snap, width: int, colour: bool) -> str:
     point when the terminal is wide enough), each bar and value coloured by its threshold level, and
     what the colours mean; without colour (a pipe) the level is written out."""
     width = max(40, width)
-    lines = [f"hostwiz top {name} — last {snap.window}, a point per {max(1, snap.period // 60)} min, "
+    lines = [f"hostwiz top {name} — last {snap.window}, a point per {every(snap.period)}, "
              f"{snap.end:%H:%M} UTC"[:width]]
     label_w, value_w = 20, 13
     worst_w = 16 if width >= 72 else 0

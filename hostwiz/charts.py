@@ -32,6 +32,11 @@ def human(value: float | None, unit: str) -> str:
     return f"{value:.0f}" if unit == "count" else f"{value:.0f} {unit}"
 
 
+def every(seconds: int) -> str:
+    """A period in words: 1 min, 5 min, 1 h."""
+    return f"{seconds // 3600} h" if seconds >= 3600 and seconds % 3600 == 0 else f"{max(1, seconds // 60)} min"
+
+
 def axis(values: Sequence[float], unit: str) -> tuple[float, float]:
     """The scale of a chart: from 0 (or the lowest value, if negative) to the highest value;
     percentages to at least 100 %."""

@@ -28,6 +28,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from hostwiz.charts import cells, human
+from hostwiz.charts import every as point_every
 from hostwiz.errors import describe_error
 
 WINDOWS = ("1h", "24h", "7d")
@@ -238,7 +239,7 @@ class WatchPanel(Vertical):
         self.refreshes += 1
         rows_before = len(self.series)
         self.series = list(snap.series.values())
-        self._set("#watch-title", f"Metrics, last {snap.window} (a point per {max(1, snap.period // 60)} min; "
+        self._set("#watch-title", f"Metrics, last {snap.window} (a point per {point_every(snap.period)}; "
                                   f"w: 1h/24h/7d)", layout=False)  # one line, always
         key = [(s.metric.key, tuple(s.values)) for s in self.series]
         self._set("#watch-metrics", MetricRows(self.series) if self.series else

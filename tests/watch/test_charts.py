@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hostwiz.charts import BLOCKS, axis, buckets, cells, human, sparkline
+from hostwiz.charts import BLOCKS, axis, buckets, cells, every, human, sparkline
 from hostwiz.cli import top
 from hostwiz.provisioners import metrics
 
@@ -42,6 +42,7 @@ def test_units():
     assert human(16 * 1024 ** 3, "bytes") == "16.0 GiB"
     assert human(0.0021, "s") == "2.1 ms"
     assert human(3, "credits") == "3 credits" and human(4, "count") == "4" and human(None, "%") == "no data"
+    assert (every(60), every(300), every(3600)) == ("1 min", "5 min", "1 h")  # 7 days: "a point per 1 h"
 
 
 def snapshot() -> metrics.Snapshot:
