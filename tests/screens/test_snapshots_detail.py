@@ -34,15 +34,39 @@ def detail(session, monkeypatch):
 
 
 async def opened(pilot, view: str = "top") -> None:
+    """Every worker answered, its answer shown, and the layout settled (the scroll bar's thumb
+    follows the body's height, which grows as the resources table takes its rows: under load that
+    came a frame late and moved the thumb in one snapshot of many)."""
+    from textual.widgets import DataTable
+
     from hostwiz.screens.widgets.watch import WatchPanel
 
     await settle(pilot)
     await settle(pilot)
+    screen = pilot.app.screen
+    await steady_layout(pilot)
     if view == "watch":
-        screen = pilot.app.screen
         screen.query_one("#detail-body").scroll_to_widget(screen.query_one(WatchPanel).query_one("#watch-title"),
                                                           animate=False, top=True)
-        await pilot.pause()
+        await steady_layout(pilot)
+
+
+async def steady_layout(pilot) -> None:
+    """Until the resources table has its rows and no part of the screen changes place or size
+    between two frames."""
+    from textual.widgets import DataTable, Static
+
+    screen = pilot.app.screen
+    table = screen.query_one("#resources", DataTable)
+    body = screen.query_one("#detail-body")
+    seen: list = []
+    for _ in range(100):
+        screen.refresh(layout=True)
+        await pilot.pause(0.05)
+        seen.append((table.row_count, table.virtual_size, table.region, body.virtual_size, body.max_scroll_y,
+                     body.scroll_offset, [(w.id, w.region) for w in screen.query(Static)]))
+        if len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3] and table.row_count == len(watch_data.RESOURCES):
+            return
 
 
 @pytest.mark.parametrize("view", ["top", "watch"])
