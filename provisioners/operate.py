@@ -352,6 +352,12 @@ def database_url(aws: Aws, parameter: str | None) -> "Any":
     return Secret(value)
 
 
+def zone_of(aws: Aws, name: str) -> str | None:
+    """The name of the public hosted zone `name` would be put in (the longest that contains it)."""
+    zone = choose_zone(aws, name, None)
+    return zone["Name"].rstrip(".") if zone else None
+
+
 def zone_name_servers(aws: Aws, zone_name: str) -> list[str]:
     """The name servers Route53 gave the public hosted zone `zone_name` (what the registrar must list)."""
     zone = choose_zone(aws, zone_name, zone_name)

@@ -76,6 +76,32 @@ def _before_spec(ledger: Ledger, live: Live) -> StackSpec | None:
         return None
 
 
+@dataclass
+class LiveValues:
+    """What Edit on a running stack starts from: its spec as it runs now (the ledger's, with AWS's
+    word for the instance type, disk size, database class and storage, and the hosted zone its
+    names are in) and the SSH sources its security group admits now."""
+
+    name: str
+    spec: dict[str, Any]
+    ssh_cidrs: list[str]
+    status: str
+
+
+def live_values(session: Session, name: str) -> LiveValues:
+    ledger = _ledger(session, name)
+    sess = _region(session, ledger)
+    live = operate.live(sess.aws, ledger)
+    before = _before_spec(ledger, live)
+    data = before.to_toml_dict() if before else dict(ledger.get("spec") or {})
+    domain = data.get("domain")
+    if domain and not domain.get("hosted_zone"):
+        zone = operate.zone_of(sess.aws, domain["name"])
+        if zone:
+            data["domain"] = {**domain, "hosted_zone": zone}
+    return LiveValues(name, data, live.ssh_cidrs, live.status)
+
+
 def plan_change(session: Session, spec: StackSpec, *, replace: bool = False, apply_now: bool = True) -> ChangePlan:
     """What `up SPEC` would change on the running stack `spec.name`, with the problems that stop it."""
     ledger = _ledger(session, spec.name)
@@ -88,7 +114,10 @@ def plan_change(session: Session, spec: StackSpec, *, replace: bool = False, app
                                   f"{live.instance_type} is {ami.arch_of(live.instance_type)}: the disk's system "
                                   "cannot boot on the other architecture; pick a type of the same family kind"))
     if spec.region == live.region:
-        plan.problems += [p for p in preflight.check(sess.aws, spec) if p[0] != "region"]
+        from hostwiz.provisioners.ownership import Identity
+
+        # the stack's own identity: its own group, key and records are not collisions
+        plan.problems += [p for p in preflight.check(sess.aws, spec, Identity.of_ledger(ledger)) if p[0] != "region"]
     want, have = bool(spec.monitoring and spec.monitoring.alarms), bool(ledger.get("alarms"))
     if want != have:
         from hostwiz.provisioners import alarms
