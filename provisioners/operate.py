@@ -174,6 +174,25 @@ def grow_volume(aws: Aws, volume_id: str, size_gb: int) -> None:
         aws.client("ec2").modify_volume(VolumeId=volume_id, Size=size_gb)
 
 
+def wait_volume_grown(aws: Aws, volume_id: str, size_gb: int, w: Waits) -> None:
+    """Wait until the instance can use the new size: the modification is `optimizing` (the block
+    device has its new size; AWS keeps tuning for hours) or `completed`."""
+    def check() -> bool | None:
+        mods = aws.client("ec2").describe_volumes_modifications(VolumeIds=[volume_id]).get("VolumesModifications", [])
+        mine = [m for m in mods if int(m.get("TargetSize") or 0) >= size_gb]
+        if any(m.get("ModificationState") == "failed" for m in mine[-1:]):
+            raise RuntimeError(f"AWS could not grow {volume_id}: {mine[-1].get('StatusMessage', 'failed')}")
+        if any(m.get("ModificationState") in ("optimizing", "completed") for m in mine):
+            return True
+        if not mods:  # no modification on record: the size itself says whether it is done
+            vol = aws.client("ec2").describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+            return True if vol["Size"] >= size_gb else None
+        return None
+
+    poll(check, what=f"volume {volume_id} to reach {size_gb} GB", timeout=w.timeout, delay=w.delay, cancel=w.cancel,
+         progress=w.progress, max_delay=max(w.delay, 15.0))
+
+
 def modify_db(aws: Aws, ident: str, modify: dict[str, Any], apply_now: bool) -> None:
     aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=apply_now, **modify)
 

@@ -15,10 +15,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from hostwiz import changes, costs, secrets, spend
+from hostwiz import changes, costs, growfs, secrets, spend
 from hostwiz import events as ev
 from hostwiz.changes import ChangePlan, Live
 from hostwiz.dbclient import ClientFiles, DbLogin
+from hostwiz.growfs import Grown
 from hostwiz.errors import BAD_INPUT, UserError, describe_error
 from hostwiz.ledger import Ledger
 from hostwiz.provisioners import ami, operate, preflight
@@ -172,6 +173,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
         alloc = (ledger.entry("eip").id if ledger.entry("eip") else None)
         stacked = ledger.get("status")
         replaced = False
+        grow_after = None  # the volume grew: its filesystem grows after the other changes
         for ch in plan.changes:
             cid = ledger.change_intent(ch.key, before=ch.before, after=ch.after, **ch.data)
             on_event(ev.Event(ev.STARTED, ch.key, ch.label, f"{ch.before} -> {ch.after}"))
@@ -189,6 +191,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                                            alloc)
                 elif ch.key == "instance.volume_gb":
                     operate.grow_volume(aws, ch.data["volume_id"], ch.after)
+                    grow_after = ch
                 elif ch.key == "instance.ssh_cidr":
                     operate.allow_ssh(aws, ch.data["group_id"], ch.data["add"])
                     for old in ch.data["remove"]:
@@ -244,6 +247,11 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                       outputs={**outputs, "url": outputs.get("url")})
         cidr = spec.instance.ssh_cidr or (ledger.get("spec") or {}).get("instance", {}).get("ssh_cidr") or \
             next((r["cidr"] for r in operate.ssh_rules(aws, _group(ledger))), "")
+        if grow_after is not None and stacked == "stopped":
+            on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem",
+                              "the instance is stopped: the filesystem grows when it starts (cloud-init's growpart)"))
+        elif grow_after is not None and not replaced:
+            _grow_filesystem_event(session, ledger, grow_after, on_event, cancel)
     if not replaced:
         return result
     # What was replaced is made again by `up` (outside this lock: up takes it), which resumes every
@@ -254,6 +262,48 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
     if not made.ok:
         return ApplyResult(False, result.done, "up", made.error)
     return result
+
+
+FS_STEP = "instance.filesystem"
+
+
+def grow_filesystem(session: Session, name: str, *, timeout: float = 300.0) -> Grown:
+    """Grow the root partition and filesystem of the stack's instance to its (grown) disk, over the
+    stack's verified SSH (the session's pool: host keys pinned or checked against the console
+    output). Raises when SSH or the script fails; the message says why."""
+    from .ssh import pool
+
+    code, out, err = pool(session).run(name, growfs.command(), timeout=timeout)
+    grown = growfs.parse(out)
+    if code != 0 or grown is None:
+        raise UserError(f"growing the filesystem failed (exit {code}): {(err or out).strip()[-300:] or 'no answer'}")
+    return grown
+
+
+def _grow_filesystem_event(session: Session, ledger: Ledger, ch: changes.Change, on_event: ev.Callback,
+                           cancel: threading.Event | None) -> None:
+    """After ModifyVolume: wait until the instance sees the new size, then grow the filesystem. Not
+    a failure of the change when it cannot (no SSH from here): it grows at the next boot."""
+    name = ledger.name
+    later = (f"it grows at the next boot (cloud-init's growpart), or now with 'hostwiz ssh {name}' "
+             "and growpart + resize2fs (xfs_growfs on Amazon Linux)")
+    sess = _region(session, ledger)
+    if session.resolve_ssh is None and not session.dial_instances:
+        on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem", f"not grown from here: {later}"))
+        return
+    on_event(ev.Event(ev.STARTED, FS_STEP, "root filesystem", f"growing to {ch.after} GB over SSH"))
+    t0 = time.monotonic()
+    try:
+        operate.wait_volume_grown(sess.aws, ch.data["volume_id"], int(ch.after), _waits(
+            sess, cancel=cancel, progress=lambda t: on_event(ev.Event(ev.PROGRESS, FS_STEP, message=t))))
+        grown = grow_filesystem(session, name)
+    except Exception as err:  # noqa: BLE001 (the disk grew; only the filesystem waits for a boot)
+        on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem", f"not grown now ({describe_error(err)}); {later}"))
+        return
+    cid = ledger.change_intent(FS_STEP, size_gb=ch.after)
+    ledger.change_state(cid, "done", device=grown.device, fstype=grown.fstype, before_kib=grown.before_kib,
+                        after_kib=grown.after_kib)
+    on_event(ev.Event(ev.DONE, FS_STEP, "root filesystem", grown.text(), elapsed=time.monotonic() - t0))
 
 
 def _merged_spec(spec: StackSpec, ledger: Ledger) -> dict[str, Any]:

@@ -59,9 +59,9 @@ class ChangeStep(WizardStep):
         yield Label("What changes", classes="section")
         yield Static(id="changes")
         yield fieldbox("", Check("Replace what must be replaced (read what it loses first)", False, id="replace"),
-                       "replace")
+                       "replace", "")
         yield fieldbox("", Check("Database changes now (off: in its maintenance window)", True, id="apply-now"),
-                       "apply_now")
+                       "apply_now", "")
         yield Label("Monthly cost", classes="section")
         yield Static(id="cost")
         yield Label("The spec", classes="section")
@@ -75,6 +75,20 @@ class ChangeStep(WizardStep):
             return
         self.query_one("#spec-toml", Static).update(Syntax(specmod.dumps(spec), "toml", theme="ansi_dark"))
         self.replan()
+
+    def _go_live(self) -> None:
+        super()._go_live()
+        self.query_one("#back").focus()  # never a keypress away from asking for a replacement
+        self.show_options()
+
+    def show_options(self) -> None:
+        """Replace shows when something must be replaced (or was asked for); database timing when the
+        database changes."""
+        plan = self.plan
+        replace, now = self.query_one("#replace", Check), self.query_one("#apply-now", Check)
+        replace.parent.parent.display = replace.value or bool(plan and any(c.how == "replace" for c in plan.changes))
+        now.parent.parent.display = (not now.value) or bool(plan and any(c.key.startswith("database")
+                                                                         for c in plan.changes))
 
     def options(self) -> tuple[bool, bool]:
         return self.query_one("#replace", Check).value, self.query_one("#apply-now", Check).value
@@ -121,9 +135,10 @@ class ChangeStep(WizardStep):
         else:
             stops = [c.label for c in plan.changes if c.how != "in-place"]
             head = f"[green]✔[/] {len(plan.changes)} change(s) planned" + (
-                f"; {', '.join(stops)} take the site or the database down for a while" if stops else
+                f"; the site or the database is down for a while during: {', '.join(stops)}" if stops else
                 ", all in place (no downtime)")
         self.planned(problems, head)
+        self.show_options()
 
     def planned(self, problems: dict[str, str], head: str) -> None:
         self.busy.discard("plan")
