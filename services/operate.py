@@ -456,6 +456,37 @@ def allow(session: Session, name: str, cidr: str | None = None) -> Rules:
     return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed)
 
 
+@dataclass
+class Admission:
+    """Whether the stack's security group admits SSH from where the operator is now."""
+
+    name: str
+    cidr: str  # the operator's address as a CIDR ("" when it could not be found)
+    how: str  # how it was found, or why not
+    rules: list[str]
+
+    @property
+    def admitted(self) -> bool:
+        import ipaddress
+
+        if not self.cidr:
+            return True  # unknown: nothing to offer
+        me = ipaddress.ip_network(self.cidr, strict=False)
+        for rule in self.rules:
+            net = ipaddress.ip_network(rule, strict=False)
+            if net.version == me.version and me.subnet_of(net):  # type: ignore[arg-type]
+                return True
+        return False
+
+
+def admission(session: Session, name: str) -> Admission:
+    """The operator's current address against the stack's SSH rules (for a connection that timed out)."""
+    from .stacks import operator_address
+
+    found = operator_address(session)
+    return Admission(name, found.cidr or "", found.how, [r["cidr"] for r in rules(session, name).rules])
+
+
 def revoke(session: Session, name: str, cidr: str) -> Rules:
     cidr = _cidr(cidr)
     ledger = _ledger(session, name)
