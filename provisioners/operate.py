@@ -272,6 +272,8 @@ class SnapshotInfo:
     state: str
     source: str  # the volume or database it was taken from
     final: bool = False  # a database's final snapshot, taken when its stack was torn down
+    engine: str = ""  # a database snapshot's engine and master user (a new database from it keeps that user)
+    username: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -314,7 +316,8 @@ def stack_snapshots(aws: Aws, stack: str | None = None) -> list[SnapshotInfo]:
                 continue
             out.append(SnapshotInfo("database", s["DBSnapshotIdentifier"], owner, str(s.get("SnapshotCreateTime", "")),
                                     int(s.get("AllocatedStorage", 0)), s.get("Status", ""), s.get("DBInstanceIdentifier", ""),
-                                    final="-final-" in s["DBSnapshotIdentifier"]))
+                                    final="-final-" in s["DBSnapshotIdentifier"], engine=s.get("Engine", ""),
+                                    username=s.get("MasterUsername", "")))
     return sorted(out, key=lambda s: (s.created, s.id))
 
 

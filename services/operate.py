@@ -539,9 +539,11 @@ def snapshot(session: Session, name: str) -> Snapshots:
     return Snapshots(sess.aws.region, [s for s in operate.stack_snapshots(sess.aws, name) if s.id in made])
 
 
-def snapshots(session: Session, name: str | None = None) -> Snapshots:
-    """Snapshots tagged to `name` (default: to any stack, torn-down ones included)."""
-    sess = _region(session, Ledger(session.state_dir, name)) if name else session
+def snapshots(session: Session, name: str | None = None, *, region: str | None = None) -> Snapshots:
+    """Snapshots tagged to `name` (default: to any stack, torn-down ones included), in the stack's
+    region (or `region`, or the session's)."""
+    sess = session.for_region(region) if region else _region(session, Ledger(session.state_dir, name)) if name \
+        else session
     return Snapshots(sess.aws.region, operate.stack_snapshots(sess.aws, name))
 
 

@@ -26,6 +26,9 @@ class WizardState:
     runtime: dict[str, Any] = field(default_factory=lambda: {"kind": "docker", "app_port": "3000", "tls": False})
     engine: str | None = None  # None: no database
     database: dict[str, Any] = field(default_factory=lambda: {"instance_class": "db.t3.micro", "storage_gb": "20"})
+    # a new database restored from this RDS snapshot ("": an empty one), with the snapshot's master user
+    from_snapshot: str = ""
+    snapshot_user: str = ""
     offered: set[str] | None = None  # instance types offered in `region`, once looked up
     offered_why: str = ""  # why `offered` is shorter than the region's list (AWS's free plan), or ""
     app: dict[str, Any] = field(default_factory=lambda: {"source": "", "start": "", "health": "/health"})
@@ -71,6 +74,10 @@ class WizardState:
             d["domain"] = {"name": self.domain.strip(), "hosted_zone": self.zone, "www": self.www}
         if self.engine is not None:
             d["database"] = {"engine": self.engine, **self.database}
+            if self.from_snapshot:
+                d["database"]["from_snapshot"] = self.from_snapshot
+                if self.snapshot_user:
+                    d["database"]["username"] = self.snapshot_user
         if self.app["source"].strip():
             source = str(Path(self.app["source"].strip()).expanduser().resolve())
             d["app"] = {"source": source, "health": self.app["health"] or "/health"}
