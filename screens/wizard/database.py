@@ -69,7 +69,7 @@ class DatabaseStep(WizardStep):
             select.value = self.state.from_snapshot if self.state.from_snapshot in self.snaps else EMPTY
         self.query_one("#err-database-from-snapshot-hint", Static).update(
             f"{len(found)} snapshot(s) of hostwiz stacks in {self.state.region}, final ones of torn-down stacks "
-            "included; the new database starts with their rows" if found else
+            "included; the new database starts with the chosen one's rows" if found else
             f"no snapshots of hostwiz stacks in {self.state.region} ('hostwiz snapshot NAME' takes one)")
         self.sync_enabled()
         self.revalidate()

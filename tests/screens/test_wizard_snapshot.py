@@ -80,18 +80,3 @@ def test_a_new_stack_starts_from_a_torn_down_stacks_final_snapshot(make_app, ses
     assert not recorder.params("CreateDBInstance")  # restored, not made empty
     db = session.aws.client("rds").describe_db_instances(DBInstanceIdentifier="newdb-db")["DBInstances"][0]
     assert (db["Engine"], db["AllocatedStorage"]) == ("postgres", 25)
-
-
-def test_without_snapshots_the_step_says_so_and_an_empty_database_is_the_choice(make_app, session):
-    async def scenario():
-        app = make_app()
-        async with app.run_test(size=SIZE) as pilot:
-            await open_wizard(pilot)
-            await pilot.press(*"nosnaps")
-            await next_step(pilot, InstanceStep)
-            await next_step(pilot, RuntimeStep)
-            await next_step(pilot, DatabaseStep)
-            assert [v for _, v in app.screen.query_one("#from-snapshot")._options] == [EMPTY]
-            assert "no snapshots of hostwiz stacks" in shown(app)
-
-    asyncio.run(scenario())
