@@ -23,7 +23,7 @@ from .base import WizardStep, fieldbox
 
 HOW = {"in-place": "[green]in place[/]", "needs-stop": "[yellow]needs a stop[/]", "replace": "[b red]REPLACES[/]"}
 CLI_REPLACE = "add --replace to ask for it"
-TUI_REPLACE = "tick Replace below to ask for it"
+TUI_REPLACE = "tick Replace to ask for it"
 
 
 def shown(value) -> str:
@@ -58,9 +58,9 @@ class ChangeStep(WizardStep):
         yield Static("reading what runs now…", id="plan-state")
         yield Label("What changes", classes="section")
         yield Static(id="changes")
-        yield fieldbox("", Check("Replace what must be replaced (read what it loses first)", False, id="replace"),
+        yield fieldbox("", Check("Replace (I have read what it loses)", False, id="replace"),
                        "replace", "")
-        yield fieldbox("", Check("Database changes now (off: in its maintenance window)", True, id="apply-now"),
+        yield fieldbox("", Check("Database now (off: maintenance window)", True, id="apply-now"),
                        "apply_now", "")
         yield Label("Monthly cost", classes="section")
         yield Static(id="cost")

@@ -171,3 +171,26 @@ def test_edit_prefills_the_domain_and_keeps_tls_while_the_zones_load(make_app, s
             assert app.screen.query_one("#tls").value is True  # not dropped while the zones were loading
 
     asyncio.run(scenario())
+
+
+def test_the_wizard_on_live_values_gives_back_the_same_spec_with_what_it_does_not_ask():
+    """Edit lays the wizard's fields over the running spec: untouched, the spec is the one that runs
+    (the app, alarms and the database's names included), so an unchanged Edit plans nothing."""
+    from hostwiz.screens.wizard.state import WizardState
+
+    running = specmod.validate({
+        "name": "keepall", "region": "eu-west-1",
+        "domain": {"name": "keepall.example.com", "hosted_zone": "example.com", "www": True},
+        "instance": {"type": "t3.small", "volume_gb": 30, "ssh_cidr": "198.51.100.7/32"},
+        "runtime": {"kind": "python", "app_port": 8000, "tls": True},
+        "database": {"engine": "mysql", "instance_class": "db.t3.small", "storage_gb": 40, "db_name": "shop",
+                     "username": "owner"},
+        "app": {"image": "nginx:1.27", "health": "/up"}, "monitoring": {"alarms": True}})
+    state = WizardState.from_live("keepall", running.to_toml_dict(), ["198.51.100.7/32"])
+    assert state.spec() == running
+    state.instance["type"] = "t3.medium"
+    edited = state.spec()
+    assert edited.instance.type == "t3.medium" and edited.app == running.app and edited.database == running.database
+    two = WizardState.from_live("keepall", running.to_toml_dict(), ["198.51.100.7/32", "203.0.113.9/32"])
+    assert two.instance["ssh_cidr"] == "" and two.problems() == {}  # empty keeps both rules
+    assert two.spec().instance.ssh_cidr is None
