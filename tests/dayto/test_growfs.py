@@ -141,3 +141,14 @@ def test_without_ssh_from_here_the_disk_still_grows_and_the_filesystem_waits_for
         Filters=[{"Name": "attachment.instance-id",
                   "Values": [Ledger(session.state_dir, "noreach").get("outputs")["instance_id"]]}])["Volumes"]
     assert vol[0]["Size"] == 30
+
+
+def test_the_sandbox_host_answers_the_script_as_an_instance_that_has_not_seen_the_new_size():
+    from hostwiz.sandbox.fake_host import FakeHost, FakeShell, HostFacts
+
+    host = FakeHost("box", "i-0123456789abcdef0", facts=HostFacts(os="amazon-linux-2023", volume_gb=30))
+    out: list[str] = []
+    assert FakeShell(host, out.append, lambda: True).run(growfs.command()) == 0
+    grown = growfs.parse("".join(out))
+    assert (grown.fstype, grown.partition, grown.after_kib) == ("xfs", "unchanged", 30 * 1024 * 1024)
+    assert "next boot" in grown.text()
