@@ -151,7 +151,9 @@ class ApplyResult:
 
 
 def _same(a: ChangePlan, b: ChangePlan) -> bool:
-    return [(c.key, c.after, c.calls) for c in a.changes] == [(c.key, c.after, c.calls) for c in b.changes]
+    # `before` too: what the operator confirmed was a change from what ran then
+    return [(c.key, c.before, c.after, c.calls) for c in a.changes] == \
+        [(c.key, c.before, c.after, c.calls) for c in b.changes]
 
 
 def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: ev.Callback = ev.ignore, *,

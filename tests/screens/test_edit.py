@@ -194,3 +194,34 @@ def test_the_wizard_on_live_values_gives_back_the_same_spec_with_what_it_does_no
     two = WizardState.from_live("keepall", running.to_toml_dict(), ["198.51.100.7/32", "203.0.113.9/32"])
     assert two.instance["ssh_cidr"] == "" and two.problems() == {}  # empty keeps both rules
     assert two.spec().instance.ssh_cidr is None
+
+
+def test_a_stack_changed_since_the_plan_is_not_touched_and_the_screen_says_so(make_app, session, spec_data):
+    from hostwiz.screens.progress import FAILED
+
+    make_stack(session, spec_data, "raced")
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await edit(pilot, "raced")
+            await next_step(pilot, InstanceStep)
+            app.screen.query_one("#type").value = "t3.small"
+            await settle(pilot)
+            await next_step(pilot, RuntimeStep)
+            await next_step(pilot, DatabaseStep)
+            await next_step(pilot, ChangeStep)
+            # meanwhile someone resizes it by hand: the plan (t3.micro -> t3.small) no longer holds
+            iid = instance(session, "raced")["InstanceId"]
+            session.aws.client("ec2").modify_instance_attribute(InstanceId=iid, InstanceType={"Value": "t3.medium"})
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            await pilot.click("#answer-yes")
+            await settle(pilot)
+            run = app.screen
+            assert isinstance(run, ChangeScreen) and run.phase == FAILED
+            assert "changed since the plan was made" in shown(app) and "Edit it again" in shown(app)
+            assert run.query_one("#open").display
+
+    asyncio.run(scenario())
+    assert instance(session, "raced")["InstanceType"] == "t3.medium"  # left as found
