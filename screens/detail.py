@@ -27,6 +27,7 @@ class DetailScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "app.home", "Back"),
         Binding("r", "refresh", "Refresh"),
+        Binding("m", "edit", "Edit"),  # early: the footer shows what fits
         Binding("p", "reveal", "Show/hide password"),
         Binding("y", "copy_ssh", "Copy SSH"),
         Binding("c", "copy_connection", "Copy DB URL"),
@@ -38,7 +39,6 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("e", "settings", "Settings"),
         Binding("w", "window", "1h/24h/7d"),
         Binding("x", "power", "Stop/Start"),
-        Binding("m", "edit", "Edit"),
     ]
 
     def __init__(self, name: str) -> None:

@@ -42,6 +42,7 @@ async def edit(pilot, name: str) -> None:
     await settle(pilot)
     pilot.app.push_screen(DetailScreen(name))
     await settle(pilot)
+    assert "m Edit" in shown(pilot.app)  # in the footer
     await pilot.press("m")
     await settle(pilot)
     assert isinstance(pilot.app.screen, DomainStep)
