@@ -259,6 +259,25 @@ def grow_volume(aws: Aws, volume_id: str, size_gb: int) -> None:
         aws.client("ec2").modify_volume(VolumeId=volume_id, Size=size_gb)
 
 
+def wait_volume_grown(aws: Aws, volume_id: str, size_gb: int, w: Waits) -> None:
+    """Wait until the instance can use the new size: the modification is `optimizing` (the block
+    device has its new size; AWS keeps tuning for hours) or `completed`."""
+    def check() -> bool | None:
+        mods = aws.client("ec2").describe_volumes_modifications(VolumeIds=[volume_id]).get("VolumesModifications", [])
+        mine = [m for m in mods if int(m.get("TargetSize") or 0) >= size_gb]
+        if any(m.get("ModificationState") == "failed" for m in mine[-1:]):
+            raise RuntimeError(f"AWS could not grow {volume_id}: {mine[-1].get('StatusMessage', 'failed')}")
+        if any(m.get("ModificationState") in ("optimizing", "completed") for m in mine):
+            return True
+        if not mods:  # no modification on record: the size itself says whether it is done
+            vol = aws.client("ec2").describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+            return True if vol["Size"] >= size_gb else None
+        return None
+
+    poll(check, what=f"volume {volume_id} to reach {size_gb} GB", timeout=w.timeout, delay=w.delay, cancel=w.cancel,
+         progress=w.progress, max_delay=max(w.delay, 15.0))
+
+
 def modify_db(aws: Aws, ident: str, modify: dict[str, Any], apply_now: bool) -> None:
     aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=apply_now, **modify)
 
@@ -355,6 +374,8 @@ class SnapshotInfo:
     state: str
     source: str  # the volume or database it was taken from
     final: bool = False  # a database's final snapshot, taken when its stack was torn down
+    engine: str = ""  # a database snapshot's engine and master user (a new database from it keeps that user)
+    username: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -397,7 +418,8 @@ def stack_snapshots(aws: Aws, stack: str | None = None) -> list[SnapshotInfo]:
                 continue
             out.append(SnapshotInfo("database", s["DBSnapshotIdentifier"], owner, str(s.get("SnapshotCreateTime", "")),
                                     int(s.get("AllocatedStorage", 0)), s.get("Status", ""), s.get("DBInstanceIdentifier", ""),
-                                    final="-final-" in s["DBSnapshotIdentifier"]))
+                                    final="-final-" in s["DBSnapshotIdentifier"], engine=s.get("Engine", ""),
+                                    username=s.get("MasterUsername", "")))
     return sorted(out, key=lambda s: (s.created, s.id))
 
 
@@ -458,6 +480,12 @@ def database_url(aws: Aws, parameter: str | None) -> "Any":
         raise
     register(value)
     return Secret(value)
+
+
+def zone_of(aws: Aws, name: str) -> str | None:
+    """The name of the public hosted zone `name` would be put in (the longest that contains it)."""
+    zone = choose_zone(aws, name, None)
+    return zone["Name"].rstrip(".") if zone else None
 
 
 def zone_name_servers(aws: Aws, zone_name: str) -> list[str]:

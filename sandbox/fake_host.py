@@ -339,6 +339,19 @@ class FakeShell:
         self.write(f" {_now():%H:%M:%S} up {mins} min,  1 user,  load average: 0.08, 0.03, 0.01\n")
         return 0
 
+    def cmd_sh(self, args: list[str]) -> int:
+        """Only hostwiz's filesystem grow (`hostwiz.growfs`): the pretend disk does not change size
+        after ModifyVolume, so it answers as a real instance that has not seen the new size yet."""
+        from hostwiz import growfs
+
+        if len(args) == 2 and args[0] == "-c" and growfs.MARK in args[1]:
+            kib = self.host.facts.volume_gb * 1024 * 1024
+            fstype = "xfs" if self.host.facts.os.startswith("amazon") else "ext4"
+            self.write(f"{growfs.MARK} /dev/nvme0n1p1 {fstype} unchanged {kib} {kib}\n")
+            return 0
+        self.write(NOT_HERE.format(cmd="sh", os=self.host.os_facts[0], names=" ".join(self.names())) + "\n")
+        return 127
+
     def cmd_df(self, args: list[str]) -> int:
         size = self.host.facts.volume_gb * 0.968  # the filesystem's overhead
         used = 2.9 if self.host.facts.os.startswith("ubuntu") else 1.6

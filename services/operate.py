@@ -20,10 +20,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from hostwiz import changes, costs, secrets, spend
+from hostwiz import changes, costs, growfs, secrets, spend
 from hostwiz import events as ev
 from hostwiz.changes import ChangePlan, Live
 from hostwiz.dbclient import ClientFiles, DbLogin
+from hostwiz.growfs import Grown
 from hostwiz.errors import BAD_INPUT, UserError, describe_error
 from hostwiz.ledger import Ledger
 from hostwiz.provisioners import ami, operate, preflight
@@ -95,6 +96,32 @@ def _before_spec(ledger: Ledger, live: Live) -> StackSpec | None:
         return None
 
 
+@dataclass
+class LiveValues:
+    """What Edit on a running stack starts from: its spec as it runs now (the ledger's, with AWS's
+    word for the instance type, disk size, database class and storage, and the hosted zone its
+    names are in) and the SSH sources its security group admits now."""
+
+    name: str
+    spec: dict[str, Any]
+    ssh_cidrs: list[str]
+    status: str
+
+
+def live_values(session: Session, name: str) -> LiveValues:
+    ledger = _ledger(session, name)
+    sess = _region(session, ledger)
+    live = operate.live(sess.aws, ledger)
+    before = _before_spec(ledger, live)
+    data = before.to_toml_dict() if before else dict(ledger.get("spec") or {})
+    domain = data.get("domain")
+    if domain and not domain.get("hosted_zone"):
+        zone = operate.zone_of(sess.aws, domain["name"])
+        if zone:
+            data["domain"] = {**domain, "hosted_zone": zone}
+    return LiveValues(name, data, live.ssh_cidrs, live.status)
+
+
 def plan_change(session: Session, spec: StackSpec, *, replace: bool = False, apply_now: bool = True) -> ChangePlan:
     """What `up SPEC` would change on the running stack `spec.name`, with the problems that stop it."""
     ledger = _ledger(session, spec.name)
@@ -143,7 +170,9 @@ class ApplyResult:
 
 
 def _same(a: ChangePlan, b: ChangePlan) -> bool:
-    return [(c.key, c.after, c.calls) for c in a.changes] == [(c.key, c.after, c.calls) for c in b.changes]
+    # `before` too: what the operator confirmed was a change from what ran then
+    return [(c.key, c.before, c.after, c.calls) for c in a.changes] == \
+        [(c.key, c.before, c.after, c.calls) for c in b.changes]
 
 
 def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: ev.Callback = ev.ignore, *,
@@ -165,6 +194,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
         alloc = (ledger.entry("eip").id if ledger.entry("eip") else None)
         stacked = ledger.get("status")
         replaced = False
+        grow_after = None  # the volume grew: its filesystem grows after the other changes
         for ch in plan.changes:
             cid = ledger.change_intent(ch.key, before=ch.before, after=ch.after, **ch.data)
             on_event(ev.Event(ev.STARTED, ch.key, ch.label, f"{ch.before} -> {ch.after}"))
@@ -182,6 +212,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                                            alloc)
                 elif ch.key == "instance.volume_gb":
                     operate.grow_volume(aws, ch.data["volume_id"], ch.after)
+                    grow_after = ch
                 elif ch.key == "instance.ssh_cidr":
                     operate.allow_ssh(aws, ch.data["group_id"], ch.data["add"])
                     for old in ch.data["remove"]:
@@ -238,6 +269,11 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                       outputs={**outputs, "url": outputs.get("url")})
         cidr = spec.instance.ssh_cidr or (ledger.get("spec") or {}).get("instance", {}).get("ssh_cidr") or \
             next((r["cidr"] for r in operate.ssh_rules(aws, _group(ledger))), "")
+        if grow_after is not None and stacked == "stopped":
+            on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem",
+                              "the instance is stopped: the filesystem grows when it starts (cloud-init's growpart)"))
+        elif grow_after is not None and not replaced:
+            _grow_filesystem_event(session, ledger, grow_after, on_event, cancel)
     if not replaced:
         return result
     # What was replaced is made again by `up` (outside this lock: up takes it), which resumes every
@@ -248,6 +284,48 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
     if not made.ok:
         return ApplyResult(False, result.done, "up", made.error)
     return result
+
+
+FS_STEP = "instance.filesystem"
+
+
+def grow_filesystem(session: Session, name: str, *, timeout: float = 300.0) -> Grown:
+    """Grow the root partition and filesystem of the stack's instance to its (grown) disk, over the
+    stack's verified SSH (the session's pool: host keys pinned or checked against the console
+    output). Raises when SSH or the script fails; the message says why."""
+    from .ssh import pool
+
+    code, out, err = pool(session).run(name, growfs.command(), timeout=timeout)
+    grown = growfs.parse(out)
+    if code != 0 or grown is None:
+        raise UserError(f"growing the filesystem failed (exit {code}): {(err or out).strip()[-300:] or 'no answer'}")
+    return grown
+
+
+def _grow_filesystem_event(session: Session, ledger: Ledger, ch: changes.Change, on_event: ev.Callback,
+                           cancel: threading.Event | None) -> None:
+    """After ModifyVolume: wait until the instance sees the new size, then grow the filesystem. Not
+    a failure of the change when it cannot (no SSH from here): it grows at the next boot."""
+    name = ledger.name
+    later = (f"it grows at the next boot (cloud-init's growpart), or now with 'hostwiz ssh {name}' "
+             "and growpart + resize2fs (xfs_growfs on Amazon Linux)")
+    sess = _region(session, ledger)
+    if session.resolve_ssh is None and not session.dial_instances:
+        on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem", f"not grown from here: {later}"))
+        return
+    on_event(ev.Event(ev.STARTED, FS_STEP, "root filesystem", f"growing to {ch.after} GB over SSH"))
+    t0 = time.monotonic()
+    try:
+        operate.wait_volume_grown(sess.aws, ch.data["volume_id"], int(ch.after), _waits(
+            sess, cancel=cancel, progress=lambda t: on_event(ev.Event(ev.PROGRESS, FS_STEP, message=t))))
+        grown = grow_filesystem(session, name)
+    except Exception as err:  # noqa: BLE001 (the disk grew; only the filesystem waits for a boot)
+        on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem", f"not grown now ({describe_error(err)}); {later}"))
+        return
+    cid = ledger.change_intent(FS_STEP, size_gb=ch.after)
+    ledger.change_state(cid, "done", device=grown.device, fstype=grown.fstype, before_kib=grown.before_kib,
+                        after_kib=grown.after_kib)
+    on_event(ev.Event(ev.DONE, FS_STEP, "root filesystem", grown.text(), elapsed=time.monotonic() - t0))
 
 
 def _merged_spec(spec: StackSpec, ledger: Ledger) -> dict[str, Any]:
@@ -403,6 +481,37 @@ def allow(session: Session, name: str, cidr: str | None = None) -> Rules:
     return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed)
 
 
+@dataclass
+class Admission:
+    """Whether the stack's security group admits SSH from where the operator is now."""
+
+    name: str
+    cidr: str  # the operator's address as a CIDR ("" when it could not be found)
+    how: str  # how it was found, or why not
+    rules: list[str]
+
+    @property
+    def admitted(self) -> bool:
+        import ipaddress
+
+        if not self.cidr:
+            return True  # unknown: nothing to offer
+        me = ipaddress.ip_network(self.cidr, strict=False)
+        for rule in self.rules:
+            net = ipaddress.ip_network(rule, strict=False)
+            if net.version == me.version and me.subnet_of(net):  # type: ignore[arg-type]
+                return True
+        return False
+
+
+def admission(session: Session, name: str) -> Admission:
+    """The operator's current address against the stack's SSH rules (for a connection that timed out)."""
+    from .stacks import operator_address
+
+    found = operator_address(session)
+    return Admission(name, found.cidr or "", found.how, [r["cidr"] for r in rules(session, name).rules])
+
+
 def revoke(session: Session, name: str, cidr: str) -> Rules:
     cidr = _cidr(cidr)
     ledger = _ledger(session, name)
@@ -457,9 +566,11 @@ def snapshot(session: Session, name: str) -> Snapshots:
     return Snapshots(sess.aws.region, [s for s in operate.stack_snapshots(sess.aws, name) if s.id in made])
 
 
-def snapshots(session: Session, name: str | None = None) -> Snapshots:
-    """Snapshots tagged to `name` (default: to any stack, torn-down ones included)."""
-    sess = _region(session, Ledger(session.state_dir, name)) if name else session
+def snapshots(session: Session, name: str | None = None, *, region: str | None = None) -> Snapshots:
+    """Snapshots tagged to `name` (default: to any stack, torn-down ones included), in the stack's
+    region (or `region`, or the session's)."""
+    sess = session.for_region(region) if region else _region(session, Ledger(session.state_dir, name)) if name \
+        else session
     return Snapshots(sess.aws.region, operate.stack_snapshots(sess.aws, name))
 
 
