@@ -30,12 +30,16 @@ def run(args: argparse.Namespace) -> int:
     identity(session)
     if args.action == "off":
         outcome = watch.alarms_off(session, args.name)
+        skipped = getattr(outcome, "skipped", [])  # same names, not this stack's identity: left alone
         if args.json:
             print(json.dumps({"kind": "alarms-off", "ok": outcome.ok,
-                              "left": [x.resource.id for x in outcome.left]}))
+                              "left": [x.resource.id for x in outcome.left],
+                              "skipped": [{"id": r.id, "why": why} for r, why in skipped]}))
         else:
             print("Alarms removed." if outcome.ok else
                   "Some alarms are left: " + ", ".join(f"{x.resource.id}: {x.error}" for x in outcome.left))
+            for r, why in skipped:
+                print(f"  left alone: {r.id} ({why})")
         return OK if outcome.ok else FAILED
     states = watch.alarms_on(session, args.name) if args.action == "on" else watch.alarm_states(session, args.name)
     if args.json:

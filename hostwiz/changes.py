@@ -160,9 +160,9 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
                                        "EBS volumes cannot shrink. Keep it, or move the data to a new stack"))
     elif inst.volume_gb > live.volume_gb:
         add(Change("instance.volume_gb", "disk size", live.volume_gb, inst.volume_gb, IN_PLACE,
-                   "grow the EBS volume online; the root filesystem grows at the next boot (cloud-init's "
-                   f"growpart), or now with: hostwiz ssh {live.name} -- 'sudo growpart /dev/nvme0n1 1 && sudo "
-                   "resize2fs /dev/nvme0n1p1'. A volume can be changed once every 6 hours", ["ModifyVolume"],
+                   "grow the EBS volume online, then the root filesystem over the stack's SSH (growpart, then "
+                   "resize2fs or xfs_growfs); without SSH from here it grows at the next boot (cloud-init). "
+                   "A volume can be changed once every 6 hours", ["ModifyVolume"],
                    data={"volume_id": live.volume_id}))
     if inst.ssh_cidr and live.ssh_cidrs != [inst.ssh_cidr]:
         old = [c for c in live.ssh_cidrs if c != inst.ssh_cidr]

@@ -6,11 +6,15 @@
   session's timing);
 - changes: `set_instance_type`, `grow_volume`, `modify_db`, `set_ssh`, `update_dns`;
 - who may connect: `ssh_rules`, `allow_ssh`, `revoke_ssh`;
-- snapshots: `snapshot_volume`, `snapshot_db`, `stack_snapshots`, `restore_db`.
+- snapshots: `snapshot_volume`, `snapshot_db`, `stack_snapshots`, `restore_db`;
+- ownership (issue 12): `targets` (what a change would touch) and `not_owned` (why any of it is
+  not verifiably the stack's, by `ownership.why_not_owned`, the test `down` and adopt ask).
 
 Every mutating function here is called under the stack's lock with the change's intent already
-in the ledger (`services.operate`); each call is safe to repeat after a crash (an already
-stopped instance is not stopped again, a rule already there is not added twice).
+in the ledger and the resources it touches verified as the stack's own (`services.operate`); each
+call is safe to repeat after a crash (an already stopped instance is not stopped again, a rule
+already there is not added twice). What they make (snapshots, volumes, restored databases, DNS
+records) carries the stack's identity like everything `up` makes (`identity_tags`).
 """
 
 from __future__ import annotations
@@ -21,11 +25,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from hostwiz.changes import Live, LiveDb
-from hostwiz.ledger import Ledger
+from hostwiz.ledger import CREATED, Ledger
 
 from .aws import Aws, error_code, tag_dict, tags
-from .kinds.route53_record import MARKER, bare_zone_id, choose_zone, current_record
-from .registry import kind
+from .kinds.common import stamp
+from .kinds.route53_record import (MARKER, RecordChanged, RecordTaken, _parse_marker, bare_zone_id, choose_zone,
+                                   current_record)
+from .ownership import ID_TAG, ROLE_TAG, Identity, why_not_owned
+from .registry import Resource, kind
 from .waiting import poll
 
 SNAPSHOT_ROLE = "snapshot"
@@ -93,6 +100,84 @@ def live(aws: Aws, ledger: Ledger) -> Live:
                 app_sg=sg, ssh_cidrs=[r["cidr"] for r in ssh_rules(aws, sg)] if sg else [],
                 dns_names=names, tls=bool(spec.get("runtime", {}).get("tls")), runtime=dict(spec.get("runtime") or {}),
                 db=db, storage_changed_at=storage_at, pending=ledger.pending_changes())
+
+
+# Ownership --------------------------------------------------------------------------------------
+
+PARTS = ("instance", "volume", "app-sg", "eip", "database")
+
+
+def identity_tags(stack: str, run_id: str, name: str, stack_id: str, role: str, **extra: str) -> list[dict[str, str]]:
+    """The tags of something a change makes: the stack's, with its identity and role (as `up` tags)."""
+    return tags(stack, run_id, name, **{ROLE_TAG: role, ID_TAG: stack_id}, **extra)
+
+
+def _created_id(ledger: Ledger, step: str) -> str | None:
+    e = ledger.entry(step)
+    return e.id if e and e.state == CREATED and e.id else None
+
+
+def targets(ledger: Ledger, live: Live | None = None, which: tuple[str, ...] = PARTS) -> list[tuple[str, str, str]]:
+    """(kind, id, in words) of each part of the stack in `which` that a change would touch: from
+    what AWS says the stack runs now (`live`) where given, else from the ledger."""
+    outputs = ledger.get("outputs") or {}
+    out = []
+    iid = live.instance_id if live else (outputs.get("instance_id") or _created_id(ledger, "instance"))
+    if "instance" in which and iid:
+        out.append(("ec2-instance", iid, "instance"))
+    if "volume" in which and live and live.volume_id:
+        out.append(("ebs-volume", live.volume_id, "root volume"))
+    sg = live.app_sg if live else _created_id(ledger, "app-sg")
+    if "app-sg" in which and sg:
+        out.append(("security-group", sg, "security group"))
+    if "eip" in which and (alloc := _created_id(ledger, "eip")):
+        out.append(("elastic-ip", alloc, "Elastic IP"))
+    db = (live.db.identifier if live.db else None) if live else _created_id(ledger, "database")
+    if "database" in which and db:
+        out.append(("rds-instance", db, "database"))
+    return out
+
+
+def holder(aws: Aws, kind_name: str, rid: str) -> Resource | None:
+    """What holds `rid` now, with its tags and what ownership compares (creation time, client
+    token, AWS's own ID); None when nothing does."""
+    k = kind(kind_name)
+    if kind_name == "ec2-instance":
+        return next(iter(k.list(aws, [{"Name": "instance-id", "Values": [rid]}])), None)  # type: ignore[call-arg]
+    if kind_name == "security-group":
+        return next(iter(k.list(aws, [{"Name": "group-id", "Values": [rid]}])), None)  # type: ignore[call-arg]
+    if kind_name == "elastic-ip":
+        return next(iter(k.list(aws, [{"Name": "allocation-id", "Values": [rid]}])), None)  # type: ignore[call-arg]
+    if kind_name == "rds-instance":
+        d = k.describe(aws, rid)  # type: ignore[attr-defined]
+        return k._resource(aws, d) if d else None  # type: ignore[attr-defined]
+    if kind_name == "ebs-volume":
+        v = _volume(aws, rid)
+        if v is None:
+            return None
+        t = tag_dict(v.get("Tags"))
+        return Resource(kind_name, rid, aws.region, t.get("Name", rid), t, {"created": stamp(v.get("CreateTime"))})
+    raise ValueError(f"no ownership lookup for {kind_name}")
+
+
+def not_owned(aws: Aws, ledger: Ledger, parts: list[tuple[str, str, str]]) -> list[str]:
+    """Why any of `parts` (from `targets`) is not verifiably the stack's, in the operator's words;
+    [] when all are (a part that no longer exists is nothing to touch). A ledger without an
+    identity, or of another account, owns nothing here."""
+    ident = Identity.of_ledger(ledger)
+    if ident is None:
+        return [f"stack {ledger.name}'s ledger records no identity ({ID_TAG}), so hostwiz cannot tell its "
+                "resources from look-alikes and changes none of them"]
+    if ident.account and (account := aws.identity()["account"]) != ident.account:
+        return [f"stack {ledger.name}'s ledger was made in AWS account {ident.account}, but these credentials are "
+                f"for account {account}; use the profile of account {ident.account}"]
+    out = []
+    for kind_name, rid, what in parts:
+        found = holder(aws, kind_name, rid)
+        why = why_not_owned(found, ident) if found is not None else None
+        if why:
+            out.append(f"the {what} {rid} is not stack {ledger.name}'s own ({why}); hostwiz leaves it alone")
+    return out
 
 
 # Power ------------------------------------------------------------------------------------------
@@ -174,6 +259,25 @@ def grow_volume(aws: Aws, volume_id: str, size_gb: int) -> None:
         aws.client("ec2").modify_volume(VolumeId=volume_id, Size=size_gb)
 
 
+def wait_volume_grown(aws: Aws, volume_id: str, size_gb: int, w: Waits) -> None:
+    """Wait until the instance can use the new size: the modification is `optimizing` (the block
+    device has its new size; AWS keeps tuning for hours) or `completed`."""
+    def check() -> bool | None:
+        mods = aws.client("ec2").describe_volumes_modifications(VolumeIds=[volume_id]).get("VolumesModifications", [])
+        mine = [m for m in mods if int(m.get("TargetSize") or 0) >= size_gb]
+        if any(m.get("ModificationState") == "failed" for m in mine[-1:]):
+            raise RuntimeError(f"AWS could not grow {volume_id}: {mine[-1].get('StatusMessage', 'failed')}")
+        if any(m.get("ModificationState") in ("optimizing", "completed") for m in mine):
+            return True
+        if not mods:  # no modification on record: the size itself says whether it is done
+            vol = aws.client("ec2").describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+            return True if vol["Size"] >= size_gb else None
+        return None
+
+    poll(check, what=f"volume {volume_id} to reach {size_gb} GB", timeout=w.timeout, delay=w.delay, cancel=w.cancel,
+         progress=w.progress, max_delay=max(w.delay, 15.0))
+
+
 def modify_db(aws: Aws, ident: str, modify: dict[str, Any], apply_now: bool) -> None:
     aws.client("rds").modify_db_instance(DBInstanceIdentifier=ident, ApplyImmediately=apply_now, **modify)
 
@@ -210,10 +314,37 @@ def revoke_ssh(aws: Aws, group_id: str, cidr: str) -> bool:
         raise
 
 
+def _marker(rec: dict | None) -> dict[str, str]:
+    return _parse_marker(rec["ResourceRecords"][0]["Value"]) if rec else {}
+
+
 def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], ip: str, stack: str, run_id: str,
-               hosted_zone: str | None) -> None:
-    """Point `add` at the stack's address (with hostwiz's ownership markers) and delete `remove`."""
+               hosted_zone: str | None, stack_id: str) -> None:
+    """Point `add` at the stack's address (with hostwiz's ownership markers, its identity included)
+    and delete `remove`: only records whose marker carries the stack's identity and whose address
+    is still the one hostwiz set (`RecordTaken`, `RecordChanged` otherwise, before any change)."""
     r53 = kind("route53-record")
+    changes_by_zone: dict[str, list[dict]] = {}
+    for name in remove:  # checked first: a refusal leaves every record as it was
+        entry = ledger.entry(f"dns:{name}")
+        if not entry or not entry.data:
+            continue
+        zid = entry.data["zone_id"]
+        marker_rec = current_record(aws, zid, MARKER + name, "TXT")
+        a_rec = current_record(aws, zid, name, "A")
+        mark = _marker(marker_rec)
+        if marker_rec is not None and (mark.get("hostwiz:stack"), mark.get("hostwiz:id")) != (stack, stack_id):
+            raise RecordTaken(f"{name}: its marker names stack {mark.get('hostwiz:stack')} id {mark.get('hostwiz:id')}, "
+                              f"not this stack's {stack_id}; hostwiz leaves it alone")
+        if marker_rec is None and a_rec is not None:
+            raise RecordTaken(f"{name}: its A record carries no hostwiz marker; hostwiz leaves it alone")
+        if a_rec is not None:
+            found = ", ".join(v["Value"] for v in a_rec.get("ResourceRecords", []))
+            if mark.get("value") and found != mark["value"]:
+                raise RecordChanged(name, mark["value"], found)
+        for rec in (a_rec, marker_rec):
+            if rec is not None:
+                changes_by_zone.setdefault(zid, []).append({"Action": "DELETE", "ResourceRecordSet": rec})
     if add:
         zone = choose_zone(aws, add[0], hosted_zone)
         if zone is None:
@@ -221,19 +352,9 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         zid = bare_zone_id(zone)
         for name in add:
             ledger.intent(f"dns:{name}", r53.name, zone_id=zid, record=name, value=ip)
-        r53.upsert(aws, zone_id=zid, names=add, value=ip, stack=stack, run_id=run_id)
+        r53.upsert(aws, zone_id=zid, names=add, value=ip, stack=stack, run_id=run_id, stack_id=stack_id)
         for name in add:
             ledger.created(f"dns:{name}", r53.name, f"{zid}/{name}", zone_id=zid, record=name, value=ip)
-    changes_by_zone: dict[str, list[dict]] = {}
-    for name in remove:
-        entry = ledger.entry(f"dns:{name}")
-        if not entry or not entry.data:
-            continue
-        zid = entry.data["zone_id"]
-        for rname, rtype in ((name, "A"), (MARKER + name, "TXT")):
-            rec = current_record(aws, zid, rname, rtype)
-            if rec is not None:
-                changes_by_zone.setdefault(zid, []).append({"Action": "DELETE", "ResourceRecordSet": rec})
     for zid, changes in changes_by_zone.items():
         aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
     for name in remove:
@@ -253,24 +374,26 @@ class SnapshotInfo:
     state: str
     source: str  # the volume or database it was taken from
     final: bool = False  # a database's final snapshot, taken when its stack was torn down
+    engine: str = ""  # a database snapshot's engine and master user (a new database from it keeps that user)
+    username: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def snapshot_volume(aws: Aws, volume_id: str, stack: str, run_id: str, label: str) -> str:
+def snapshot_volume(aws: Aws, volume_id: str, stack: str, run_id: str, label: str, stack_id: str) -> str:
     resp = aws.client("ec2").create_snapshot(
         VolumeId=volume_id, Description=f"hostwiz {stack}: root volume, {label}",
         TagSpecifications=[{"ResourceType": "snapshot",
-                            "Tags": tags(stack, run_id, f"{stack}-root-{label}", **{"hostwiz:role": SNAPSHOT_ROLE})}])
+                            "Tags": identity_tags(stack, run_id, f"{stack}-root-{label}", stack_id, SNAPSHOT_ROLE)}])
     return resp["SnapshotId"]
 
 
-def snapshot_db(aws: Aws, ident: str, stack: str, run_id: str, label: str) -> str:
+def snapshot_db(aws: Aws, ident: str, stack: str, run_id: str, label: str, stack_id: str) -> str:
     snap = f"{stack}-snap-{label}"
     aws.client("rds").create_db_snapshot(
         DBSnapshotIdentifier=snap, DBInstanceIdentifier=ident,
-        Tags=tags(stack, run_id, snap, **{"hostwiz:role": SNAPSHOT_ROLE}))
+        Tags=identity_tags(stack, run_id, snap, stack_id, SNAPSHOT_ROLE))
     return snap
 
 
@@ -295,7 +418,8 @@ def stack_snapshots(aws: Aws, stack: str | None = None) -> list[SnapshotInfo]:
                 continue
             out.append(SnapshotInfo("database", s["DBSnapshotIdentifier"], owner, str(s.get("SnapshotCreateTime", "")),
                                     int(s.get("AllocatedStorage", 0)), s.get("Status", ""), s.get("DBInstanceIdentifier", ""),
-                                    final="-final-" in s["DBSnapshotIdentifier"]))
+                                    final="-final-" in s["DBSnapshotIdentifier"], engine=s.get("Engine", ""),
+                                    username=s.get("MasterUsername", "")))
     return sorted(out, key=lambda s: (s.created, s.id))
 
 
@@ -316,10 +440,13 @@ def wait_db_gone(aws: Aws, ident: str, w: Waits) -> None:
 
 
 def restore_db(aws: Aws, ident: str, snapshot_id: str, *, instance_class: str, subnet_group: str,
-               security_groups: list[str], stack: str, run_id: str, w: Waits) -> None:
-    """Replace database `ident` by one restored from `snapshot_id`, under the same identifier (so
-    its endpoint, and the stack's connection string, stay). A final snapshot of the one replaced
-    is taken first: nothing written since `snapshot_id` is lost for good."""
+               security_groups: list[str], stack: str, run_id: str, stack_id: str, w: Waits,
+               on_made: Callable[[str], None] | None = None) -> dict[str, str]:
+    """Replace database `ident` (verified as the stack's by the caller) by one restored from
+    `snapshot_id`, under the same identifier (so its endpoint, and the stack's connection string,
+    stay), tagged with the stack's identity. A final snapshot of the one replaced is taken first:
+    nothing written since `snapshot_id` is lost for good. The new database has a new AWS resource
+    ID: `on_made(uid)` is told it as soon as AWS answers; returns {"uid", "born"} once available."""
     rds = aws.client("rds")
     d = kind("rds-instance").describe(aws, ident)
     if d is not None and tag_dict(d.get("TagList")).get(RESTORED_TAG) != snapshot_id:
@@ -328,12 +455,15 @@ def restore_db(aws: Aws, ident: str, snapshot_id: str, *, instance_class: str, s
                                    FinalDBSnapshotIdentifier=f"{ident}-final-{time.strftime('%Y%m%d%H%M%S')}")
         wait_db_gone(aws, ident, w)
     if kind("rds-instance").describe(aws, ident) is None:
-        rds.restore_db_instance_from_db_snapshot(
+        made = rds.restore_db_instance_from_db_snapshot(
             DBInstanceIdentifier=ident, DBSnapshotIdentifier=snapshot_id, DBInstanceClass=instance_class,
             DBSubnetGroupName=subnet_group, VpcSecurityGroupIds=security_groups, PubliclyAccessible=False,
             MultiAZ=False, CopyTagsToSnapshot=True,
-            Tags=tags(stack, run_id, ident, **{"hostwiz:role": "database", RESTORED_TAG: snapshot_id}))
-    _db_wait(aws, ident, "available", w)
+            Tags=identity_tags(stack, run_id, ident, stack_id, "database", **{RESTORED_TAG: snapshot_id}))
+        if on_made and (made.get("DBInstance") or {}).get("DbiResourceId"):
+            on_made(made["DBInstance"]["DbiResourceId"])
+    done = _db_wait(aws, ident, "available", w)
+    return {"uid": done.get("DbiResourceId") or "", "born": str(done.get("InstanceCreateTime") or "")}
 
 
 def database_url(aws: Aws, parameter: str | None) -> "Any":
@@ -350,6 +480,12 @@ def database_url(aws: Aws, parameter: str | None) -> "Any":
         raise
     register(value)
     return Secret(value)
+
+
+def zone_of(aws: Aws, name: str) -> str | None:
+    """The name of the public hosted zone `name` would be put in (the longest that contains it)."""
+    zone = choose_zone(aws, name, None)
+    return zone["Name"].rstrip(".") if zone else None
 
 
 def zone_name_servers(aws: Aws, zone_name: str) -> list[str]:
@@ -377,17 +513,20 @@ def _wait_volume(aws: Aws, volume_id: str, want: str, w: Waits) -> dict:
                 progress=w.progress, max_delay=max(w.delay, 15.0))
 
 
-def restore_root(aws: Aws, iid: str, snapshot_id: str, *, stack: str, run_id: str, w: Waits,
+def restore_root(aws: Aws, iid: str, snapshot_id: str, *, stack: str, run_id: str, stack_id: str, w: Waits,
                  allocation_id: str | None = None) -> dict[str, str]:
-    """Swap the instance's root volume for one made from `snapshot_id`: make the volume (tagged,
-    marked with the snapshot), stop, snapshot the old root (kept: nothing is lost for good), detach
-    it, attach the new one as root, start, delete the old volume. Each part checks what is already
-    done, so a re-run after a crash carries on."""
+    """Swap the instance's root volume (both verified as the stack's by the caller) for one made
+    from `snapshot_id`: make the volume (tagged with the stack's identity, marked with the
+    snapshot), stop, snapshot the old root (kept: nothing is lost for good), detach it, attach the
+    new one as root, start, delete the old volume. Each part checks what is already done, so a
+    re-run after a crash carries on (a volume made by an earlier run is taken only when it carries
+    this stack's identity)."""
     ec2 = aws.client("ec2")
     inst = _instance(aws, iid) or {}
     root_dev = inst.get("RootDeviceName") or "/dev/sda1"
     az = (inst.get("Placement") or {}).get("AvailabilityZone")
     new = [v for v in ec2.describe_volumes(Filters=[{"Name": "tag:hostwiz:stack", "Values": [stack]},
+                                                    {"Name": f"tag:{ID_TAG}", "Values": [stack_id]},
                                                     {"Name": f"tag:{RESTORED_TAG}", "Values": [snapshot_id]}])["Volumes"]
            if v["State"] != "deleting"]
     if new:
@@ -395,8 +534,8 @@ def restore_root(aws: Aws, iid: str, snapshot_id: str, *, stack: str, run_id: st
     else:
         new_id = ec2.create_volume(
             SnapshotId=snapshot_id, AvailabilityZone=az, VolumeType="gp3", Encrypted=True,
-            TagSpecifications=[{"ResourceType": "volume", "Tags": tags(
-                stack, run_id, f"{stack}-root", **{"hostwiz:role": "instance", RESTORED_TAG: snapshot_id})}])["VolumeId"]
+            TagSpecifications=[{"ResourceType": "volume", "Tags": identity_tags(
+                stack, run_id, f"{stack}-root", stack_id, "instance", **{RESTORED_TAG: snapshot_id})}])["VolumeId"]
     old_id = root_volume(inst) if inst else None
     out = {"new_volume": new_id, "old_volume": old_id or "", "old_snapshot": ""}
     if old_id == new_id:  # already swapped: just make sure it runs
@@ -406,7 +545,8 @@ def restore_root(aws: Aws, iid: str, snapshot_id: str, *, stack: str, run_id: st
         _wait_volume(aws, new_id, "available", w)
     stop_instance(aws, iid, w)
     if old_id:
-        out["old_snapshot"] = snapshot_volume(aws, old_id, stack, run_id, "replaced-" + time.strftime("%Y%m%d%H%M%S"))
+        out["old_snapshot"] = snapshot_volume(aws, old_id, stack, run_id, "replaced-" + time.strftime("%Y%m%d%H%M%S"),
+                                              stack_id)
         ec2.detach_volume(VolumeId=old_id, InstanceId=iid)
         _wait_volume(aws, old_id, "available", w)
     ec2.attach_volume(VolumeId=new_id, InstanceId=iid, Device=root_dev)

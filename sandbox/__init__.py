@@ -67,25 +67,37 @@ def sandbox_pace() -> float:
         return 1.0
 
 
-def wire(endpoint_url: str, region: str, ssh_hooks: list, *, seed_zone: bool = True) -> tuple[Any, Any, Any]:
-    """(Aws, Timing, DeletionSettings) for a session on a sandbox at `endpoint_url`: the latency
-    model (instances and databases take a few seconds, `HOSTWIZ_SANDBOX_PACE` scales it), the
-    hooks that give each instance a loopback SSH server, and the seeded hosted zone."""
+def sandbox_realism(endpoint_url: str, model: Any = None) -> Any:
+    """The realism model every sandbox session runs under (`sandbox.realism`): AWS's minutes become
+    seconds (a database is `creating` for 12 s, an instance `pending` for 1.2 s), `HOSTWIZ_SANDBOX_PACE`
+    scales that further (0: no windows; the per-call rules, such as a zone short of capacity, stay).
+    `model`: the class (a daemon-attached command's is `daemon.SharedRealism`)."""
+    from .realism import Realism
+
+    return (model or Realism)(scale=0.04 * sandbox_pace(), endpoint_url=endpoint_url)
+
+
+def wire(endpoint_url: str, region: str, realism: Any, ssh_hooks: list, *, seed_zone: bool = True
+         ) -> tuple[Any, Any, Any]:
+    """(Aws, Timing, DeletionSettings) for a session on a sandbox at `endpoint_url`: the realism
+    model's hooks, the hooks that give each instance a loopback SSH server, and the seeded hosted
+    zone. The one wiring of both the in-process sandbox (`Sandbox.wire`) and a session attached to
+    the sandbox daemon (`daemon.Attached.wire`)."""
     from hostwiz.provisioners.aws import Aws
     from hostwiz.provisioners.deletion import DeletionSettings
     from hostwiz.provisioners.stack import Timing
 
-    from .latency import LatencyModel
     from .seed import seed
 
     pace = sandbox_pace()
     aws = Aws(region=region, endpoint_url=endpoint_url)
-    aws.hooks.extend(LatencyModel(instance_boot=3.0 * pace, db_create=12.0 * pace).hooks())
+    aws.hooks.extend(realism.hooks())
     aws.hooks.extend(ssh_hooks)
     if seed_zone:
         seed(aws, SANDBOX_ZONE)
-    timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
+    timing = Timing(instance_delay=0.12 * pace or 0.01, db_delay=0.6 * pace or 0.01, iam_retry_delay=0.05)
     deletion = DeletionSettings()
+    deletion.patience_scale = realism.scale or 0.001
     deletion.confirm_delay = 0.2 * pace or 0.01
     deletion.backoff = 0.2
     return aws, timing, deletion
@@ -135,29 +147,10 @@ class Sandbox:
     def wire(self, region: str) -> tuple[Any, Any, Any]:
         """(Aws, Timing, DeletionSettings) for a session on this sandbox: its endpoint, the realism
         model of AWS (`sandbox.realism`: not-found windows, databases `creating`, lingering network
-        interfaces, a zone short of capacity, late console output, tagging ghosts; AWS's minutes
-        scaled to seconds, `HOSTWIZ_SANDBOX_PACE` scales it further), a loopback SSH server per
-        instance, and the seeded hosted zone."""
-        from hostwiz.provisioners.aws import Aws
-        from hostwiz.provisioners.deletion import DeletionSettings
-        from hostwiz.provisioners.stack import Timing
-
-        from .realism import Realism
-        from .seed import seed
-
-        pace = sandbox_pace()
-        aws = Aws(region=region, endpoint_url=self.endpoint_url)
-        # AWS's minutes become seconds: a database is `creating` for 12 s, an instance `pending` for 1.2 s
-        self.realism = self.realism or Realism(scale=0.04 * pace, endpoint_url=self.endpoint_url)
-        aws.hooks.extend(self.realism.hooks())
-        aws.hooks.extend(self.ssh_hooks())
-        seed(aws, SANDBOX_ZONE)
-        timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
-        deletion = DeletionSettings()
-        deletion.patience_scale = self.realism.scale or 0.001
-        deletion.confirm_delay = 0.2 * pace or 0.01
-        deletion.backoff = 0.2
-        return aws, timing, deletion
+        interfaces, a zone short of capacity, late console output, tagging ghosts; `sandbox_realism`),
+        a loopback SSH server per instance, and the seeded hosted zone."""
+        self.realism = self.realism or sandbox_realism(self.endpoint_url)
+        return wire(self.endpoint_url, region, self.realism, self.ssh_hooks())
 
     def start(self) -> "Sandbox":
         # The process environment is borrowed while the sandbox runs (moto and botocore read it) and

@@ -9,6 +9,16 @@ an in-process sandbox: their botocore hooks tell the daemon about key pairs, lau
 output reads, Instance Connect keys and terminations over its control API (JSON on 127.0.0.1,
 with the token), and they dial each instance at the port the map gives.
 
+What lives in the daemon, so every attached command reaches the same: the moto server, the SSH
+hosts, the deploy hosts (each instance's release directory and loopback nginx: `deploy_target`,
+`deploy_url`), the site stand-in the health probes reach (`health_endpoint`) and which stacks'
+metrics are seeded (`feed_metrics`). What lives in each attached command: its botocore hooks,
+among them the realism model of AWS (`sandbox_realism`, as in the in-process sandbox), whose
+memory is the daemon's (`SharedRealism`): the windows one command opens (a database `creating`,
+an instance not yet found, interfaces that linger after a termination, a reused client token)
+hold for the next command too, as they would in one in-process sandbox. Only the tagging API's
+ghosts stay per command (they come from what that command itself listed).
+
 It stops on `POST /stop` (`hostwiz sandbox stop`), SIGTERM/SIGINT, or when its lifetime ends;
 then the stacks it held are gone, so their ledgers, keys and pins are removed with it.
 """
@@ -34,7 +44,8 @@ from typing import Any
 
 from hostwiz.ledger import atomic_write
 
-from . import FAKE_CREDENTIALS, SANDBOX_ZONE, Sandbox, sandbox_pace, wire
+from . import FAKE_CREDENTIALS, SANDBOX_ZONE, Sandbox, sandbox_pace, sandbox_realism, wire
+from .realism import Realism
 from .ssh_hooks import SshHooks
 
 log = logging.getLogger(__name__)
@@ -128,6 +139,8 @@ class Daemon:
         self.lab: Sandbox | None = None
         self.record: Record | None = None
         self._lock = threading.Lock()
+        # The realism model's memory, told by every attached command (`SharedRealism`)
+        self.realism: dict[str, Any] = {"born": {}, "instances": {}, "tokens": {}, "lingering": []}
 
     def start(self) -> Record:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -208,6 +221,9 @@ def _handler(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path == "/status":
                 self._reply(200, daemon.status())
+            elif self.path == "/realism":
+                with daemon._lock:
+                    self._reply(200, daemon.realism)
             elif self.path == "/ssh/map":
                 self._reply(200, daemon.lab.ssh.ports())
             else:
@@ -235,6 +251,26 @@ def _handler(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/ssh/terminate":
                 ssh.terminate(body["instance_ids"])
                 self._reply(200, {})
+            elif self.path == "/deploy/target":
+                target = daemon.lab.deploy_target(body.get("instance_id"))
+                self._reply(200, {"target": asdict(target) if target is not None else None})
+            elif self.path == "/deploy/url":
+                self._reply(200, {"url": daemon.lab.deploy_url(body.get("instance_id"))})
+            elif self.path == "/health":
+                host, port = daemon.lab.health_endpoint()
+                self._reply(200, {"host": host, "port": port})
+            elif self.path == "/realism/note":
+                with daemon._lock:
+                    for part in ("born", "instances", "tokens"):
+                        for k, v in (body.get(part) or {}).items():
+                            daemon.realism[part].setdefault(k, v)
+                    daemon.realism["lingering"] += body.get("lingering") or []
+                self._reply(200, {})
+            elif self.path == "/metrics/claim":  # the first to claim a stack seeds its metrics
+                with daemon._lock:
+                    first = body["key"] not in daemon.lab.metrics_fed
+                    daemon.lab.metrics_fed.add(body["key"])
+                self._reply(200, {"first": first})
             else:
                 self._reply(404, {"error": self.path})
 
@@ -358,15 +394,85 @@ class RemoteSsh(SshHooks):
         return ("127.0.0.1", port) if port else None
 
 
+class SharedRealism(Realism):
+    """The realism model of a command attached to the daemon, whose memory is the daemon's: what one
+    command made (births, launches and their client tokens, lingering interfaces) is told to the
+    daemon, and every command reads what the others told it (at most once a second), so a window
+    opened by `up` holds for the `down` run right after it in another process, as it would in one
+    in-process sandbox. The times are CLOCK_MONOTONIC readings, one clock for every process on this
+    machine. Tagging ghosts stay per process (they come from what a command itself listed)."""
+
+    refresh_every = 1.0  # seconds between two reads of the daemon's notes
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.record: Record | None = None  # set by `Attached.wire`
+        self._pulled = float("-inf")
+
+    # what this command tells the daemon ------------------------------------------------------
+    def _tell(self, **journal: Any) -> None:
+        try:
+            self.record.call("/realism/note", journal)
+        except (OSError, ValueError) as err:  # the model's memory is a nicety; the call itself goes on
+            log.debug("realism: the daemon did not take a note: %s", err)
+
+    def _note(self, key: str) -> None:
+        super()._note(key)
+        self._tell(born={key: self._born[key]})
+
+    def _linger(self, groups: set[str], subnets: set[str], vpc: str | None, subnet_group: str | None = None,
+                what: str = "") -> None:
+        t = time.monotonic()
+        with self._lock:
+            self._lingering.append((t, what, set(groups), set(subnets), vpc, subnet_group))
+        self._tell(lingering=[[t, what, sorted(groups), sorted(subnets), vpc, subnet_group]])
+
+    def _after_ec2_RunInstances(self, parsed: dict, p: dict, region: str) -> None:
+        super()._after_ec2_RunInstances(parsed, p, region)
+        ids = [inst["InstanceId"] for inst in parsed.get("Instances", [])]
+        with self._lock:
+            born = {f"instance:{i}": self._born[f"instance:{i}"] for i in ids}
+            instances = {i: {**self._instances[i], "groups": sorted(self._instances[i]["groups"])} for i in ids}
+            tokens = {t: i for t, i in self._tokens.items() if i in ids}
+        self._tell(born=born, instances=instances, tokens=tokens)
+
+    # what the others told it -----------------------------------------------------------------
+    def pull(self) -> None:
+        self._pulled = time.monotonic()  # a daemon that does not answer is not asked at every call
+        try:
+            journal = self.record.call("/realism")
+        except (OSError, ValueError) as err:
+            log.debug("realism: could not read the daemon's notes: %s", err)
+            return
+        with self._lock:
+            for key, t in journal.get("born", {}).items():
+                self._born.setdefault(key, t)
+            for iid, info in journal.get("instances", {}).items():
+                self._instances.setdefault(iid, {**info, "groups": set(info.get("groups") or [])})
+            for token, iid in journal.get("tokens", {}).items():
+                self._tokens.setdefault(token, iid)
+            mine = {(x[0], x[1]) for x in self._lingering}
+            for t, what, groups, subnets, vpc, sg in journal.get("lingering", []):
+                if (t, what) not in mine:
+                    self._lingering.append((t, what, set(groups), set(subnets), vpc, sg))
+
+    def _before(self, model: Any, context: dict, **kw: Any) -> Any:
+        if time.monotonic() - self._pulled >= self.refresh_every:
+            self.pull()
+        return super()._before(model, context, **kw)
+
+
 class Attached:
     """A session's view of a running daemon: the same face as `Sandbox` (wire, resolve_ssh,
-    state_dir, stop), but `stop` leaves the daemon running."""
+    deploy_target, deploy_url, health_endpoint, feed_metrics, state_dir, stop), but `stop` leaves
+    the daemon running."""
 
     def __init__(self, record: Record):
         self.record = record
         self.state_dir = Path(record.state_dir)
         self.endpoint_url = record.endpoint
         self.ssh = RemoteSsh(record)
+        self.realism: Any = None  # a `SharedRealism`, made by `wire` as `Sandbox.wire` makes its model
         # Borrowed while attached, given back by `stop` (as `Sandbox` does): the environment, the keyring.
         self._saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE", "AWS_SESSION_TOKEN",
                                                      "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL")}
@@ -385,7 +491,33 @@ class Attached:
         return self.ssh.resolve(instance_id, address)
 
     def wire(self, region: str) -> tuple[Any, Any, Any]:
-        return wire(self.endpoint_url, region, self.ssh.hooks(), seed_zone=False)
+        if self.realism is None:
+            self.realism = sandbox_realism(self.endpoint_url, SharedRealism)
+            self.realism.record = self.record
+        return wire(self.endpoint_url, region, self.realism, self.ssh.hooks(), seed_zone=False)
+
+    def deploy_target(self, instance_id: str | None) -> Any:
+        """The daemon's deploy host of the instance (its SSH server runs the release script there)."""
+        from hostwiz.deploy import Target
+
+        found = self.record.call("/deploy/target", {"instance_id": instance_id}).get("target")
+        if found is None:
+            return None
+        return Target(**{**found, "site_listen": tuple(found.get("site_listen") or ())})
+
+    def deploy_url(self, instance_id: str | None) -> str | None:
+        return self.record.call("/deploy/url", {"instance_id": instance_id}).get("url")
+
+    def health_endpoint(self) -> tuple[str, int]:
+        answer = self.record.call("/health", {})
+        return answer["host"], int(answer["port"])
+
+    def feed_metrics(self, aws: Any, key: str, metrics: list, storage_gb: float = 20) -> None:
+        """A week of plausible points for a stack's metrics, once per stack for the daemon's lifetime."""
+        from .watch import seed_metrics
+
+        if self.record.call("/metrics/claim", {"key": key}).get("first"):
+            seed_metrics(aws, metrics, storage_gb=storage_gb)
 
     def stop(self) -> None:  # the daemon goes on: only `hostwiz sandbox stop` ends it
         for k, v in self._saved.items():

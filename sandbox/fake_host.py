@@ -201,9 +201,13 @@ class FakeHost:
         """The bootstrap's log messages, in the user-data's order (the sandbox runs none of it)."""
         f = self.facts
         out = [f"bootstrap of stack {self.stack}: {f.runtime} on {f.os}, app port {f.app_port}"]
+        tls_done = False
         for step in f.steps:
             out.append(f"step: {step}")
-            if step == "tls" and f.domains:
+            # "tls", or "tls (in the background, beside the database step)" then "tls (waiting for the
+            # background step)" (hostwiz/userdata/tls.sh): the certificate is logged once, where it starts
+            if (step == "tls" or step.startswith("tls (")) and f.domains and not tls_done:
+                tls_done = True
                 out += [f"tls: {' '.join(f.domains)} resolve to this instance",
                         f"tls: certbot --nginx -d {' -d '.join(f.domains)} (sandbox: a pretend certificate)",
                         f"tls: certificate for {' '.join(f.domains)} installed; nginx serves 443 and redirects 80; "
@@ -334,6 +338,19 @@ class FakeShell:
         mins = int((_now() - self.host.booted).total_seconds() // 60)
         self.write(f" {_now():%H:%M:%S} up {mins} min,  1 user,  load average: 0.08, 0.03, 0.01\n")
         return 0
+
+    def cmd_sh(self, args: list[str]) -> int:
+        """Only hostwiz's filesystem grow (`hostwiz.growfs`): the pretend disk does not change size
+        after ModifyVolume, so it answers as a real instance that has not seen the new size yet."""
+        from hostwiz import growfs
+
+        if len(args) == 2 and args[0] == "-c" and growfs.MARK in args[1]:
+            kib = self.host.facts.volume_gb * 1024 * 1024
+            fstype = "xfs" if self.host.facts.os.startswith("amazon") else "ext4"
+            self.write(f"{growfs.MARK} /dev/nvme0n1p1 {fstype} unchanged {kib} {kib}\n")
+            return 0
+        self.write(NOT_HERE.format(cmd="sh", os=self.host.os_facts[0], names=" ".join(self.names())) + "\n")
+        return 127
 
     def cmd_df(self, args: list[str]) -> int:
         size = self.host.facts.volume_gb * 0.968  # the filesystem's overhead

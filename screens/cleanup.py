@@ -172,8 +172,10 @@ class CleanupScreen(WorkerFailures, Screen):
     def on_plan_ready(self, message: PlanReady) -> None:
         self.query_one("#progress").display = False
         self.plan, self.account = message.plan, message.account
-        # A hostwiz stack's resources are never pre-selected unless its ledger says it failed: a live
-        # stack is shown (marked) and can be chosen by hand, never taken by default (issue 15, finding 3).
+        # A live hostwiz stack's resources are not in the plan at all: the selection's protections
+        # (provisioners/cleanup/selection.py) put them under "never taken" with the stack's name and
+        # `hostwiz down` (issue 15, finding 3). Should a plan ever carry a stack's resources, they
+        # are marked and never pre-selected unless its ledger says it failed.
         self.live = {r.tags[STACK_TAG] for r in self.plan.resources
                      if r.tags.get(STACK_TAG) and r.tags[STACK_TAG] not in self.failed_stacks()}
         self.selected = {r.key for r in self.plan.resources if r.tags.get(STACK_TAG) not in self.live}
@@ -182,6 +184,9 @@ class CleanupScreen(WorkerFailures, Screen):
         sandbox = " (SANDBOX)" if getattr(self.app, "sandbox", False) else ""
         live = (f" Resources of live stacks ({', '.join(sorted(self.live))}) are marked and not selected."
                 if self.live else "")
+        never = len(getattr(self.plan, "excluded", []))
+        if never:
+            live += f" {never} more are never taken (live stacks, the default VPC, CloudFormation): see the tree."
         self.say(f"AWS account {self.account}{sandbox}: {len(self.plan.resources)} leftover(s).{live} "
                  "Enter or x (un)selects, d deletes the selection.")
 

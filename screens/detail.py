@@ -29,6 +29,7 @@ class DetailScreen(WorkerFailures, Screen):
         Binding("escape", "app.home", "Back"),
         Binding("u", "resume", "Resume"),  # only on a failed create, and then first
         Binding("r", "refresh", "Refresh"),
+        Binding("m", "edit", "Edit"),  # early: the footer shows what fits
         Binding("p", "reveal", "Show/hide password"),
         Binding("y", "copy_ssh", "Copy SSH"),
         Binding("c", "copy_connection", "Copy DB URL"),
@@ -89,6 +90,10 @@ class DetailScreen(WorkerFailures, Screen):
         elif message.what == "status":
             rows, self.dns = message.value
             self.show_resources(rows)
+        elif message.what == "edit":
+            from .wizard import start_edit
+
+            start_edit(self.app, self.stack, message.value.spec, message.value.ssh_cidrs)
         elif message.what == "power":
             r = message.value
             self.notify(f"{self.stack} is {r.state}: ${r.running_monthly:.2f}/month running, "
@@ -96,6 +101,9 @@ class DetailScreen(WorkerFailures, Screen):
             self.action_refresh()
 
     def worker_failed(self, name: str, error: str) -> None:
+        if name == "edit":
+            self.notify(f"Could not read what {self.stack} runs: {error}", severity="error")
+            return
         if name == "stop/start":
             self.notify(f"Could not stop or start {self.stack}: {error}", severity="error")
             return
@@ -250,6 +258,17 @@ class DetailScreen(WorkerFailures, Screen):
 
         self.app.switch_screen(ProgressScreen(plan.spec, ssh_cidr=plan.ssh_cidr))
 
+    def action_edit(self) -> None:
+        """The wizard on the stack's live values, ending in the plan of what would change."""
+        self.notify(f"Reading what {self.stack} runs…")
+        self.load_edit()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="edit", name="edit")
+    def load_edit(self) -> None:
+        from hostwiz.services import operate
+
+        self.post_message(Loaded("edit", operate.live_values(self.app.session, self.stack)))
+
     def action_window(self) -> None:
         self.notify(f"Metrics over the last {self.query_one(WatchPanel).cycle_window()}")
 
@@ -293,6 +312,8 @@ class DetailScreen(WorkerFailures, Screen):
         yield SystemCommand("Refresh stack", "List the stack's resources again", self.action_refresh)
         yield SystemCommand("Show/hide database password", "Reveal the password in the connection string",
                             self.action_reveal)
+        yield SystemCommand("Edit stack", "Change its type, disk, SSH source, names or database: a plan first",
+                            self.action_edit)
         yield SystemCommand("Deploy app", f"Ship a directory, git repository or image to {self.stack}",
                             self.action_deploy)
         yield SystemCommand("Releases", "The app's releases; roll back to one", self.action_releases)

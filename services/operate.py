@@ -6,6 +6,11 @@ Every change runs under the stack's lock, with its intent written to the ledger 
 first AWS call (`Ledger.change_intent`), so a crash leaves a record the next plan folds in
 (an instance stopped for a resize is started again). Field-level problems come back before
 anything changes, as (field, message) pairs like the spec's own validation.
+
+Ownership (issue 12): before anything changes, every resource it would touch is verified as the
+stack's own by its identity (`provisioners.operate.not_owned`, which asks `ownership.why_not_owned`
+like `down` and adopt do), never by its name; a look-alike in the stack's place is a problem
+("name"), and nothing is changed. What a change makes carries the stack's identity.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from hostwiz import changes, costs, secrets, spend
+from hostwiz import changes, costs, growfs, secrets, spend
 from hostwiz import events as ev
 from hostwiz.changes import ChangePlan, Live
 from hostwiz.dbclient import ClientFiles, DbLogin
+from hostwiz.growfs import Grown
 from hostwiz.errors import BAD_INPUT, UserError, describe_error
 from hostwiz.ledger import Ledger
 from hostwiz.provisioners import ami, operate, preflight
 from hostwiz.provisioners.operate import SnapshotInfo, Waits
+from hostwiz.provisioners.ownership import Identity
 from hostwiz.spec import SpecError, StackSpec, check_ssh_cidr, validate
 from hostwiz.ssh.hostkeys import Confirm, refuse
 from hostwiz.ssh.tunnel import Tunnel, TunnelEvent
@@ -48,6 +55,19 @@ def _waits(session: Session, *, db: bool = False, cancel: threading.Event | None
     t = session.timing
     return Waits(delay=t.db_delay if db else t.instance_delay, timeout=t.db_timeout if db else t.instance_timeout,
                  cancel=cancel, progress=progress)
+
+
+def _not_owned(sess: Session, ledger: Ledger, live: Live | None = None,
+               which: tuple[str, ...] = operate.PARTS) -> list[str]:
+    """Why any part of the stack in `which` is not verifiably its own ([] when all are)."""
+    return operate.not_owned(sess.aws, ledger, operate.targets(ledger, live, which))
+
+
+def refuse_unless_owned(sess: Session, ledger: Ledger, live: Live | None = None,
+                         which: tuple[str, ...] = operate.PARTS) -> None:
+    problems = _not_owned(sess, ledger, live, which)
+    if problems:
+        raise UserError("name: " + "; ".join(problems) + "; nothing was changed", BAD_INPUT)
 
 
 def exists(session: Session, name: str) -> bool:
@@ -76,28 +96,57 @@ def _before_spec(ledger: Ledger, live: Live) -> StackSpec | None:
         return None
 
 
+@dataclass
+class LiveValues:
+    """What Edit on a running stack starts from: its spec as it runs now (the ledger's, with AWS's
+    word for the instance type, disk size, database class and storage, and the hosted zone its
+    names are in) and the SSH sources its security group admits now."""
+
+    name: str
+    spec: dict[str, Any]
+    ssh_cidrs: list[str]
+    status: str
+
+
+def live_values(session: Session, name: str) -> LiveValues:
+    ledger = _ledger(session, name)
+    sess = _region(session, ledger)
+    live = operate.live(sess.aws, ledger)
+    before = _before_spec(ledger, live)
+    data = before.to_toml_dict() if before else dict(ledger.get("spec") or {})
+    domain = data.get("domain")
+    if domain and not domain.get("hosted_zone"):
+        zone = operate.zone_of(sess.aws, domain["name"])
+        if zone:
+            data["domain"] = {**domain, "hosted_zone": zone}
+    return LiveValues(name, data, live.ssh_cidrs, live.status)
+
+
 def plan_change(session: Session, spec: StackSpec, *, replace: bool = False, apply_now: bool = True) -> ChangePlan:
     """What `up SPEC` would change on the running stack `spec.name`, with the problems that stop it."""
     ledger = _ledger(session, spec.name)
     sess = _region(session, ledger)
+    ident = Identity.of_ledger(ledger)
     live = operate.live(sess.aws, ledger)
     plan = changes.diff(live, spec, replace=replace, apply_now=apply_now)
+    plan.problems += [("name", why) for why in _not_owned(sess, ledger, live)]
     if spec.instance.type != live.instance_type:
         if ami.arch_of(spec.instance.type) != ami.arch_of(live.instance_type):
             plan.problems.append(("instance.type", f"{spec.instance.type} is {ami.arch_of(spec.instance.type)} and "
                                   f"{live.instance_type} is {ami.arch_of(live.instance_type)}: the disk's system "
                                   "cannot boot on the other architecture; pick a type of the same family kind"))
     if spec.region == live.region:
-        plan.problems += [p for p in preflight.check(sess.aws, spec) if p[0] != "region"]
+        plan.problems += [p for p in preflight.check(sess.aws, spec, ident) if p[0] != "region"]
     want, have = bool(spec.monitoring and spec.monitoring.alarms), bool(ledger.get("alarms"))
     if want != have:
         from hostwiz.provisioners import alarms
 
-        existing = alarms.states(sess.aws, spec.name)
+        existing = alarms.states(sess.aws, spec.name, ident)
         if want:
             planned = alarms.plan(spec.name, live.region, instance_id=live.instance_id, instance_type=spec.instance.type,
                                   db_instance_id=live.db.identifier if live.db else None,
                                   db_storage_gb=spec.database.storage_gb if spec.database else None)
+            plan.problems += alarms.taken(sess.aws, spec.name, planned, ident)
             plan.changes.append(changes.Change(
                 "monitoring.alarms", "alarms", "off", "on", changes.IN_PLACE,
                 "put " + ", ".join(a.key for a in planned) + " (the first recovers the instance onto healthy "
@@ -121,7 +170,9 @@ class ApplyResult:
 
 
 def _same(a: ChangePlan, b: ChangePlan) -> bool:
-    return [(c.key, c.after, c.calls) for c in a.changes] == [(c.key, c.after, c.calls) for c in b.changes]
+    # `before` too: what the operator confirmed was a change from what ran then
+    return [(c.key, c.before, c.after, c.calls) for c in a.changes] == \
+        [(c.key, c.before, c.after, c.calls) for c in b.changes]
 
 
 def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: ev.Callback = ev.ignore, *,
@@ -143,6 +194,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
         alloc = (ledger.entry("eip").id if ledger.entry("eip") else None)
         stacked = ledger.get("status")
         replaced = False
+        grow_after = None  # the volume grew: its filesystem grows after the other changes
         for ch in plan.changes:
             cid = ledger.change_intent(ch.key, before=ch.before, after=ch.after, **ch.data)
             on_event(ev.Event(ev.STARTED, ch.key, ch.label, f"{ch.before} -> {ch.after}"))
@@ -160,6 +212,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                                            alloc)
                 elif ch.key == "instance.volume_gb":
                     operate.grow_volume(aws, ch.data["volume_id"], ch.after)
+                    grow_after = ch
                 elif ch.key == "instance.ssh_cidr":
                     operate.allow_ssh(aws, ch.data["group_id"], ch.data["add"])
                     for old in ch.data["remove"]:
@@ -167,7 +220,8 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                 elif ch.key == "domain":
                     operate.update_dns(aws, ledger, add=ch.data["add"], remove=ch.data["remove"],
                                        ip=outputs.get("public_ip") or "", stack=spec.name,
-                                       run_id=ledger.get("run_id") or "", hosted_zone=ch.data.get("hosted_zone"))
+                                       run_id=ledger.get("run_id") or "", hosted_zone=ch.data.get("hosted_zone"),
+                                       stack_id=ledger.get("stack_id"))
                 elif ch.key == "monitoring.alarms":
                     from hostwiz.provisioners import alarms
 
@@ -176,7 +230,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                     if ch.after == "on":
                         put_alarms(sess, spec.name, ledger, on_event)
                     else:
-                        outcome = alarms.delete(aws, spec.name, settings=session.deletion)
+                        outcome = alarms.delete(aws, spec.name, Identity.of_ledger(ledger), settings=session.deletion)
                         if not outcome.ok:
                             raise UserError("alarms left: " + ", ".join(x.resource.id for x in outcome.left))
                         ledger.update(alarms=False)
@@ -186,7 +240,7 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                     label = "replaced-" + time.strftime("%Y%m%d%H%M%S", time.gmtime())
                     if ch.data.get("volume_id"):
                         operate.snapshot_volume(aws, ch.data["volume_id"], spec.name, ledger.get("run_id") or "",
-                                                label)
+                                                label, ledger.get("stack_id"))
                     operate.terminate_instance(aws, ch.data["instance_id"], _waits(sess, cancel=cancel,
                                                                                   progress=progress), alloc)
                     ledger.deleted("instance")
@@ -215,6 +269,11 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
                       outputs={**outputs, "url": outputs.get("url")})
         cidr = spec.instance.ssh_cidr or (ledger.get("spec") or {}).get("instance", {}).get("ssh_cidr") or \
             next((r["cidr"] for r in operate.ssh_rules(aws, _group(ledger))), "")
+        if grow_after is not None and stacked == "stopped":
+            on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem",
+                              "the instance is stopped: the filesystem grows when it starts (cloud-init's growpart)"))
+        elif grow_after is not None and not replaced:
+            _grow_filesystem_event(session, ledger, grow_after, on_event, cancel)
     if not replaced:
         return result
     # What was replaced is made again by `up` (outside this lock: up takes it), which resumes every
@@ -225,6 +284,48 @@ def apply_change(session: Session, spec: StackSpec, plan: ChangePlan, on_event: 
     if not made.ok:
         return ApplyResult(False, result.done, "up", made.error)
     return result
+
+
+FS_STEP = "instance.filesystem"
+
+
+def grow_filesystem(session: Session, name: str, *, timeout: float = 300.0) -> Grown:
+    """Grow the root partition and filesystem of the stack's instance to its (grown) disk, over the
+    stack's verified SSH (the session's pool: host keys pinned or checked against the console
+    output). Raises when SSH or the script fails; the message says why."""
+    from .ssh import pool
+
+    code, out, err = pool(session).run(name, growfs.command(), timeout=timeout)
+    grown = growfs.parse(out)
+    if code != 0 or grown is None:
+        raise UserError(f"growing the filesystem failed (exit {code}): {(err or out).strip()[-300:] or 'no answer'}")
+    return grown
+
+
+def _grow_filesystem_event(session: Session, ledger: Ledger, ch: changes.Change, on_event: ev.Callback,
+                           cancel: threading.Event | None) -> None:
+    """After ModifyVolume: wait until the instance sees the new size, then grow the filesystem. Not
+    a failure of the change when it cannot (no SSH from here): it grows at the next boot."""
+    name = ledger.name
+    later = (f"it grows at the next boot (cloud-init's growpart), or now with 'hostwiz ssh {name}' "
+             "and growpart + resize2fs (xfs_growfs on Amazon Linux)")
+    sess = _region(session, ledger)
+    if session.resolve_ssh is None and not session.dial_instances:
+        on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem", f"not grown from here: {later}"))
+        return
+    on_event(ev.Event(ev.STARTED, FS_STEP, "root filesystem", f"growing to {ch.after} GB over SSH"))
+    t0 = time.monotonic()
+    try:
+        operate.wait_volume_grown(sess.aws, ch.data["volume_id"], int(ch.after), _waits(
+            sess, cancel=cancel, progress=lambda t: on_event(ev.Event(ev.PROGRESS, FS_STEP, message=t))))
+        grown = grow_filesystem(session, name)
+    except Exception as err:  # noqa: BLE001 (the disk grew; only the filesystem waits for a boot)
+        on_event(ev.Event(ev.SKIPPED, FS_STEP, "root filesystem", f"not grown now ({describe_error(err)}); {later}"))
+        return
+    cid = ledger.change_intent(FS_STEP, size_gb=ch.after)
+    ledger.change_state(cid, "done", device=grown.device, fstype=grown.fstype, before_kib=grown.before_kib,
+                        after_kib=grown.after_kib)
+    on_event(ev.Event(ev.DONE, FS_STEP, "root filesystem", grown.text(), elapsed=time.monotonic() - t0))
 
 
 def _merged_spec(spec: StackSpec, ledger: Ledger) -> dict[str, Any]:
@@ -274,6 +375,7 @@ def stop(session: Session, name: str, on_event: ev.Callback = ev.ignore, *,
         status = ledger.get("status")
         if status not in LIVE:
             raise UserError(f"name: stack {name} is {status}; wait for it to finish before stopping it", BAD_INPUT)
+        refuse_unless_owned(sess, ledger, which=("instance", "database"))
         outputs = ledger.get("outputs") or {}
         db = ledger.entry("database")
         cid = ledger.change_intent("stop")
@@ -301,6 +403,7 @@ def start(session: Session, name: str, on_event: ev.Callback = ev.ignore, *,
         status = ledger.get("status")
         if status not in LIVE:
             raise UserError(f"name: stack {name} is {status}; wait for it to finish before starting it", BAD_INPUT)
+        refuse_unless_owned(sess, ledger, which=("instance", "eip", "database"))
         outputs = ledger.get("outputs") or {}
         db = ledger.entry("database")
         eip = ledger.entry("eip")
@@ -371,10 +474,42 @@ def allow(session: Session, name: str, cidr: str | None = None) -> Rules:
     sess = _region(session, ledger)
     gid = _group(ledger)
     with ledger.lock("allow"):
+        refuse_unless_owned(sess, ledger, which=("app-sg",))
         cid = ledger.change_intent("ssh.allow", cidr=cidr)
         changed = operate.allow_ssh(sess.aws, gid, cidr, f"SSH (hostwiz allow, {time.strftime('%Y-%m-%d')})")
         ledger.change_state(cid, "done", changed=changed)
     return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed)
+
+
+@dataclass
+class Admission:
+    """Whether the stack's security group admits SSH from where the operator is now."""
+
+    name: str
+    cidr: str  # the operator's address as a CIDR ("" when it could not be found)
+    how: str  # how it was found, or why not
+    rules: list[str]
+
+    @property
+    def admitted(self) -> bool:
+        import ipaddress
+
+        if not self.cidr:
+            return True  # unknown: nothing to offer
+        me = ipaddress.ip_network(self.cidr, strict=False)
+        for rule in self.rules:
+            net = ipaddress.ip_network(rule, strict=False)
+            if net.version == me.version and me.subnet_of(net):  # type: ignore[arg-type]
+                return True
+        return False
+
+
+def admission(session: Session, name: str) -> Admission:
+    """The operator's current address against the stack's SSH rules (for a connection that timed out)."""
+    from .stacks import operator_address
+
+    found = operator_address(session)
+    return Admission(name, found.cidr or "", found.how, [r["cidr"] for r in rules(session, name).rules])
 
 
 def revoke(session: Session, name: str, cidr: str) -> Rules:
@@ -383,6 +518,7 @@ def revoke(session: Session, name: str, cidr: str) -> Rules:
     sess = _region(session, ledger)
     gid = _group(ledger)
     with ledger.lock("revoke"):
+        refuse_unless_owned(sess, ledger, which=("app-sg",))
         cid = ledger.change_intent("ssh.revoke", cidr=cidr)
         changed = operate.revoke_ssh(sess.aws, gid, cidr)
         ledger.change_state(cid, "done", changed=changed)
@@ -415,23 +551,26 @@ def snapshot(session: Session, name: str) -> Snapshots:
     sess = _region(session, ledger)
     with ledger.lock("snapshot"):
         live = operate.live(sess.aws, ledger)
+        refuse_unless_owned(sess, ledger, live, ("instance", "volume", "database"))
         label = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-        run_id = ledger.get("run_id") or ""
+        run_id, stack_id = ledger.get("run_id") or "", ledger.get("stack_id")
         cid = ledger.change_intent("snapshot", label=label)
         made = []
         if live.volume_id:
-            made.append(operate.snapshot_volume(sess.aws, live.volume_id, name, run_id, label))
+            made.append(operate.snapshot_volume(sess.aws, live.volume_id, name, run_id, label, stack_id))
         if live.db:
             if live.db.status not in ("available", "stopped"):
                 raise UserError(f"the database is {live.db.status}; RDS snapshots an available or stopped database")
-            made.append(operate.snapshot_db(sess.aws, live.db.identifier, name, run_id, label))
+            made.append(operate.snapshot_db(sess.aws, live.db.identifier, name, run_id, label, stack_id))
         ledger.change_state(cid, "done", made=made)
     return Snapshots(sess.aws.region, [s for s in operate.stack_snapshots(sess.aws, name) if s.id in made])
 
 
-def snapshots(session: Session, name: str | None = None) -> Snapshots:
-    """Snapshots tagged to `name` (default: to any stack, torn-down ones included)."""
-    sess = _region(session, Ledger(session.state_dir, name)) if name else session
+def snapshots(session: Session, name: str | None = None, *, region: str | None = None) -> Snapshots:
+    """Snapshots tagged to `name` (default: to any stack, torn-down ones included), in the stack's
+    region (or `region`, or the session's)."""
+    sess = session.for_region(region) if region else _region(session, Ledger(session.state_dir, name)) if name \
+        else session
     return Snapshots(sess.aws.region, operate.stack_snapshots(sess.aws, name))
 
 
@@ -452,6 +591,9 @@ class RestorePlan:
         return {"kind": "restore-plan", "name": self.name, "snapshot": self.snapshot.as_dict(), "ok": self.ok,
                 "problems": [{"field": f, "message": m} for f, m in self.problems], "steps": self.steps,
                 "loses": self.loses, "calls": self.calls}
+
+
+_RESTORE_PARTS = {"volume": ("instance", "volume", "eip"), "database": ("database",)}
 
 
 def plan_restore(session: Session, name: str, snapshot_id: str) -> RestorePlan:
@@ -477,6 +619,7 @@ def plan_restore(session: Session, name: str, snapshot_id: str) -> RestorePlan:
             pass  # RDS restores at the snapshot's size: fine
     if ledger.get("status") not in LIVE:
         problems.append(("name", f"stack {name} is {ledger.get('status')}; wait for it to finish"))
+    problems += [("name", why) for why in _not_owned(sess, ledger, live, _RESTORE_PARTS[snap.kind])]
     if snap.kind == "volume":
         return RestorePlan(name, snap, problems, [
             f"make a volume from {snapshot_id} in the instance's zone",
@@ -505,13 +648,14 @@ def restore(session: Session, plan: RestorePlan, on_event: ev.Callback = ev.igno
     sess = _region(session, ledger)
     with ledger.lock("restore"):
         live = operate.live(sess.aws, ledger)
+        refuse_unless_owned(sess, ledger, live, _RESTORE_PARTS[plan.snapshot.kind])
         if plan.snapshot.kind == "volume":
             cid = ledger.change_intent("instance.restore", snapshot=plan.snapshot.id)
             on_event(ev.Event(ev.STARTED, "restore", "root volume", f"restoring from {plan.snapshot.id}"))
             eip = ledger.entry("eip")
             done = operate.restore_root(
                 sess.aws, live.instance_id, plan.snapshot.id, stack=plan.name, run_id=ledger.get("run_id") or "",
-                w=_waits(sess, cancel=cancel, progress=lambda t: on_event(ev.Event(ev.PROGRESS, "restore", message=t))),
+                stack_id=ledger.get("stack_id"), w=_waits(sess, cancel=cancel, progress=lambda t: on_event(ev.Event(ev.PROGRESS, "restore", message=t))),
                 allocation_id=eip.id if eip else None)
             ledger.change_state(cid, "done", **done)
             on_event(ev.Event(ev.DONE, "restore", "root volume",
@@ -525,9 +669,16 @@ def restore(session: Session, plan: RestorePlan, on_event: ev.Callback = ev.igno
         cid = ledger.change_intent("database.restore", snapshot=plan.snapshot.id)
         progress = lambda text: on_event(ev.Event(ev.PROGRESS, "restore", message=text))  # noqa: E731
         on_event(ev.Event(ev.STARTED, "restore", "database", f"restoring from {plan.snapshot.id}"))
-        operate.restore_db(sess.aws, live.db.identifier, plan.snapshot.id, instance_class=live.db.instance_class,
-                           subnet_group=subnet, security_groups=groups, stack=plan.name,
-                           run_id=ledger.get("run_id") or "", w=_waits(sess, db=True, cancel=cancel, progress=progress))
+        ident = live.db.identifier
+
+        def made(uid: str) -> None:  # the restored database is another resource: the ledger's claim follows it
+            ledger.created("database", "rds-instance", ident, uid=uid)
+
+        restored = operate.restore_db(sess.aws, ident, plan.snapshot.id, instance_class=live.db.instance_class,
+                                      subnet_group=subnet, security_groups=groups, stack=plan.name,
+                                      run_id=ledger.get("run_id") or "", stack_id=ledger.get("stack_id"),
+                                      w=_waits(sess, db=True, cancel=cancel, progress=progress), on_made=made)
+        ledger.created("database", "rds-instance", ident, **{k: v for k, v in restored.items() if v})
         ledger.change_state(cid, "done")
         on_event(ev.Event(ev.DONE, "restore", "database", "available"))
 

@@ -54,6 +54,9 @@ class Session:
     # to its loopback servers. None: the address itself, port 22.
     resolve_ssh: Callable[[str | None, str], tuple[str, int] | None] | None = None
     ssh_pool: Pool | None = None  # the one SSH transport pool of this session (`services.ssh.pool`)
+    # False: never dial an instance's own address (in-process moto: its addresses are made up);
+    # instances are still reached through `resolve_ssh` when that is set.
+    dial_instances: bool = True
     # Where a stack's releases live, instance id -> hostwiz.deploy.Target, and the URL its app answers
     # on from this machine; the sandbox sets both (a directory and a loopback nginx per instance).
     # None: the instance's own /srv/app and the stack's URL.
@@ -140,6 +143,7 @@ def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: s
         seed(aws, zone)
     s = Session(aws, state_dir, sandbox=False,
                 timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
+    s.dial_instances = False  # moto's addresses are not real hosts: no traffic leaves 127.0.0.1
     s.deletion.confirm_delay = 0.01
     s.deletion.backoff = 0.01
     s.deletion.patience_scale = 0.001  # moto answers at once: AWS's minutes of patience become moments

@@ -8,6 +8,7 @@ callback; each returns a plain result. None prints and none knows about a termin
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from hostwiz.ledger import Ledger, LedgerUnwritable, all_stacks, new_run_id, new
 from hostwiz.provisioners import dns, preflight, teardown
 from hostwiz.provisioners import tagging as tagging_api
 from hostwiz.provisioners.account import account_plan
+from hostwiz.provisioners.collisions import Collision
 from hostwiz.provisioners.aws import Aws, error_code
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
@@ -167,7 +169,10 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             if not ledger.power_history():  # billing began with this run: cost so far counts from here
                 ledger.power("running", at=started)
             if spec.monitoring and spec.monitoring.alarms:
-                put_alarms(sess, spec.name, ledger, on_event)
+                try:
+                    put_alarms(sess, spec.name, ledger, on_event)
+                except Collision as err:  # an alarm of that name is not the stack's: left alone, the stack is ready
+                    on_event(ev.Event(ev.NOTICE, message=f"alarms: not put: {err}"))
             if spec.app is not None:
                 _deploy_app(session, spec, app_base, on_event, cancel, result)
             on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready" +
@@ -438,7 +443,7 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
         out[ledger.name] = StackSummary(ledger.name, ledger.get("region", ""), ledger.get("status", "?"), "ledger",
                                         ledger.get("outputs") or {}, ledger.get("spec") or {})
     if discover:
-        for name in tagged_stack_names(session.aws):
+        for name in tagged_stack_names(session.aws, known=set(out)):
             if name not in out:
                 out[name] = StackSummary(name, session.aws.region, "found by tags", "tags")
     return sorted(out.values(), key=lambda s: s.name)
@@ -450,13 +455,17 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
 IGNORED_ARN_PARTS = (":instance/", ":snapshot:")
 
 
-def tagged_stack_names(aws: Aws) -> set[str]:
-    """Stacks that have resources tagged in this region (the ledger may not know them)."""
+def tagged_stack_names(aws: Aws, known: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
+    """Stacks that have resources tagged in this region (the ledger may not know them). Names in
+    `known` (the ledger's) are left out without checking that their resources exist; the others are
+    confirmed by one describe of their security groups, and those without a live group by a
+    describe per resource, in parallel."""
     tagging = aws.client("resourcegroupstaggingapi")
     names: set[str] = set()
     try:
         arns: dict[str, list[str]] = {}
-        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
+        pages = tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}], ResourcesPerPage=100)
+        for page in pages:
             for m in page["ResourceTagMappingList"]:
                 if any(part in m["ResourceARN"] for part in IGNORED_ARN_PARTS):
                     continue
@@ -464,7 +473,17 @@ def tagged_stack_names(aws: Aws) -> set[str]:
                     if t["Key"] == STACK_TAG:
                         arns.setdefault(t["Value"], []).append(m["ResourceARN"])
         # the tagging API lists deleted resources for a while: a stack counts once one of them is there
-        names = {name for name, found in arns.items() if any(tagging_api.exists(aws, arn) for arn in found)}
+        unknown = [name for name in arns if name not in known]
+
+        def live(name: str) -> bool:
+            return any(tagging_api.exists(aws, arn) for arn in arns[name])
+
+        groups = tagging_api.live_security_groups(aws, [arn for name in unknown for arn in arns[name]])
+        names = {name for name in unknown if any(arn in groups for arn in arns[name])}
+        rest = [name for name in unknown if name not in names]
+        if rest:
+            with ThreadPoolExecutor(max_workers=min(8, len(rest)), thread_name_prefix="hostwiz-tagged") as pool:
+                names |= {name for name, ok in zip(rest, pool.map(live, rest)) if ok}
     except Exception:
         ec2 = aws.client("ec2")
         for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [STACK_TAG]}])["SecurityGroups"]:

@@ -23,6 +23,7 @@ from hostwiz.errors import BAD_INPUT, UserError
 from hostwiz.ledger import Ledger
 from hostwiz.provisioners import alarms, metrics, operate
 from hostwiz.provisioners.deletion import Outcome
+from hostwiz.provisioners.ownership import Identity
 from hostwiz.spec import SpecError, validate
 
 from .session import Session
@@ -139,26 +140,36 @@ def metrics_snapshot(session: Session, name: str, window: str = "1h") -> metrics
 
 
 def alarm_states(session: Session, name: str) -> list[alarms.AlarmState]:
+    """The stack's own alarms (verified by its identity: a look-alike's are not shown)."""
     ledger = _ledger(session, name)
-    return alarms.states(_sess(session, ledger).aws, name)
+    return alarms.states(_sess(session, ledger).aws, name, Identity.of_ledger(ledger))
 
 
 def alarms_on(session: Session, name: str) -> list[alarms.AlarmState]:
-    """Put the stack's alarms (recover on a failed system check, CPU credits low, DB storage low)."""
+    """Put the stack's alarms (recover on a failed system check, CPU credits low, DB storage low),
+    once the instance and database they watch (and act on) are verified as the stack's own."""
     ledger = _ledger(session, name)
     sess = _sess(session, ledger)
+    from hostwiz.provisioners.collisions import Collision
+
+    from .operate import refuse_unless_owned
     from .stacks import put_alarms
 
     with ledger.lock("alarms on"):
-        put_alarms(sess, name, ledger, ev.ignore)
-    return alarms.states(sess.aws, name)
+        refuse_unless_owned(sess, ledger, which=("instance", "database"))
+        try:
+            put_alarms(sess, name, ledger, ev.ignore)
+        except Collision as err:
+            raise UserError(f"{err.field}: {err}; nothing was changed", BAD_INPUT) from None
+    return alarms.states(sess.aws, name, Identity.of_ledger(ledger))
 
 
 def alarms_off(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:
+    """Delete the stack's own alarms; a look-alike's (same name, not this stack's identity) stay."""
     ledger = _ledger(session, name)
     sess = _sess(session, ledger)
     with ledger.lock("alarms off"):
-        outcome = alarms.delete(sess.aws, name, on_event, settings=session.deletion)
+        outcome = alarms.delete(sess.aws, name, Identity.of_ledger(ledger), on_event, settings=session.deletion)
         for e in ledger.entries():
             if e.kind == "cloudwatch-alarm":
                 ledger.deleted(e.step)

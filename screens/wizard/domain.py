@@ -33,6 +33,8 @@ class DomainStep(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#zones-retry").display = False
+        if self.state.editing:  # a running stack keeps its name (every resource carries it)
+            self.query_one("#name", Input).disabled = True
         self.sync_enabled()
         zones = self.cached(("zones",))
         if zones is None:
@@ -92,7 +94,7 @@ class DomainStep(WizardStep):
         s.zone = None if zone in (NO_DOMAIN, Select.NULL) or "zones" in self.busy else str(zone)
         s.domain = self.query_one("#domain", Input).value
         s.www = self.query_one("#www", Checkbox).value
-        if s.zone is None:
+        if s.zone is None and "zones" not in self.busy:  # not while the zones load (Edit keeps TLS)
             s.runtime["tls"] = False
 
     def changed(self, widget) -> None:

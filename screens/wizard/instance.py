@@ -53,7 +53,12 @@ class InstanceStep(WizardStep):
         table.add_columns("type", "vCPU", "memory", "price")
         self.query_one("#types-retry").display = False
         self.load_types(self.state.region)
-        if not self.state.instance["ssh_cidr"]:
+        if self.state.editing:  # a running stack stays in its region; an empty SSH field keeps its rules
+            self.query_one("#region", Select).disabled = True
+            if not self.state.instance["ssh_cidr"]:
+                self.query_one("#err-instance-ssh-cidr-hint", Static).update(
+                    "empty: keep the rules it has (" + (", ".join(self.state.ssh_rules) or "none") + ")")
+        elif not self.state.instance["ssh_cidr"]:
             self.detect_cidr()
 
     # lookups ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from hostwiz import probes, spend
 from hostwiz.provisioners import metrics
@@ -17,6 +17,7 @@ from hostwiz.services.watch import Health, Watched
 from hostwiz.provisioners.alarms import AlarmState
 
 from hwtest import screen_host
+from hostwiz.charts import BLOCKS
 from dayto.test_watch_services import Lab  # noqa: F401 (the sandbox stand-in)
 
 
@@ -27,6 +28,22 @@ def sandboxed(session, stack_up):
     yield session
     lab.health.stop()
     session.lab = None
+
+
+def lines_of(static: Static, width: int = 100) -> list[str]:
+    """What a Static shows, as plain lines at `width` columns."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(static.content)
+    return console.export_text().splitlines()
+
+
+def chart_rows(panel: WatchPanel, width: int = 100) -> list[str]:
+    return [line for line in lines_of(panel.query_one("#watch-metrics", Static), width)
+            if any(b in line for b in BLOCKS)]
 
 
 def test_live_panel_loads_in_workers(sandboxed):
@@ -46,12 +63,13 @@ async def live_panel(sandboxed):
         await app.workers.wait_for_complete()
         await pilot.pause()
         panel = app.screen.query_one(WatchPanel)
-        sparks = list(panel.query(Sparkline))
-        assert len(sparks) == 11 and all(len(s.data) > 1 for s in sparks)
+        assert len(panel.series) == 11 and all(len(s.values) > 1 for s in panel.series)
+        rows = chart_rows(panel)
+        assert len(rows) == 11 and rows[0].startswith("CPU ") and rows[0].rstrip().endswith("%")
         assert panel.refreshes == 1
-        health = str(panel.query_one("#watch-health", Static).render())
+        health = "\n".join(lines_of(panel.query_one("#watch-health", Static)))
         assert "ok" in health and "127.0.0.1" in health
-        extra = str(panel.query_one("#watch-extra", Static).render())
+        extra = "\n".join(lines_of(panel.query_one("#watch-extra", Static)))
         assert "Cost so far" in extra
 
 
@@ -125,7 +143,7 @@ def test_detail_screen_shows_the_panel_and_w_changes_the_window(sandboxed):
             await app.workers.wait_for_complete()
             await pilot.pause()
             panel = app.screen.query_one(WatchPanel)
-            assert len(list(panel.query(Sparkline))) == 11
+            assert len(chart_rows(panel)) == 11
             await pilot.press("w")
             await app.workers.wait_for_complete()
             await pilot.pause()

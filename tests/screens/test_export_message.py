@@ -18,7 +18,7 @@ def test_the_export_in_the_sandbox_suggests_a_sandbox_command(make_app, tmp_path
         async with app.run_test(size=SIZE) as pilot:
             await open_wizard(pilot)
             await pilot.press(*"expo")
-            for _ in range(4):
+            for _ in range(5):  # domain, instance, runtime, database, app (issue 14's step): the defaults
                 await pilot.press("ctrl+n")
                 await settle(pilot)
             assert isinstance(app.screen, ReviewStep)

@@ -296,7 +296,10 @@ def test_on_the_free_plan_the_wizard_says_why_the_list_is_short_and_what_the_dat
             await pilot.press("ctrl+n")  # no app
             await settle(pilot)
             assert isinstance(app.screen, ReviewStep)
-            app.save_screenshot("/tmp/review-free.svg")
+            for _ in range(200):  # the preflight's worker answers through a message: wait for it
+                if "preflight" not in app.screen.busy:
+                    break
+                await settle(pilot)
             return str(app.screen.query_one("#preflight").render())
 
     box = run(scenario())
