@@ -13,7 +13,7 @@ from hostwiz.screens.wizard.instance import InstanceStep
 from hostwiz.screens.wizard.review import ReviewStep
 from hostwiz.screens.wizard.runtime import RuntimeStep
 
-from pilot_helpers import SIZE, live_instances, open_wizard, settle, shown, tagged
+from pilot_helpers import SIZE, live_instances, open_wizard, settle, shown, tagged, until
 
 
 def run(coro):
@@ -278,6 +278,7 @@ def test_on_the_free_plan_the_wizard_says_why_the_list_is_short_and_what_the_dat
             await settle(pilot)
             screen = app.screen
             assert isinstance(screen, InstanceStep)
+            await until(pilot, lambda: "types" not in screen.busy and screen.offered)
             hint = str(screen.query_one("#err-instance-type-hint").render())
             assert "free plan" in hint and "types launch here" in hint
             assert "t3.medium" not in screen.offered and "t3.micro" in screen.offered
@@ -296,10 +297,7 @@ def test_on_the_free_plan_the_wizard_says_why_the_list_is_short_and_what_the_dat
             await pilot.press("ctrl+n")  # no app
             await settle(pilot)
             assert isinstance(app.screen, ReviewStep)
-            for _ in range(200):  # the preflight's worker answers through a message: wait for it
-                if "preflight" not in app.screen.busy:
-                    break
-                await settle(pilot)
+            await until(pilot, lambda: "preflight" not in app.screen.busy)
             return str(app.screen.query_one("#preflight").render())
 
     box = run(scenario())
