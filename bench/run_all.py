@@ -153,9 +153,43 @@ def logs_screen(quick: bool) -> dict:
             "target": "no stall over 50 ms, follows", "met": met}
 
 
+def reads(quick: bool) -> dict:
+    r = last_json(script("reads", "--json", *(["--levels", "1,20", "--runs", "1"] if quick else [])))
+    rows = {row["stacks"]: row for row in r["rows"]}
+    lo, hi = rows[min(rows)], rows[max(rows)]
+    single = ("status", "plan_down", "plan_adopt")
+    met = all(lo["after"][w]["calls"] == hi["after"][w]["calls"] for w in single)
+    calls = lambda row, way: "/".join(str(row[way][w]["calls"]) for w in single)  # noqa: E731
+    return {"compared with": "the same reads as they were (every kind listed, serial home list)",
+            "ratio": f"{min(rows)} -> {max(rows)} stacks: calls {calls(lo, 'before')} -> {calls(hi, 'before')} before, "
+                     f"{calls(lo, 'after')} -> {calls(hi, 'after')} after (status/plan_down/plan_adopt)",
+            "absolute": f"at {max(rows)} stacks, {r['latency_s'] * 1000:.0f} ms/call: status "
+                        f"{hi['before']['status']['wall_s']} s -> {hi['after']['status']['wall_s']} s; home list "
+                        f"{hi['before']['list_stacks']['calls']} calls {hi['before']['list_stacks']['wall_s']} s -> "
+                        f"{hi['after']['list_stacks']['calls']} calls {hi['after']['list_stacks']['wall_s']} s",
+            "target": "single-stack calls the same at 1, 20, 100 stacks", "met": met}
+
+
+def waits(quick: bool) -> dict:
+    r = last_json(script("waits", "--json"))
+    i, d = r["instance"], r["database"]
+    met = i["after"]["realism_window"]["late_s"] <= 3 and d["after"]["realism_window"]["late_s"] <= 15 and \
+        i["after"]["realism_window"]["calls"] <= i["before"]["realism_window"]["calls"] and \
+        d["after"]["realism_window"]["calls"] <= d["before"]["realism_window"]["calls"]
+    return {"compared with": "the backed-off waits (5 s -> 15 s, 30 s)",
+            "ratio": f"late by at most {i['after']['max_late_s']} s / {d['after']['max_late_s']} s "
+                     f"(was {i['before']['max_late_s']} s / {d['before']['max_late_s']} s) for an instance / database",
+            "absolute": f"realism window (30 s, 300 s): instance {i['before']['realism_window']['calls']} -> "
+                        f"{i['after']['realism_window']['calls']} calls, database {d['before']['realism_window']['calls']} "
+                        f"-> {d['after']['realism_window']['calls']} calls; calls/min over the spread "
+                        f"{i['before']['calls_per_min_overall']} -> {i['after']['calls_per_min_overall']} (instance), "
+                        f"{d['before']['calls_per_min_overall']} -> {d['after']['calls_per_min_overall']} (database)",
+            "target": "noticed within 3 s / 15 s, no more calls", "met": met}
+
+
 BENCHES: dict[str, Callable[[bool], dict]] = {"provision": provision, "startup": startup, "logs": logs,
                                               "logs-screen": logs_screen, "cleanup": cleanup, "ssh": ssh,
-                                              "terminal": terminal, "deploy": deploy}
+                                              "terminal": terminal, "deploy": deploy, "reads": reads, "waits": waits}
 
 
 def main() -> int:

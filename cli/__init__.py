@@ -1,5 +1,6 @@
-"""The command line: `hostwiz` (the TUI) and `up`, `status`, `down`, `ssh`, `logs`, `cleanup`,
-`deploy`, `releases`, `rollback`, `env`.
+"""The command line: `hostwiz` (the TUI) and `up`, `status`, `down`, `adopt`, `ssh`, `logs`, `cleanup`,
+`deploy`, `releases`, `rollback`, `env`, and the day-two commands `stop`, `start`, `allow`, `revoke`,
+`snapshot`, `restore`, `tunnel`, `top`, `alarms`.
 
 Each command is one module here with `add_parser(sub, common)` and `run(args) -> int`.
 Exit status: 0 success, 1 the operation failed, 2 bad input.
@@ -15,7 +16,8 @@ from hostwiz.cli.args import region_name
 from hostwiz.errors import BAD_INPUT, FAILED, OK  # noqa: F401 (the commands' exit statuses)
 
 COMMANDS = ["up", "status", "down", "adopt", "ssh", "logs", "cleanup", "prices", "deploy", "releases", "rollback",
-            "env"]
+            "env", "stop", "start", "allow", "revoke", "snapshot", "restore", "tunnel", "top", "alarms", "sandbox",
+            "serve"]
 
 
 def common_options(suppress: bool) -> argparse.ArgumentParser:

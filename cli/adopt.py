@@ -8,12 +8,16 @@ import argparse
 import json
 
 from hostwiz.cli import BAD_INPUT, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import CliError, confirm_typed, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("adopt", parents=[common], help="take over a stack found only by its tags (plan first)")
+    p = sub.add_parser("adopt", parents=[common], **helps(
+        "take over a stack found only by its tags (plan first)",
+        "Take over a stack whose local state is gone but whose resources carry its identity tags: the plan "
+        "lists what is ours by identity, then asks before writing the local state.",
+        "hostwiz adopt blog", "hostwiz adopt blog --id 3f2a9c --json"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--id", dest="stack_id", metavar="ID", help="which stack, when several of that name exist")
     p.add_argument("--yes", "-y", action="store_true", help="adopt without the typed confirmation")

@@ -33,3 +33,18 @@ def _region(text: str) -> str:
 
 stack_name = _checked(_name, "stack name")
 region_name = _checked(_region, "region")
+
+
+class _Help(argparse.HelpFormatter):
+    """Descriptions wrap; the examples keep their lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line + "\n" for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
+def helps(summary: str, description: str, *examples: str) -> dict:
+    """`add_parser` keywords: the one-line summary, what the command does, and examples."""
+    return {"help": summary, "description": description, "formatter_class": _Help,
+            "epilog": "examples:\n" + "\n".join(f"  {e}" for e in examples)}

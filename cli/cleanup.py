@@ -17,12 +17,19 @@ from typing import Any
 
 from hostwiz import events as ev
 from hostwiz.cli import BAD_INPUT, FAILED, OK
+from hostwiz.cli.args import helps
 from hostwiz.cli.common import CliError, identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("cleanup", parents=[common], conflict_handler="resolve",
-                       help="find and delete leftovers (a dry-run plan unless --yes)")
+    p = sub.add_parser("cleanup", parents=[common], conflict_handler="resolve", **helps(
+        "find and delete leftovers (a dry-run plan unless --yes)",
+        "Find leftovers that match the filters (VPCs, NAT gateways, load balancers, databases, buckets, "
+        "functions... and what they bring in), show the plan with monthly costs and what blocks what, and "
+        "delete only with --yes. Live stacks' resources are never taken unless named explicitly.",
+        "hostwiz cleanup --name-prefix workshop- --older-than 7d",
+        "hostwiz cleanup --tag team=labs --plan-out plan.json     # review it, then:",
+        "hostwiz cleanup --plan plan.json --yes"))
     p.add_argument("--name-prefix", metavar="P", help="Name tag or resource name starts with P")
     p.add_argument("--tag", action="append", default=[], metavar="K=V", help="has tag K=V (repeatable)")
     p.add_argument("--vpc", metavar="ID", help="in this VPC (the VPC and everything inside it)")

@@ -16,17 +16,18 @@ import time
 from typing import Any, Callable
 
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
-        "deploy", parents=[common], help="ship your app to a stack: upload, build, health-gated switch",
-        description="Deploy a directory (default: the current one), a git repository or a container image "
-                    "to the stack's instance as a new release. Examples: 'hostwiz deploy blog', "
-                    "'hostwiz deploy blog ./site', 'hostwiz deploy blog --git https://github.com/me/app --ref v2', "
-                    "'hostwiz deploy blog --image nginx:1.27'.")
+        "deploy", parents=[common], **helps(
+            "ship your app to a stack: upload, build, health-gated switch",
+            "Deploy a directory (default: the current one), a git repository or a container image to the "
+            "stack's instance as a new release; traffic switches only once it answers its health path.",
+            "hostwiz deploy blog", "hostwiz deploy blog ./site",
+            "hostwiz deploy blog --git https://github.com/me/app --ref v2", "hostwiz deploy blog --image nginx:1.27"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("path", nargs="?", help="the app's directory (default: the current directory)")
     p.add_argument("--git", metavar="URL", help="clone this repository with your git credentials and ship it")

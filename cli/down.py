@@ -8,12 +8,17 @@ import sys
 
 from hostwiz import events as ev
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import helps, stack_name
 from hostwiz.cli.common import CliError, confirm_typed, identity, is_interactive, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("down", parents=[common], help="tear down one stack (plan first, then confirm)")
+    p = sub.add_parser("down", parents=[common], **helps(
+        "tear down one stack (plan first, then confirm)",
+        "Delete everything the stack made (found by the ledger and by its tags, never by name alone): a "
+        "plan first, then deletion on a typed confirmation or --yes. The database gets a final snapshot "
+        "unless --skip-final-snapshot; the snapshot is kept (and billed) until you delete it.",
+        "hostwiz down blog", "hostwiz down blog --yes --skip-final-snapshot", "hostwiz --sandbox down blog --yes"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--yes", "-y", action="store_true", help="delete without the typed confirmation")
     p.add_argument("--skip-final-snapshot", action="store_true", help="do not snapshot the database first")
@@ -31,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from hostwiz.services import stacks as operations
 
     who = identity(session)
+    operations.require_stack(session, args.name)  # unknown: the same words and exit 2 as every command
     plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot, region=args.region)
     skipped = [{"kind": r.kind, "id": r.id, "why": why} for r, why in plan.skipped]
     if plan.empty:
@@ -63,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
 
     outcome = operations.down(session, plan, on_event)
     if outcome.ok:
-        print(json.dumps({"kind": "done", "deleted": len(outcome.deleted)}) if args.json else
-              f"\nStack {args.name} is gone ({len(outcome.deleted)} resources deleted).")
+        from hostwiz.deletion_text import gone_summary
+
+        kept = operations.kept_snapshots(session, plan)
+        print(json.dumps({"kind": "done", "deleted": len(outcome.deleted), "kept": [k.as_dict() for k in kept]})
+              if args.json else "\nStack " + gone_summary(args.name, len(outcome.deleted), kept))
         return OK
     print(f"\n{len(outcome.left)} resource(s) could not be deleted:", file=sys.stderr)
     for left in outcome.left:

@@ -11,14 +11,16 @@ import argparse
 import json
 
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("env", parents=[common], help="the app's settings: set, unset, list (secrets masked)",
-                       description="Examples: 'hostwiz env blog set LOG_LEVEL=info', 'hostwiz env blog set "
-                                   "API_TOKEN=... --secret', 'hostwiz env blog unset LOG_LEVEL', 'hostwiz env blog list'.")
+    p = sub.add_parser("env", parents=[common], **helps(
+        "the app's settings: set, unset, list (secrets masked)",
+        "The app's settings live in SSM Parameter Store under the stack; set and unset restart the app.",
+        "hostwiz env blog set LOG_LEVEL=info", "hostwiz env blog set API_TOKEN=... --secret",
+        "hostwiz env blog unset LOG_LEVEL", "hostwiz env blog list"))
     p.add_argument("name", type=stack_name, help="the stack")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     s = actions.add_parser("set", parents=[common], help="set KEY=VALUE settings and restart the app")

@@ -12,7 +12,7 @@ import sys
 import time
 
 from hostwiz.cli import BAD_INPUT, FAILED, OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import helps, stack_name
 from hostwiz.cli.common import CliError, session_for
 
 QUIET = 1.5      # without --follow: stop after this long with no new line once all sources answered
@@ -22,10 +22,15 @@ GIVE_UP = 30.0   # without --follow: stop after this long whatever happens
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from hostwiz.logs.catalog import DEFAULT, INSTANCE
 
-    p = sub.add_parser("logs", parents=[common], help="instance logs over SSH, CloudWatch Logs and RDS logs",
-                       description="Follow a stack's logs. Sources: " + ", ".join(INSTANCE) +
-                       ", rds[:NAME-PART] (the database's log files), cw:LOG-GROUP[:STREAM-PREFIX] (any "
-                       f"CloudWatch Logs group). Default: {', '.join(DEFAULT)}.")
+    names = ", ".join(n if n != "app" else "app (the app's own log; not for static sites, nor in the sandbox)"
+                      for n in INSTANCE)
+    p = sub.add_parser("logs", parents=[common], **helps(
+        "instance logs over SSH, CloudWatch Logs and RDS logs",
+        f"Print (or follow) a stack's logs, merged by time. Sources: {names}, rds[:NAME-PART] (the database's "
+        "log files; not in the sandbox), cw:LOG-GROUP[:STREAM-PREFIX] (any CloudWatch Logs group). "
+        f"Default: {', '.join(DEFAULT)}.",
+        "hostwiz logs blog", "hostwiz logs blog -s nginx-access -f -g ' 5[0-9][0-9] '",
+        "hostwiz logs blog -s cw:/aws/lambda/resize --since 2h"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--source", "-s", action="append", default=[], metavar="S", help="a log source (repeatable)")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until interrupted")
@@ -55,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
     logs = StackLogs(session, args.name, since=since)
     names = names or logs.defaults()
     if not logs.exists and not all(n.startswith("cw:") for n in names):
-        raise CliError(f"no stack named {args.name!r} in {session.state_dir}; 'hostwiz status' lists the stacks "
-                       "(CloudWatch groups can be followed without one: --source cw:GROUP)", FAILED)
+        from hostwiz.services.stacks import require_stack
+
+        require_stack(session, args.name, tags=False)  # unknown: the same words and exit 2 as every command
     try:
         sources = [logs.build(n) for n in names]
     except SourceNameError as err:

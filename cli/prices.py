@@ -8,6 +8,8 @@ prices of the region (or every region of the table) and saves them in the state 
 from __future__ import annotations
 
 import argparse
+
+from hostwiz.cli.args import helps
 import json
 
 from hostwiz import costs
@@ -16,7 +18,11 @@ from hostwiz.cli.common import CliError, identity, session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("prices", parents=[common], help="the price table behind cost estimates (and its refresh)")
+    p = sub.add_parser("prices", parents=[common], **helps(
+        "the price table behind cost estimates (and its refresh)",
+        "Show the dated price table that every cost estimate uses (instances, databases, storage, NAT, load "
+        "balancers), or refresh it from the AWS Price List API with --refresh.",
+        "hostwiz prices", "hostwiz prices --refresh --region eu-west-1"))
     p.add_argument("--refresh", action="store_true", help="refresh EC2 and RDS prices from the AWS Price List API")
     p.add_argument("--all-regions", action="store_true", help="with --refresh: every region of the table")
     p.add_argument("--json", action="store_true", help="machine-readable output")

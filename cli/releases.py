@@ -7,14 +7,15 @@ import json
 from dataclasses import asdict
 
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("releases", parents=[common], help="a stack's releases (id, source, when, who, status)",
-                       description="List the releases kept on the stack's instance (the last 5), newest first. "
-                                   "Example: 'hostwiz releases blog', then 'hostwiz rollback blog ID'.")
+    p = sub.add_parser("releases", parents=[common], **helps(
+        "a stack's releases (id, source, when, who, status)",
+        "List the releases kept on the stack's instance (the last 5), newest first.",
+        "hostwiz releases blog", "hostwiz releases blog --json"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -7,15 +7,16 @@ import argparse
 import json
 
 from hostwiz.cli import OK
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import stack_name, helps
 from hostwiz.cli.common import session_for
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("rollback", parents=[common], help="switch a stack back to an earlier release",
-                       description="Start an earlier release again beside the serving one and switch to it once "
-                                   "healthy, without rebuilding. Example: 'hostwiz rollback blog' (the previous "
-                                   "release), 'hostwiz rollback blog 20261201T120000123Z-ab12' (see 'hostwiz releases').")
+    p = sub.add_parser("rollback", parents=[common], **helps(
+        "switch a stack back to an earlier release",
+        "Start an earlier release again beside the serving one and switch to it once healthy, without "
+        "rebuilding (default: the release that served before; 'hostwiz releases' lists them).",
+        "hostwiz rollback blog", "hostwiz rollback blog 20261201T120000123Z-ab12"))
     p.add_argument("name", type=stack_name, help="the stack")
     p.add_argument("id", nargs="?", help="the release (default: the one that served before)")
     p.add_argument("--json", action="store_true", help="the result as one JSON object on stdout")

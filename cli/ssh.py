@@ -12,7 +12,7 @@ import shlex
 import sys
 
 from hostwiz.cli import BAD_INPUT, FAILED
-from hostwiz.cli.args import stack_name
+from hostwiz.cli.args import helps, stack_name
 from hostwiz.cli.common import CliError, is_interactive, session_for
 
 
@@ -28,9 +28,12 @@ def _add_options(p: argparse.ArgumentParser) -> None:
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     global _options
-    p = sub.add_parser("ssh", parents=[common], help="interactive shell on a stack's instance, or one command",
-                       usage="hostwiz ssh NAME [options] [-- COMMAND...]",
-                       description="Open a shell on the stack's instance, or run COMMAND there (after --).")
+    p = sub.add_parser("ssh", parents=[common], usage="hostwiz ssh NAME [options] [-- COMMAND...]", **helps(
+        "interactive shell on a stack's instance, or one command",
+        "Open a shell on the stack's instance, or run COMMAND there (after --; the exit status is the "
+        "command's). The host key is verified (pinned, or from the console output); direct, then a bastion, "
+        "then EC2 Instance Connect are tried, and stderr says which worked.",
+        "hostwiz ssh blog", "hostwiz ssh blog -- sudo systemctl status nginx", "hostwiz ssh blog --bastion jump"))
     p.add_argument("name", type=stack_name, help="the stack")
     _add_options(p)
     p.add_argument("rest", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="run this instead of a shell")
@@ -73,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     command = split_rest(args)
     session = session_for(args)
     resolve = session.resolve_ssh
+    from hostwiz.services.stacks import require_stack
+
+    require_stack(session, args.name, tags=False)  # unknown: the same words and exit 2 as every command
 
     def connector_for(host, confirm, progress):
         return stack_connector(session, host, resolve=resolve, confirm=confirm, progress=progress,

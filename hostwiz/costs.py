@@ -208,7 +208,7 @@ def estimate(spec: StackSpec) -> Estimate:
         est.add(f"RDS storage gp3 {db.storage_gb} GB", db_storage_monthly(region, db.storage_gb),
                 f"RDS storage in {region}")
         # Automated backups up to the database's own size are free; 7 days of a small app stay within.
-        est.add("RDS backups (7 days, within the free allowance)", 0.0, "RDS backups")
+        est.add("RDS automated backups (within the free allowance)", 0.0, "RDS backups")
     if spec.domain:
         zone = spec.domain.hosted_zone or "the matching zone"
         est.add(f"Route53 hosted zone ({zone}, existing)", resource_monthly("route53-zone", region, {}),

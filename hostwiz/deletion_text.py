@@ -20,6 +20,15 @@ def plan_lines(plan: Any) -> list[str]:
     return lines
 
 
+def gone_summary(stack: str, deleted: int, kept: list[Any]) -> str:
+    """What a finished teardown left: nothing, or the final snapshots it kept, named, with their cost."""
+    if not kept:
+        return f"{stack} is gone: {deleted} resources deleted; nothing of it is left in AWS or in the ledger."
+    snaps = "; ".join(f"{k.id} ({k.size_gb:.0f} GB, {money(k.monthly)}/month until you delete it)" for k in kept)
+    return (f"{stack} is gone: {deleted} resources deleted. Kept on purpose: the final database snapshot "
+            f"{snaps}. When you no longer need it: 'hostwiz cleanup --name-prefix {kept[0].id} --yes'.")
+
+
 def money(value: float | None, known: bool = True) -> str:
     """A monthly cost; "?" while prices are unknown (never a misleading $0)."""
     return f"${value:,.2f}" if known and value is not None else "?"

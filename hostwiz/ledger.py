@@ -259,6 +259,47 @@ class Ledger:
                 self.save()
             return tokens[key]
 
+    # Day two: changes to a running stack, and its running/stopped periods ------------
+    def change_intent(self, key: str, **data: Any) -> str:
+        """Record a change about to be made to a live stack (before its first call); returns its id."""
+        with self._lock:
+            changes = self.doc.setdefault("changes", [])
+            cid = f"{len(changes) + 1}-{key}"
+            changes.append({"id": cid, "key": key, "state": INTENT, "at": _now(), "data": data})
+            self.save()
+            return cid
+
+    def change_state(self, cid: str, state: str, **data: Any) -> None:
+        """`done` or `failed` (with `error`), after the change's calls."""
+        with self._lock:
+            for c in self.doc.get("changes", []):
+                if c["id"] == cid:
+                    c.update(state=state, ended=_now())
+                    c["data"] = {**c.get("data", {}), **data}
+            self.save()
+
+    def pending_changes(self) -> list[dict[str, Any]]:
+        """Changes whose intent was written but not their outcome (a crash mid-change)."""
+        with self._lock:
+            return [dict(c) for c in self.doc.get("changes", []) if c.get("state") == INTENT]
+
+    def changes(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(c) for c in self.doc.get("changes", [])]
+
+    def power(self, state: str, at: str | None = None) -> None:
+        """Record that the stack started running or was stopped (the periods cost-so-far prices)."""
+        with self._lock:
+            history = self.doc.setdefault("power", [])
+            if history and history[-1]["state"] == state:
+                return
+            history.append({"at": at or _now(), "state": state})
+            self.save()
+
+    def power_history(self) -> list[dict[str, str]]:
+        with self._lock:
+            return [dict(p) for p in self.doc.get("power", [])]
+
     def rotate_token(self, key: str) -> str:
         """A new idempotency token for `key`: the old one belongs to an instance that is gone (EC2 keeps
         a token for at least 24 hours and would hand back the dead instance)."""
@@ -279,6 +320,12 @@ class Ledger:
 
     def lock(self, command: str) -> StackLock:
         return StackLock(self.state_dir / "locks" / f"{self.name}.lock", self.name, command)
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def all_stacks(state_dir: Path) -> Iterator[Ledger]:

@@ -206,6 +206,50 @@ class DatabaseSpec(_Model):
     storage_gb: int = 20
     db_name: str = "app"
     username: str = "hostwiz"
+    # A new stack's database restored from this manual snapshot (`hostwiz snapshot NAME --all` lists
+    # them, final snapshots of torn-down stacks included) instead of an empty one.
+    from_snapshot: str | None = None
+    # ...or restored from another database's automated backups to a point in time (RDS point-in-time
+    # restore): `from_database` names the source database, `restore_time` the moment (ISO 8601, UTC)
+    # or "latest" (the default: the newest restorable time, usually within 5 minutes).
+    from_database: str | None = None
+    restore_time: str | None = None
+
+    @field_validator("from_snapshot")
+    @classmethod
+    def _snapshot(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.strip()
+        if not re.match(r"^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?[A-Za-z][A-Za-z0-9-]{0,254}$", v):
+            raise ValueError(f"{v!r} is not an RDS snapshot identifier; 'hostwiz snapshot NAME --all' lists them")
+        return v
+
+    @field_validator("from_database")
+    @classmethod
+    def _source(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        problem = rds_identifier_problem(v.strip())
+        if problem:
+            raise ValueError(f"{v!r} is not a database identifier: it {problem}")
+        return v.strip()
+
+    @field_validator("restore_time")
+    @classmethod
+    def _when(cls, v: str | None) -> str | None:
+        if v is None or v.strip().lower() == "latest":
+            return None if v is None else "latest"
+        from datetime import datetime, timezone
+
+        try:
+            t = datetime.fromisoformat(v.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{v!r} is not a time; write one like 2026-11-30T10:00:00Z, or \"latest\"") from None
+        t = t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+        if t > datetime.now(timezone.utc):
+            raise ValueError(f"{v} is in the future")
+        return t.astimezone(timezone.utc).isoformat()
 
     @field_validator("instance_class")
     @classmethod
@@ -227,6 +271,10 @@ class DatabaseSpec(_Model):
         low, high = STORAGE_BOUNDS[self.engine]
         if not low <= self.storage_gb <= high:
             raise FieldProblem("storage_gb", f"{self.storage_gb} is out of range for {self.engine.value}: use {low}-{high}")
+        if self.from_snapshot and self.from_database:
+            raise FieldProblem("from_database", "give from_snapshot or from_database, not both")
+        if self.restore_time and not self.from_database:
+            raise FieldProblem("restore_time", "needs from_database (the database to restore from)")
         if self.username.lower() in {"admin", "root", "postgres", "rdsadmin", "mysql"}:
             raise FieldProblem("username", f"{self.username!r} is reserved by RDS; keep the default 'hostwiz'")
         return self
@@ -318,6 +366,12 @@ class AppSpec(_Model):
         return self
 
 
+class MonitoringSpec(_Model):
+    # CloudWatch alarms: EC2's recover action on a failed system status check, CPU credits low
+    # (burstable types), database storage low. Also `hostwiz alarms NAME on|off`.
+    alarms: bool = False
+
+
 def rds_identifier_problem(ident: str) -> str | None:
     if not 1 <= len(ident) <= 63:
         return "must be 1-63 characters"
@@ -336,6 +390,7 @@ class StackSpec(_Model):
     runtime: RuntimeSpec = Field(default_factory=RuntimeSpec)
     database: DatabaseSpec | None = None
     app: AppSpec | None = None
+    monitoring: MonitoringSpec | None = None
 
     @field_validator("name")
     @classmethod
@@ -404,11 +459,43 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
+def _whole_model_checks(data: Any) -> list[tuple[str, str]]:
+    """The checks that span fields (pydantic runs them only once every field of their model is
+    valid), made again on the raw data, so that one report lists every problem at once."""
+    out: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        return out
+    inst = data.get("instance")
+    if isinstance(inst, dict) and isinstance(inst.get("ssh_cidr"), str):
+        try:
+            check_ssh_cidr(inst["ssh_cidr"], allow_world=inst.get("allow_world_ssh") is True)
+        except ValueError as err:
+            out.append(("instance.ssh_cidr", str(err)))
+    runtime = data.get("runtime")
+    if isinstance(runtime, dict) and runtime.get("tls") is True and data.get("domain") is None:
+        out.append(("runtime.tls", "needs a [domain] section: a certificate is issued for a name"))
+    db = data.get("database")
+    if isinstance(db, dict):
+        try:
+            engine = Engine(db.get("engine", Engine.postgres.value))
+            storage = int(db.get("storage_gb", 20))
+        except (ValueError, TypeError):
+            pass
+        else:
+            low, high = STORAGE_BOUNDS[engine]
+            if not low <= storage <= high:
+                out.append(("database.storage_gb", f"{storage} is out of range for {engine.value}: use {low}-{high}"))
+    return out
+
+
 def validate(data: dict[str, Any]) -> StackSpec:
     try:
         return StackSpec.model_validate(data)
     except ValidationError as err:
-        raise SpecError(_problems(err)) from None
+        problems = _problems(err)
+        known = {f for f, _ in problems}
+        problems += [p for p in _whole_model_checks(data) if p[0] not in known]
+        raise SpecError(problems) from None
 
 
 MAX_SPEC_BYTES = 1024 * 1024  # a spec is a page of TOML; anything near this is not one

@@ -34,7 +34,7 @@ def check(aws: Aws, spec: StackSpec, identity: Identity | None = None) -> list[t
     """Problems found in AWS before anything is made. `identity`: the stack's own (from its ledger),
     so a resumed run's resources are not collisions; None for a new stack."""
     checks = [_instance_type, lambda a, s: _domain(a, s, identity), _default_vpc, _account_plan,
-              lambda a, s: _names(a, s, identity)]
+              lambda a, s: _names(a, s, identity), _snapshot]
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         results = list(pool.map(lambda f: f(aws, spec), checks))
     return [p for r in results for p in r]
@@ -83,6 +83,62 @@ def _default_vpc(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
         return [("region", f"the default VPC {vpcs[0]['VpcId']} in {spec.region} has no default subnets; run "
                            f"'aws ec2 create-default-subnet --availability-zone ZONE' for two zones or more")]
     return []
+
+
+def _snapshot(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    db = spec.database
+    if db and db.from_database:
+        return _source_database(aws, spec)
+    if not db or not db.from_snapshot:
+        return []
+    try:
+        found = aws.client("rds").describe_db_snapshots(DBSnapshotIdentifier=db.from_snapshot)["DBSnapshots"]
+    except Exception as err:
+        if error_code(err) not in ("DBSnapshotNotFound", "DBSnapshotNotFoundFault"):
+            raise
+        found = []
+    if not found:
+        return [("database.from_snapshot", f"no snapshot {db.from_snapshot!r} in {spec.region}; "
+                                           "'hostwiz snapshot NAME --all' lists the ones hostwiz knows")]
+    snap, problems = found[0], []
+    if snap.get("Status") not in (None, "available"):
+        problems.append(("database.from_snapshot", f"{db.from_snapshot} is {snap.get('Status')}; wait until it is available"))
+    if snap.get("Engine") and snap["Engine"] != db.engine.value:
+        problems.append(("database.engine", f"the snapshot is {snap['Engine']}; set engine = \"{snap['Engine']}\""))
+    if snap.get("MasterUsername") and snap["MasterUsername"] != db.username:
+        problems.append(("database.username", f"the snapshot's user is {snap['MasterUsername']!r}; set username to it"))
+    if snap.get("AllocatedStorage") and int(snap["AllocatedStorage"]) > db.storage_gb:
+        problems.append(("database.storage_gb", f"the snapshot holds {snap['AllocatedStorage']} GB; use at least that"))
+    return problems
+
+
+def _source_database(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:
+    db = spec.database
+    try:
+        found = aws.client("rds").describe_db_instances(DBInstanceIdentifier=db.from_database)["DBInstances"]
+    except Exception as err:
+        if error_code(err) not in ("DBInstanceNotFound", "DBInstanceNotFoundFault"):
+            raise
+        found = []
+    if not found:
+        return [("database.from_database", f"no database {db.from_database!r} in {spec.region} to restore from")]
+    src, problems = found[0], []
+    if not src.get("BackupRetentionPeriod", 1):
+        problems.append(("database.from_database", f"{db.from_database} keeps no automated backups: nothing to restore"))
+    if src.get("Engine") and src["Engine"] != db.engine.value:
+        problems.append(("database.engine", f"{db.from_database} is {src['Engine']}; set engine = \"{src['Engine']}\""))
+    if src.get("MasterUsername") and src["MasterUsername"] != db.username:
+        problems.append(("database.username", f"{db.from_database}'s user is {src['MasterUsername']!r}; set username to it"))
+    if src.get("AllocatedStorage") and int(src["AllocatedStorage"]) > db.storage_gb:
+        problems.append(("database.storage_gb", f"{db.from_database} has {src['AllocatedStorage']} GB; use at least that"))
+    latest = src.get("LatestRestorableTime")
+    if latest and db.restore_time not in (None, "latest"):
+        from datetime import datetime
+
+        if datetime.fromisoformat(db.restore_time) > latest:
+            problems.append(("database.restore_time", f"the latest restorable time of {db.from_database} is "
+                                                      f"{latest.isoformat()}; choose an earlier time or \"latest\""))
+    return problems
 
 
 def _account_plan(aws: Aws, spec: StackSpec) -> list[tuple[str, str]]:

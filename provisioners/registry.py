@@ -62,6 +62,14 @@ class Kind:
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return [r for r in self.list(aws) if r.tags.get(STACK_TAG) == stack]
 
+    def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource] | None:
+        """The resources of this kind tagged for `stack` among `names` (the names hostwiz gives the
+        stack's resources and the IDs its ledger records), each read by its own lookup: what one
+        stack costs to read whatever else the account holds (`teardown.plan`). None when this kind
+        has no such lookup (then `find_stack` lists it, filtered by tag server-side where AWS can).
+        `ledger`: a ledger gave `names` (it records everything it made, not just the usual names)."""
+        return None
+
     def delete(self, aws: Aws, res: Resource) -> None:
         raise NotImplementedError
 

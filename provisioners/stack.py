@@ -24,7 +24,7 @@ from .collisions import refuse_if_taken
 from .engine import Step, StepContext, StepResult
 from .ownership import ID_TAG, Identity, now_text, owned
 from .registry import Resource, kind
-from .waiting import poll
+from .waiting import fixed, poll
 
 ROLE_TAG = "hostwiz:role"
 # RunInstances errors that are about the zone, not the request: try the next zone (AWS's own advice)
@@ -41,9 +41,14 @@ def _zones_offering(ec2: Any, instance_type: str) -> set[str]:
 class Timing:
     """Poll delays and timeouts; the sandbox and tests shrink them."""
 
-    instance_delay: float = 5.0
+    # `up` waits for "running" and "available" with a fixed interval (`waiting.fixed`): a check at once,
+    # the next that many intervals in: EC2 rarely reports "running" within 20 s of RunInstances (the realism
+    # model's boot is 30 s) nor RDS "available" within 3 minutes (its create is 5 minutes, often more).
+    instance_delay: float = 3.0
+    instance_first_polls: int = 7
     instance_timeout: float = 600.0
-    db_delay: float = 30.0
+    db_delay: float = 15.0
+    db_first_polls: int = 12
     db_timeout: float = 3600.0
     iam_retry_delay: float = 3.0  # also the first delay of every "not visible yet" retry (eventual consistency)
 
@@ -305,7 +310,8 @@ class StackBuilder:
         iid = ctx.out("instance")["instance_id"]
         t = self.env.timing
         data = kind("ec2-instance").wait_state(self.env.aws, iid, "running", timeout=t.instance_timeout,
-                                               delay=t.instance_delay, cancel=ctx.cancel, progress=ctx.progress)
+                                               cancel=ctx.cancel, progress=ctx.progress,
+                                               **fixed(t.instance_delay, t.instance_first_polls))
         return StepResult({"private_ip": data.get("PrivateIpAddress")}, "running")
 
     # Elastic IP ----------------------------------------------------------------
@@ -389,7 +395,21 @@ class StackBuilder:
         if zone:  # beside the instance: no cross-zone traffic, and one zone's outage is one outage
             params["AvailabilityZone"] = zone
         self.env.ledger.intent("database", rds.name, identifier=ident)
-        made = rds.create(self.env.aws, params=params)
+        if db.from_snapshot or db.from_database:  # the source brings engine, name, user and rows; the password
+            restore = {k: v for k, v in params.items() if k not in (  # is reset once it is available
+                "Engine", "MasterUsername", "MasterUserPassword", "DBName", "BackupRetentionPeriod", "StorageEncrypted",
+                "DBInstanceIdentifier")}
+            if db.from_snapshot:
+                made = self.env.aws.client("rds").restore_db_instance_from_db_snapshot(
+                    DBInstanceIdentifier=ident, DBSnapshotIdentifier=db.from_snapshot, **restore)
+            else:
+                when = {"UseLatestRestorableTime": True} if db.restore_time in (None, "latest") else \
+                    {"RestoreTime": db.restore_time}
+                made = self.env.aws.client("rds").restore_db_instance_to_point_in_time(
+                    SourceDBInstanceIdentifier=db.from_database, TargetDBInstanceIdentifier=ident, **when, **restore)
+            made = made.get("DBInstance", {})
+        else:
+            made = rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident, uid=made.get("DbiResourceId") or "")
         # handed to database-url in memory: a headless machine has no keyring to fetch it from
         return StepResult({"identifier": ident, "password": password}, ident)
@@ -397,8 +417,15 @@ class StackBuilder:
     def database_available(self, ctx: StepContext) -> StepResult:
         t = self.env.timing
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
-                                                   timeout=t.db_timeout, delay=t.db_delay,
-                                                   cancel=ctx.cancel, progress=ctx.progress)
+                                                   timeout=t.db_timeout, cancel=ctx.cancel, progress=ctx.progress,
+                                                   **fixed(t.db_delay, t.db_first_polls))
+        if self.spec.database.from_snapshot or self.spec.database.from_database:  # the source's password: reset it
+            self.env.aws.client("rds").modify_db_instance(
+                DBInstanceIdentifier=ctx.out("database")["identifier"], ApplyImmediately=True,
+                MasterUserPassword=ctx.out("database")["password"].reveal())
+            data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
+                                                       timeout=t.db_timeout, delay=t.db_delay,
+                                                       cancel=ctx.cancel, progress=ctx.progress)
         ep = data.get("Endpoint") or {}
         if data.get("InstanceCreateTime"):  # its birth: a database re-created under this identifier has another
             self.record("database", "rds-instance", data["DBInstanceIdentifier"], born=str(data["InstanceCreateTime"]))

@@ -56,3 +56,18 @@ def exists(aws: Aws, arn: str) -> bool:
             return False
         raise
     return True
+
+
+def live_security_groups(aws: Aws, arns: list[str]) -> set[str]:
+    """Which of these ARNs name a security group that exists: one DescribeSecurityGroups per 200
+    groups (a `group-id` filter, which, unlike GroupIds, does not fail on a group that is gone).
+    Every live hostwiz stack has one, so this confirms most stacks the tagging API lists at once."""
+    ids = {arn.rsplit("/", 1)[-1]: arn for arn in arns if ":security-group/" in arn}
+    keys, out = list(ids), set()
+    ec2 = aws.client("ec2")
+    for i in range(0, len(keys), 200):
+        pages = ec2.get_paginator("describe_security_groups").paginate(
+            Filters=[{"Name": "group-id", "Values": keys[i:i + 200]}])
+        for page in pages:
+            out |= {ids[g["GroupId"]] for g in page["SecurityGroups"] if g["GroupId"] in ids}
+    return out

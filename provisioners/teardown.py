@@ -20,7 +20,7 @@ from .deletion import DeletionSettings, Outcome, delete_resources
 from .ownership import Identity, ids_in_tags, split, tag_identity
 from .registry import RUN_TAG, Resource, kind, load_all
 
-STACK_KINDS = ("route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
+STACK_KINDS = ("cloudwatch-alarm", "route53-record", "ssm-parameter", "rds-instance", "ec2-instance", "elastic-ip", "instance-profile",
                "iam-role", "db-subnet-group", "security-group", "key-pair")
 
 
@@ -52,13 +52,17 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
     load_all()
     ident = identity or (Identity.of_ledger(ledger) if ledger is not None else None)
 
+    entries = ledger.entries() if ledger else []
+    names = stack_names(stack, entries)
+
     def find(kind_name: str) -> list[Resource]:
-        return kind(kind_name).find_stack(aws, stack)
+        k = kind(kind_name)
+        named = k.find_named(aws, stack, names.get(kind_name, []), ledger=ledger is not None)
+        return k.find_stack(aws, stack) if named is None else named
 
     with ThreadPoolExecutor(max_workers=len(STACK_KINDS), thread_name_prefix="hostwiz-find") as pool:
         found = [r for group in pool.map(find, STACK_KINDS) for r in group]
     seen = {(r.kind, r.id) for r in found}
-    entries = ledger.entries() if ledger else []
     made_at = {(e.kind, e.id): e.at for e in entries if e.id and e.at}
     for r in found:
         if (r.kind, r.id) in made_at:
@@ -107,6 +111,23 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
     order = {k: i for i, k in enumerate(STACK_KINDS)}
     found.sort(key=lambda r: (order.get(r.kind, 99), r.id))
     return Plan(stack, found, final_snapshot, skipped, ident.id if ident else None, source)
+
+
+def stack_names(stack: str, entries: list[Any] = ()) -> dict[str, list[str]]:
+    """Per kind, the names a stack's resources can have: those hostwiz gives (`stack.StackBuilder`)
+    and every ID or name its ledger records. Kinds that AWS cannot filter by tag are read by these
+    names (`Kind.find_named`), so reading one stack costs the same however many other stacks the
+    account holds; ownership is then verified on what was found, as for anything listed."""
+    names: dict[str, list[str]] = {
+        "iam-role": [f"hostwiz-{stack}-instance"], "instance-profile": [f"hostwiz-{stack}-instance"],
+        "db-subnet-group": [f"hostwiz-{stack}"], "rds-instance": [f"{stack}-db"], "route53-record": []}
+    for e in entries:
+        data = e.data or {}
+        ids = [e.id, data.get("name"), data.get("identifier")]
+        if e.kind == "route53-record" and data.get("zone_id") and data.get("record"):
+            ids.append(f"{data['zone_id']}/{data['record']}")
+        names.setdefault(e.kind, []).extend(i for i in ids if i)
+    return names
 
 
 def _launched(aws: Aws, stack: str, entry: Any, grace: float) -> list[Resource]:

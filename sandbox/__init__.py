@@ -67,6 +67,42 @@ def sandbox_pace() -> float:
         return 1.0
 
 
+def sandbox_realism(endpoint_url: str, model: Any = None) -> Any:
+    """The realism model every sandbox session runs under (`sandbox.realism`): AWS's minutes become
+    seconds (a database is `creating` for 12 s, an instance `pending` for 1.2 s), `HOSTWIZ_SANDBOX_PACE`
+    scales that further (0: no windows; the per-call rules, such as a zone short of capacity, stay).
+    `model`: the class (a daemon-attached command's is `daemon.SharedRealism`)."""
+    from .realism import Realism
+
+    return (model or Realism)(scale=0.04 * sandbox_pace(), endpoint_url=endpoint_url)
+
+
+def wire(endpoint_url: str, region: str, realism: Any, ssh_hooks: list, *, seed_zone: bool = True
+         ) -> tuple[Any, Any, Any]:
+    """(Aws, Timing, DeletionSettings) for a session on a sandbox at `endpoint_url`: the realism
+    model's hooks, the hooks that give each instance a loopback SSH server, and the seeded hosted
+    zone. The one wiring of both the in-process sandbox (`Sandbox.wire`) and a session attached to
+    the sandbox daemon (`daemon.Attached.wire`)."""
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.provisioners.deletion import DeletionSettings
+    from hostwiz.provisioners.stack import Timing
+
+    from .seed import seed
+
+    pace = sandbox_pace()
+    aws = Aws(region=region, endpoint_url=endpoint_url)
+    aws.hooks.extend(realism.hooks())
+    aws.hooks.extend(ssh_hooks)
+    if seed_zone:
+        seed(aws, SANDBOX_ZONE)
+    timing = Timing(instance_delay=0.12 * pace or 0.01, db_delay=0.6 * pace or 0.01, iam_retry_delay=0.05)
+    deletion = DeletionSettings()
+    deletion.patience_scale = realism.scale or 0.001
+    deletion.confirm_delay = 0.2 * pace or 0.01
+    deletion.backoff = 0.2
+    return aws, timing, deletion
+
+
 class Sandbox:
     """A moto server on 127.0.0.1 with fake credentials, seeded for hostwiz."""
 
@@ -81,12 +117,14 @@ class Sandbox:
         self._server = None
         self.ssh = None  # SandboxSsh: one loopback SSH server per sandbox instance (ssh_hooks)
         self.deploys = None  # deploy_host.DeployHosts: real release scripts per instance (deploy_target)
+        self.health = None  # watch.HealthEndpoint: the site stand-in the probes reach (health_endpoint)
+        self.metrics_fed: set[str] = set()  # stacks whose metrics are seeded (feed_metrics)
 
     def ssh_hooks(self) -> list:
         """botocore hooks that give each sandbox instance a loopback SSH server (add before clients exist)."""
         from .ssh_server import SandboxSsh
 
-        self.ssh = self.ssh or SandboxSsh()
+        self.ssh = self.ssh or SandboxSsh(pace=sandbox_pace())
         return self.ssh.hooks()
 
     def resolve_ssh(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
@@ -109,29 +147,10 @@ class Sandbox:
     def wire(self, region: str) -> tuple[Any, Any, Any]:
         """(Aws, Timing, DeletionSettings) for a session on this sandbox: its endpoint, the realism
         model of AWS (`sandbox.realism`: not-found windows, databases `creating`, lingering network
-        interfaces, a zone short of capacity, late console output, tagging ghosts; AWS's minutes
-        scaled to seconds, `HOSTWIZ_SANDBOX_PACE` scales it further), a loopback SSH server per
-        instance, and the seeded hosted zone."""
-        from hostwiz.provisioners.aws import Aws
-        from hostwiz.provisioners.deletion import DeletionSettings
-        from hostwiz.provisioners.stack import Timing
-
-        from .realism import Realism
-        from .seed import seed
-
-        pace = sandbox_pace()
-        aws = Aws(region=region, endpoint_url=self.endpoint_url)
-        # AWS's minutes become seconds: a database is `creating` for 12 s, an instance `pending` for 1.2 s
-        self.realism = self.realism or Realism(scale=0.04 * pace, endpoint_url=self.endpoint_url)
-        aws.hooks.extend(self.realism.hooks())
-        aws.hooks.extend(self.ssh_hooks())
-        seed(aws, SANDBOX_ZONE)
-        timing = Timing(instance_delay=0.5 * pace or 0.01, db_delay=1.0 * pace or 0.01, iam_retry_delay=0.05)
-        deletion = DeletionSettings()
-        deletion.patience_scale = self.realism.scale or 0.001
-        deletion.confirm_delay = 0.2 * pace or 0.01
-        deletion.backoff = 0.2
-        return aws, timing, deletion
+        interfaces, a zone short of capacity, late console output, tagging ghosts; `sandbox_realism`),
+        a loopback SSH server per instance, and the seeded hosted zone."""
+        self.realism = self.realism or sandbox_realism(self.endpoint_url)
+        return wire(self.endpoint_url, region, self.realism, self.ssh_hooks())
 
     def start(self) -> "Sandbox":
         # The process environment is borrowed while the sandbox runs (moto and botocore read it) and
@@ -161,12 +180,30 @@ class Sandbox:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         return self
 
+    def health_endpoint(self) -> tuple[str, int]:
+        """(host, port) of the local stand-in for a stack's site (started on first use)."""
+        from .watch import HealthEndpoint
+
+        self.health = self.health or HealthEndpoint()
+        return "127.0.0.1", self.health.port
+
+    def feed_metrics(self, aws: Any, key: str, metrics: list, storage_gb: float = 20) -> None:
+        """A week of plausible CloudWatch points for a stack's metrics, once per stack."""
+        from .watch import seed_metrics
+
+        if key not in self.metrics_fed:
+            seed_metrics(aws, metrics, storage_gb=storage_gb)
+            self.metrics_fed.add(key)
+
     def stop(self) -> None:
         if self.deploys is not None:
             from .deploy_host import deactivate
 
             deactivate(self.deploys)
             self.deploys = None
+        if self.health is not None:
+            self.health.stop()
+            self.health = None
         if self.ssh is not None:
             self.ssh.stop()
         if self._server is not None:

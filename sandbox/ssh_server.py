@@ -25,7 +25,8 @@ from hostwiz import secrets
 from hostwiz.ssh.hostkeys import BEGIN, END, key_line
 from hostwiz.ssh.keys import pkey_from_text
 
-from .fake_host import FakeHost, FakeShell, prompt
+from .fake_host import FakeHost, FakeShell, HostFacts, prompt
+from .ssh_hooks import SshHooks
 
 log = logging.getLogger(__name__)
 INSTANCE_CONNECT_TTL = 60.0
@@ -113,8 +114,7 @@ class _Interface(paramiko.ServerInterface):
 
         shell = FakeShell(host, write, alive, self._size(channel))
         try:
-            write(f"Welcome to Ubuntu 24.04.1 LTS (GNU/Linux 6.8.0-1016-aws x86_64)\n\n"
-                  f"  hostwiz sandbox: a pretend {host.stack} instance ({host.instance_id}); commands are simulated.\n\n")
+            write(host.banner())
             line = ""
             write(prompt(host))
             while not channel.closed:
@@ -239,7 +239,7 @@ class InstanceServer:
         keys = [BEGIN, f"{self.host_key_line} root@{self.host.hostname}", END]
         lines = self.host.files["/var/log/cloud-init-output.log"][:3] + keys + \
             self.host.files["/var/log/cloud-init-output.log"][3:6] + keys + [
-            f"Cloud-init v. 24.1.3-0ubuntu3 finished. Datasource DataSourceEc2Local."]
+            f"Cloud-init v. {self.host.os_facts[6]} finished. Datasource DataSourceEc2Local."]
         return "\n".join(lines) + "\n"
 
     def _accept(self) -> None:
@@ -279,57 +279,62 @@ class InstanceServer:
             t.close()
 
 
-class SandboxSsh:
-    """The sandbox's SSH servers, one per instance, driven by botocore hooks on its `Aws`."""
+class SandboxSsh(SshHooks):
+    """The sandbox's SSH servers, one per instance, in this process. `pace` spaces each pretend
+    instance's bootstrap steps (seconds; 0: at once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pace: float = 0.0) -> None:
+        self.pace = pace
         self.key_pairs: dict[str, str] = {}  # key name -> public key line
         self.servers: dict[str, InstanceServer] = {}  # instance ID -> server
         self._lock = threading.Lock()
+        self.on_change: Any = None  # called after a server starts or stops (the daemon writes its map)
 
-    def hooks(self) -> list[tuple[str, Any]]:
-        return [("before-parameter-build.ec2.ImportKeyPair", self._on_import_key),
-                ("after-call.ec2.RunInstances", self._on_run),
-                ("after-call.ec2.GetConsoleOutput", self._on_console),
-                ("before-parameter-build.ec2-instance-connect.SendSSHPublicKey", self._on_send_key),
-                ("after-call.ec2.TerminateInstances", self._on_terminate)]
+    def ports(self) -> dict[str, int]:
+        with self._lock:
+            return {iid: s.port for iid, s in self.servers.items()}
 
     def resolve(self, instance_id: str | None, address: str) -> tuple[str, int] | None:
         server = self.servers.get(instance_id or "")
         return ("127.0.0.1", server.port) if server else None
 
-    def _on_import_key(self, params: dict, **_: Any) -> None:
-        material = params.get("PublicKeyMaterial", b"")
-        self.key_pairs[params["KeyName"]] = material.decode() if isinstance(material, bytes) else material
+    def import_key(self, name: str, public: str) -> None:
+        self.key_pairs[name] = public
 
-    def _on_run(self, parsed: dict, **_: Any) -> None:
-        for inst in parsed.get("Instances", []):
-            public = self.key_pairs.get(inst.get("KeyName", ""))
+    def launch(self, instances: list[dict[str, Any]]) -> None:
+        started = False
+        for inst in instances:
+            public = self.key_pairs.get(inst.get("key_name", ""))
             if not public:
                 continue
-            tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
-            host = FakeHost(tags.get("hostwiz:stack", "sandbox"), inst["InstanceId"],
-                            private_ip=inst.get("PrivateIpAddress") or "10.0.1.23")
+            facts = HostFacts.from_launch(inst.get("facts") or {})
             with self._lock:
-                if inst["InstanceId"] not in self.servers:
-                    self.servers[inst["InstanceId"]] = InstanceServer(host, public)
+                if inst["instance_id"] in self.servers:
+                    continue
+                host = FakeHost(inst.get("stack", "sandbox"), inst["instance_id"], private_ip=inst.get("private_ip")
+                                or "10.0.1.23", facts=facts, pace=self.pace)
+                self.servers[inst["instance_id"]] = InstanceServer(host, public)
+                started = True
+        if started and self.on_change:
+            self.on_change()
 
-    def _on_console(self, parsed: dict, **_: Any) -> None:
-        server = self.servers.get(parsed.get("InstanceId", ""))
+    def console(self, instance_id: str) -> str | None:
+        server = self.servers.get(instance_id)
+        return server.console_output() if server is not None else None
+
+    def send_key(self, instance_id: str, public: str) -> None:
+        server = self.servers.get(instance_id)
         if server is not None:
-            parsed["Output"] = base64.b64encode(server.console_output().encode()).decode()
+            server.allow_temporarily(public)
 
-    def _on_send_key(self, params: dict, **_: Any) -> None:
-        server = self.servers.get(params.get("InstanceId", ""))
-        if server is not None:
-            server.allow_temporarily(params["SSHPublicKey"])
-
-    def _on_terminate(self, parsed: dict, **_: Any) -> None:
-        for change in parsed.get("TerminatingInstances", []):
+    def terminate(self, instance_ids: list[str]) -> None:
+        for iid in instance_ids:
             with self._lock:
-                server = self.servers.pop(change["InstanceId"], None)
+                server = self.servers.pop(iid, None)
             if server is not None:
                 server.stop()
+        if self.on_change:
+            self.on_change()
 
     def stop(self) -> None:
         with self._lock:

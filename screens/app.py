@@ -8,10 +8,12 @@ from typing import Any, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from hostwiz.services.session import Options, Session
 
+from .dialogs import Confirm
 from .home import HomeScreen
 from .messages import SessionReady
 from .workers import WorkerFailures
@@ -20,6 +22,8 @@ from .workers import WorkerFailures
 class HostwizApp(WorkerFailures, App):
     CSS_PATH = "hostwiz.tcss"
     TITLE = "hostwiz"
+    # shown first in every footer (screens.widgets.footer), so 80 columns keep them
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True), Binding("f1", "toggle_keys", "Keys")]
 
     def __init__(self, options: Options | None = None, session: Session | None = None) -> None:
         super().__init__()
@@ -65,6 +69,55 @@ class HostwizApp(WorkerFailures, App):
         else:
             super().worker_failed(name, error)
 
+    # quitting: one story everywhere (ctrl+q, q on home), and it asks when something would be lost --
+    async def action_quit(self) -> None:
+        lost = self.lost_on_quit()
+        if not lost:
+            self.exit()
+            return
+        if isinstance(self.screen, QuitDialog):
+            return
+        self.push_screen(QuitDialog("Quit hostwiz?", "\n\n".join(lost), yes="Quit", no="Stay", danger=True),
+                         lambda ok: self.exit() if ok else None)
+
+    def action_toggle_keys(self) -> None:
+        """Every key of the screen, with what it does (the footer shows the main ones)."""
+        from textual.widgets import HelpPanel
+
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_help_quit(self) -> None:  # ctrl+c: the same words on every screen
+        self.notify("Press ctrl+q to quit (it asks first when a run or sandbox stacks would be lost).")
+
+    def lost_on_quit(self) -> list[str]:
+        """What quitting now would lose, in the operator's words (empty: nothing)."""
+        from hostwiz.services.sandboxd import lost_on_exit
+
+        from . import runs
+
+        out = []
+        stacks = lost_on_exit(self.session)  # a sandbox of this process: it goes, and its stacks with it
+        for screen in runs.active(self):  # on screen or carrying on in the background
+            name = getattr(screen, "stack", "")
+            what = "teardown" if screen.__class__.__name__.startswith("Teardown") else "run"
+            later = "" if stacks else (f" What was made stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' "
+                                       "carries on from there.")
+            out.append(f"A {what} of {name} is in progress: quitting stops it where it is.{later}")
+        if stacks:
+            out.append(f"The sandbox holds {len(stacks)} stack(s) ({', '.join(stacks)}): they, their logs and "
+                       "keys are gone when hostwiz quits. To keep a sandbox between runs, start it first with "
+                       "'hostwiz sandbox start'.")
+        return out
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        from . import runs
+
+        runs.stop_all(self)  # runs in the background stop where they are (the quit dialog said so)
+        super().exit(*args, **kwargs)
+
     # navigation ------------------------------------------------------------------
     def go_home(self) -> None:
         while self.screen is not self.home and len(self.screen_stack) > 1:
@@ -85,6 +138,10 @@ class HostwizApp(WorkerFailures, App):
         yield SystemCommand("Cleanup", "Find and delete leftovers hostwiz did not make",
                             self.open_cleanup)
         yield from getattr(screen, "palette", lambda: [])()
+
+
+class QuitDialog(Confirm):
+    """The question before quitting (one at a time)."""
 
 
 def run_app(options: Options) -> int:

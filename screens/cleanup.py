@@ -14,16 +14,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static, Tree
+from textual.widgets import Button, Input, Label, ProgressBar, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from hostwiz import events as ev
 from hostwiz.deletion_text import money
 
+from .widgets.footer import Footer
 from .messages import EngineEvent
 from .workers import WorkerFailures
 
 MARK = {True: "☑", False: "☐"}
+STACK_TAG = "hostwiz:stack"
 STATUS = {ev.STARTED: "… deleting", ev.PROGRESS: "… ", ev.DONE: "✔ deleted", ev.FAILED: "✘ "}
 
 
@@ -91,6 +93,7 @@ class CleanupScreen(WorkerFailures, Screen):
         self.plan: Any = None
         self.account = ""
         self.selected: set[str] = set()
+        self.live: set[str] = set()  # hostwiz stacks in the plan that are not failed: never pre-selected
         self.nodes: dict[str, TreeNode] = {}
         self.status: dict[str, str] = {}
         self.running = False
@@ -169,12 +172,33 @@ class CleanupScreen(WorkerFailures, Screen):
     def on_plan_ready(self, message: PlanReady) -> None:
         self.query_one("#progress").display = False
         self.plan, self.account = message.plan, message.account
-        self.selected = {r.key for r in self.plan.resources}
+        # A live hostwiz stack's resources are not in the plan at all: the selection's protections
+        # (provisioners/cleanup/selection.py) put them under "never taken" with the stack's name and
+        # `hostwiz down` (issue 15, finding 3). Should a plan ever carry a stack's resources, they
+        # are marked and never pre-selected unless its ledger says it failed.
+        self.live = {r.tags[STACK_TAG] for r in self.plan.resources
+                     if r.tags.get(STACK_TAG) and r.tags[STACK_TAG] not in self.failed_stacks()}
+        self.selected = {r.key for r in self.plan.resources if r.tags.get(STACK_TAG) not in self.live}
         self.status.clear()
         self.fill_tree()
         sandbox = " (SANDBOX)" if getattr(self.app, "sandbox", False) else ""
-        self.say(f"AWS account {self.account}{sandbox}: {len(self.plan.resources)} leftover(s). "
+        live = (f" Resources of live stacks ({', '.join(sorted(self.live))}) are marked and not selected."
+                if self.live else "")
+        never = len(getattr(self.plan, "excluded", []))
+        if never:
+            live += f" {never} more are never taken (live stacks, the default VPC, CloudFormation): see the tree."
+        self.say(f"AWS account {self.account}{sandbox}: {len(self.plan.resources)} leftover(s).{live} "
                  "Enter or x (un)selects, d deletes the selection.")
+
+    def failed_stacks(self) -> set[str]:
+        """Stacks whose ledger says they failed (their resources are leftovers to offer)."""
+        from hostwiz.services import stacks as operations
+
+        session = getattr(self.app, "session", None)
+        if session is None:
+            return set()
+        return {s.name for s in operations.list_stacks(session, discover=False)
+                if s.status in ("failed", "rollback-incomplete", "delete-incomplete")}
 
     def fill_tree(self) -> None:
         tree = self.query_one("#tree", Tree)
@@ -202,7 +226,8 @@ class CleanupScreen(WorkerFailures, Screen):
         status = self.status.get(r.key, "")
         cfn = " [yellow]CFN[/]" if r.data.get("cloudformation") else ""
         name = r.name if r.name and r.name != r.id else r.id
-        return f"{MARK[r.key in self.selected]} {name}{cfn}  {status}".rstrip()
+        live = f" [b yellow]live stack {r.tags[STACK_TAG]}[/]" if r.tags.get(STACK_TAG) in self.live else ""
+        return f"{MARK[r.key in self.selected]} {name}{cfn}{live}  {status}".rstrip()
 
     # selecting -----------------------------------------------------------------
     def targets(self) -> list[Any]:
@@ -251,22 +276,49 @@ class CleanupScreen(WorkerFailures, Screen):
         self.query_one("#tree", Tree).border_title = (
             f"{len(chosen)} of {len(self.plan.resources)} selected · "
             f"{money(sum(r.monthly_cost for r in chosen), self.plan.costs_known)}/month")
+        self.show_details()
 
     @on(Tree.NodeHighlighted)
-    def show_details(self, event: Tree.NodeHighlighted) -> None:
-        r = event.node.data
-        if r is None or self.plan is None:
+    def show_details(self, event: Tree.NodeHighlighted | None = None) -> None:
+        """The selection's summary, always (count, cost, by kind, what it waits on); under it the
+        item under the cursor, when the cursor is on a single item (issue 15, finding 3)."""
+        if self.plan is None:
             return
-        waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
-        lines = [f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
-                 f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
-                 f"Deleted after:\n{waits}"]
-        if r.data.get("cloudformation"):
-            lines.append(f"[yellow]Owned by CloudFormation stack {r.data['cloudformation']}: "
-                         "deleting the stack is usually better.[/]")
-        if self.status.get(r.key):
-            lines.append(f"Status: {self.status[r.key]}")
+        node = event.node if event is not None else self.query_one("#tree", Tree).cursor_node
+        lines = self.selection_summary()
+        r = node.data if node is not None else None
+        if r is not None:
+            waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
+            lines += ["", f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
+                      f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
+                      f"Deleted after:\n{waits}"]
+            if r.data.get("cloudformation"):
+                lines.append(f"[yellow]Owned by CloudFormation stack {r.data['cloudformation']}: "
+                             "deleting the stack is usually better.[/]")
+            if self.status.get(r.key):
+                lines.append(f"Status: {self.status[r.key]}")
         self.query_one("#detail", Static).update("\n".join(lines))
+
+    def selection_summary(self) -> list[str]:
+        from collections import Counter
+
+        chosen = [r for r in self.plan.resources if r.key in self.selected]
+        cost = money(sum(r.monthly_cost for r in chosen), self.plan.costs_known)
+        lines = [f"[b]Selected: {len(chosen)} of {len(self.plan.resources)} · {cost}/month[/]"]
+        for kind, n in sorted(Counter(r.kind for r in chosen).items()):
+            lines.append(f"  {n} × {kind}")
+        live = sorted({r.tags[STACK_TAG] for r in chosen if r.tags.get(STACK_TAG) in self.live})
+        if live:
+            lines.append(f"[b yellow]Includes live stack(s): {', '.join(live)}[/]")
+        picked = {x.id for x in chosen} | {x.key for x in chosen}
+        unpicked = {x.id for x in self.plan.resources} | {x.key for x in self.plan.resources}
+        blocked = sorted({r.name or r.id for r in chosen for w in r.waits_on if w in unpicked - picked})
+        if blocked:
+            lines.append(f"[yellow]{len(blocked)} wait on items not selected (deleting them may be blocked): "
+                         f"{', '.join(blocked[:4])}{' …' if len(blocked) > 4 else ''}[/]")
+        if not chosen:
+            lines.append("  Enter or x selects the item or group under the cursor; a selects all.")
+        return lines
 
     # deleting ------------------------------------------------------------------
     def action_delete(self) -> None:

@@ -20,8 +20,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, ProgressBar, RichLog, Select, Static
+from textual.widgets import Button, Input, ProgressBar, RichLog, Select, Static
 
+from .widgets.footer import Footer
 from .workers import WorkerFailures
 
 KINDS = [("Directory", "path"), ("Git repository", "git"), ("Container image", "image")]

@@ -11,8 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, LoadingIndicator, Static
+from textual.widgets import DataTable, LoadingIndicator, Static
 
+from .widgets.footer import Footer
 from .messages import Loaded, SessionReady
 from .workers import WorkerFailures
 
@@ -28,7 +29,7 @@ class LedgerRow:
 
 
 STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleting": "yellow",
-                "found by tags": "magenta", "adopted": "cyan"}
+                "found by tags": "magenta", "adopted": "cyan", "stopped": "blue"}
 
 
 class HomeScreen(WorkerFailures, Screen):
@@ -60,12 +61,13 @@ class HomeScreen(WorkerFailures, Screen):
     def on_mount(self) -> None:
         self.query_one("#sandbox-banner").display = self.app.sandbox
         table = self.query_one("#stacks", DataTable)
-        table.add_columns("stack", "status", "region", "address", "known from")
+        table.add_columns("stack", "status", "region", "address", "this month", "known from")
         table.display = False
         self.query_one("#home-message", Static).update(
             "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
         if not self.app.sandbox and self.app.session is None:
             self.show_ledger()
+        self.set_interval(1.0, self.tick_runs)
 
     def show_ledger(self) -> None:
         """The first frame: the stacks this machine's ledger knows (local files, no AWS call); their
@@ -79,6 +81,7 @@ class HomeScreen(WorkerFailures, Screen):
                      for lg in all_stacks(state_dir)]
         except OSError:
             return
+        self.state_dir = state_dir
         if local:
             self.fill(local, checking=True)
             self.query_one("#home-message", Static).update("Connecting to AWS for the live state...")
@@ -155,14 +158,46 @@ class HomeScreen(WorkerFailures, Screen):
         table = self.query_one("#stacks", DataTable)
         cursor = table.cursor_row
         table.clear()
+        self.live_shown: set[str] = set()
         for s in stacks:
-            style = STATUS_STYLE.get(s.status, "")
+            style, status = STATUS_STYLE.get(s.status, ""), s.status
+            if (live := self.live_run(s.name)) is not None:  # a run of this app, on screen or not
+                style, status = "yellow", live
+                self.live_shown.add(s.name)
             addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
             known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
-            table.add_row(s.name, f"[{style}]{s.status}[/]" if style else s.status, s.region, addr, known, key=s.name)
+            table.add_row(s.name, f"[{style}]{status}[/]" if style else status, s.region, addr,
+                          self.month_to_date(s), known, key=s.name)
         table.display = bool(stacks)
         if stacks:
             table.move_cursor(row=min(cursor, len(stacks) - 1))
+
+    def live_run(self, name: str) -> str | None:
+        """The status of a run of `name` going on in this app (on screen or in the background)."""
+        from . import runs
+
+        run = next(runs.active(self.app, name), None)
+        if run is None:
+            return None
+        what = "deleting" if run.__class__.__name__.startswith("Teardown") else "creating"
+        return f"{what}… (live)"
+
+    def tick_runs(self) -> None:
+        """Home follows the runs going on in this app: their rows show them live (no AWS call here;
+        a run that ends refreshes home itself, `runs.ended`)."""
+        from . import runs
+
+        live = {s.stack for s in runs.active(self.app)} & {s.name for s in self.stacks}
+        if live != getattr(self, "live_shown", set()):
+            self.fill(self.stacks)
+
+    def month_to_date(self, s: Any) -> str:
+        """What the stack has cost this month, from the ledger's running/stopped periods (local files)."""
+        from hostwiz.services.watch import cost_so_far_at
+
+        state_dir = self.app.session.state_dir if self.app.session is not None else getattr(self, "state_dir", None)
+        spent = cost_so_far_at(state_dir, s.name) if state_dir is not None and s.source == "ledger" else None
+        return f"${spent.month_to_date:,.2f}" if spent is not None else "—"
 
     # actions --------------------------------------------------------------------
     def selected(self) -> Any | None:
@@ -194,6 +229,11 @@ class HomeScreen(WorkerFailures, Screen):
             return
         if s.source == "tags":
             self.action_adopt()
+            return
+        from . import runs
+
+        if (run := next(runs.active(self.app, s.name), None)) is not None:  # back to its live progress
+            self.app.push_screen(run)
             return
         from .detail import DetailScreen
 

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, SelectionList, Static
+from textual.widgets import Input, Label, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
@@ -29,6 +29,7 @@ from hostwiz.logs.catalog import SourceNameError, check_name
 from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
+from .widgets.footer import Footer
 from .log_view import LogView, freeze_long_lived
 from .messages import Loaded
 from .workers import WorkerFailures
@@ -67,7 +68,7 @@ class LogsScreen(WorkerFailures, Screen[None]):
             with Vertical(id="log-side"):
                 yield Label(f"[b]Logs of {escape(self.stack_name)}[/b]")
                 yield SelectionList[str](id="log-sources")
-                yield Input(placeholder="add: cw:GROUP[:PREFIX], rds", id="log-add")
+                yield Input(placeholder="add cw:GROUP[:PFX] or rds", id="log-add")
                 yield Static(id="log-states")
             with Vertical():
                 with Horizontal(id="log-bar"):

@@ -15,17 +15,20 @@ from textual.binding import Binding
 from textual.clock import Clock
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Footer, ProgressBar, RichLog, Static
+from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from hostwiz import events as ev
 from hostwiz.spec import StackSpec
 
+from .widgets.footer import Footer
+from . import runs
 from .messages import EngineEvent, RunFinished
 from .workers import WorkerFailures
 from .widgets import steps as stepw
 from .widgets.steps import StepTable
 
 RUNNING, CANCELLING, OK, FAILED, ROLLING_BACK, DONE = "running", "cancelling", "ok", "failed", "rolling-back", "done"
+ACTIVE = (RUNNING, CANCELLING, ROLLING_BACK)
 BUTTONS = {OK: ("open", "home"), FAILED: ("rollback", "keep", "retry"), DONE: ("home",)}
 
 
@@ -34,6 +37,33 @@ def step_estimates(spec: StackSpec) -> dict[str, float]:
     from hostwiz import plan
 
     return plan.estimates(spec)
+
+
+def eta_seconds(deps: dict[str, tuple[str, ...]], estimates: dict[str, float], status: dict[str, str],
+                elapsed: dict[str, float]) -> float:
+    """Seconds left on the plan's critical path: each unfinished step's typical time (minus what a
+    running step has already spent, never below 0) after the longest of its unfinished deps. Done
+    work only ever lowers it, so it does not jump."""
+    finished = (ev.DONE, ev.FAILED, ev.SKIPPED)
+    memo: dict[str, float] = {}
+
+    def finish(step: str) -> float:
+        if step not in memo:
+            memo[step] = 0.0  # a cycle (never in a plan) counts nothing twice
+            if status.get(step) in finished:
+                return 0.0
+            left = estimates.get(step, 1.0)
+            if status.get(step) == ev.STARTED:
+                left = max(left - elapsed.get(step, 0.0), 0.0)
+            memo[step] = max((finish(d) for d in deps.get(step, ())), default=0.0) + left
+        return memo[step]
+
+    return max((finish(s) for s in {*deps, *status}), default=0.0)
+
+
+def clock_text(secs: float) -> str:
+    secs = int(secs)
+    return f"{secs // 60}:{secs % 60:02d}"
 
 
 class RunScreen(WorkerFailures, Screen):
@@ -50,13 +80,15 @@ class RunScreen(WorkerFailures, Screen):
         super().__init__(classes="run")
         self.stack = name
         self.phase = RUNNING
-        self.started = stepw.clock()
+        self.started: float | None = None  # the timer starts at confirmation (the run's start) ...
+        self.ended: float | None = None  # ... and stops at its end
         self.cancel_event = None
+        self.deps: dict[str, tuple[str, ...]] = {}  # the plan's graph, when known: then an ETA is honest
 
     def body(self) -> ComposeResult:
         yield StepTable(id="steps")
         with Horizontal(id="overall"):
-            yield ProgressBar(id="bar", show_eta=True, clock=Clock(get_time=lambda: stepw.clock()))
+            yield ProgressBar(id="bar", show_eta=False, clock=Clock(get_time=lambda: stepw.clock()))
             yield Static("", id="counts")
         yield Static("", id="outcome")
         with Horizontal(id="actions", classes="buttons"):
@@ -72,16 +104,35 @@ class RunScreen(WorkerFailures, Screen):
 
     weights: dict[str, float] = {}  # typical seconds per step: the bar and its ETA move by these
 
+    def elapsed_secs(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.ended if self.ended is not None else stepw.clock()) - self.started
+
     def tick(self) -> None:
         table = self.query_one(StepTable)
-        done = table.count(ev.DONE, ev.FAILED, ev.SKIPPED)
-        secs = int(stepw.clock() - self.started)
-        self.query_one("#counts", Static).update(f"{done}/{len(table.status)} steps   {secs // 60}:{secs % 60:02d}")
-        weight = lambda step: self.weights.get(step, 1.0)  # noqa: E731
-        finished = sum(weight(s) for s, st in table.status.items() if st in (ev.DONE, ev.FAILED, ev.SKIPPED))
+        finished_states = (ev.DONE, ev.FAILED, ev.SKIPPED)
+        done = table.count(*finished_states)
+        steps = {*table.status, *self.deps}
+        text = f"{done}/{len(steps)} steps   {clock_text(self.elapsed_secs())}"
+        # the plan's typical AWS seconds move the bar; the sandbox's times are not AWS's: steps count there
+        weights = {} if getattr(self.app, "sandbox", False) else self.weights
+        weight = lambda step: weights.get(step, 1.0)  # noqa: E731
+        finished = sum(weight(s) for s, st in table.status.items() if st in finished_states)
         running = sum(min(table.elapsed(s), 0.9 * weight(s)) for s, st in table.status.items() if st == ev.STARTED)
-        self.query_one("#bar", ProgressBar).update(total=sum(map(weight, table.status)) or 1,
-                                                   progress=finished + running)
+        total = sum(map(weight, steps)) or 1
+        progress = finished + running
+        if self.phase in ACTIVE:
+            progress = min(progress, 0.99 * total)  # never 100 % before it is done
+            if self.deps and self.weights and not getattr(self.app, "sandbox", False):
+                # from the plan's typical AWS times; the sandbox's are not AWS's: elapsed time only there
+                left = eta_seconds(self.deps, self.weights, table.status,
+                                   {s: table.elapsed(s) for s, st in table.status.items() if st == ev.STARTED})
+                text += f"   about {clock_text(left)} left" if left >= 1 else "   finishing"
+        elif self.phase in (OK, DONE):
+            progress = total
+        self.query_one("#counts", Static).update(text)
+        self.query_one("#bar", ProgressBar).update(total=total, progress=progress)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         e = message.event
@@ -92,6 +143,11 @@ class RunScreen(WorkerFailures, Screen):
             self.query_one("#log", RichLog).write(e.line())
 
     def set_phase(self, phase: str, text: str = "") -> None:
+        was_active = self.phase in ACTIVE and self.started is not None
+        if phase in ACTIVE and not was_active:  # confirmed (or retried): the timer starts
+            self.started, self.ended = stepw.clock(), None
+        elif phase not in ACTIVE and was_active:  # the end: the timer stops
+            self.ended = stepw.clock()
         self.phase = phase
         shown = BUTTONS.get(phase, ())
         for button in self.query("#actions Button"):
@@ -110,13 +166,26 @@ class RunScreen(WorkerFailures, Screen):
         if phase == FAILED and failed:  # small terminals: bring the failed step into view
             row = table.get_row_index(failed[0])
             table.call_after_refresh(table.scroll_to, y=row, animate=False)
+        if self.is_mounted:
+            self.tick()
+        if phase in (OK, FAILED, DONE) and was_active:
+            runs.ended(self.app, self, self.background_note(), error=phase == FAILED)
+
+    def background_note(self) -> str:
+        """What to tell the operator when the run ends while its screen is not shown."""
+        return f"{self.stack}: {self.phase}"
+
+    def on_screen_suspend(self) -> None:
+        self.call_later(runs.left, self.app, self)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         getattr(self, f"action_{event.button.id}")()
 
     def on_unmount(self) -> None:
-        if self.cancel_event is not None:  # leaving (or quitting) stops waits in progress
+        # Leaving the screen does not come here while a run goes on (runs.track keeps the screen);
+        # the app's end does: quitting stops waits in progress (the quit dialog said so).
+        if self.cancel_event is not None and self.phase in ACTIVE:
             self.cancel_event.set()
 
     def emit(self, e: ev.Event) -> None:
@@ -124,9 +193,9 @@ class RunScreen(WorkerFailures, Screen):
         self.post_message(EngineEvent(e))
 
     def action_home(self) -> None:
-        if self.phase in (RUNNING, CANCELLING, ROLLING_BACK):
-            self.notify("Still working; wait for it to finish (or press x to cancel).", severity="warning")
-            return
+        if self.phase in ACTIVE:  # the run goes on in the background; home lists it, Enter comes back
+            runs.track(self.app, self)
+            self.notify(f"{self.stack} carries on in the background; open it from home to see its progress.")
         self.app.go_home()
 
 
@@ -145,6 +214,9 @@ class ProgressScreen(RunScreen):
         self.spec = spec
         self.ssh_cidr = spec.instance.ssh_cidr or ssh_cidr or ""
         self.weights = step_estimates(spec)
+        from hostwiz import plan
+
+        self.deps = {s.name: s.deps for s in plan.graph(spec)}
         self.cancel_choice = ""
         self.result: Any = None
 
@@ -163,7 +235,7 @@ class ProgressScreen(RunScreen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         allowed = {"cancel": (RUNNING,), "open": (OK,), "rollback": (FAILED,), "keep": (FAILED,),
-                   "retry": (FAILED,), "home": (OK, FAILED, DONE)}
+                   "retry": (FAILED,)}
         return self.phase in allowed[action] if action in allowed else True
 
     def on_mount(self) -> None:
@@ -176,6 +248,7 @@ class ProgressScreen(RunScreen):
         self.cancel_event = threading.Event()
         self.cancel_choice = ""
         self.set_phase(RUNNING)
+        runs.track(self.app, self)
         self.run_up()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="up")
@@ -190,6 +263,14 @@ class ProgressScreen(RunScreen):
         from hostwiz.services import stacks as operations
 
         self.post_message(RunFinished("rollback", operations.rollback(self.app.session, self.spec.name, self.emit)))
+
+    def background_note(self) -> str:
+        name = self.spec.name
+        if self.phase == OK:
+            return f"{name} is ready."
+        if self.phase == DONE:
+            return f"Rolled back {name}: nothing of it is left."
+        return f"Creating {name} stopped ({'cancelled' if self.cancel_choice else 'failed'}); open it to resume or tear it down."
 
     def on_run_finished(self, message: RunFinished) -> None:
         name = self.spec.name

@@ -12,8 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.widgets import DataTable, RichLog, Static
 
+from .widgets.footer import Footer
 from .dialogs import Confirm
 from .messages import Loaded
 from .workers import WorkerFailures

@@ -13,8 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Static
 
+from .widgets.footer import Footer
 from .dialogs import Confirm
 from .messages import Loaded
 from .workers import WorkerFailures

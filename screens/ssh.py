@@ -16,8 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, RichLog, Static
+from textual.widgets import Button, RichLog, Static
 
+from .widgets.footer import Footer
 from .dialogs import Confirm
 from .messages import Loaded
 from .terminal import Terminal
@@ -35,6 +36,7 @@ class SshScreen(WorkerFailures, Screen[None]):
     """A shell on `stack_name`'s instance (needs `app.session`; uses `app.sandbox` when set)."""
 
     BINDINGS = [
+        Binding("a", "allow", "Allow my IP"),  # only while offered (check_action), first so it shows
         Binding("d", "quick('disk')", "Disk"),
         Binding("m", "quick('memory')", "Memory"),
         Binding("s", "quick('service')", "Service"),
@@ -63,6 +65,7 @@ class SshScreen(WorkerFailures, Screen[None]):
         self.stack_name = stack_name
         self._asking: threading.Event | None = None
         self._gone = False
+        self.offer: Any = None  # `services.operate.Admission` when a timeout came from an address not admitted
 
     @property
     def pool(self) -> Any:
@@ -86,15 +89,64 @@ class SshScreen(WorkerFailures, Screen[None]):
     # Connecting -------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="ssh-connect", name="connect")
     def connect(self) -> None:
-        conn = self.pool.connection(self.stack_name, confirm=self._confirm, progress=self._progress)
+        from hostwiz.ssh import ConnectFailed
+
+        try:
+            conn = self.pool.connection(self.stack_name, confirm=self._confirm, progress=self._progress)
+        except ConnectFailed as err:
+            if any(not a.ok and a.detail.startswith("timed out") for a in getattr(err, "attempts", [])):
+                self._check_admission()  # a timeout: is it the security group keeping this address out?
+            raise
         self.post_message(Loaded("connected", conn.summary()))
 
+    def _check_admission(self) -> None:
+        from hostwiz.services import operate
+
+        try:
+            found = operate.admission(self.app.session, self.stack_name)
+        except Exception:  # noqa: BLE001 (only an offer: the connection's own error is what is shown)
+            return
+        if not found.admitted:
+            self.post_message(Loaded("admission", found))
+
     def worker_failed(self, name: str, error: str) -> None:
-        self.post_message(self.Status(f"{error}  (r: try again)", error=True))
+        if name == "allow":
+            self.post_message(self.Status(f"could not allow {self.offer.cidr if self.offer else 'the address'}: "
+                                          f"{error}", error=True))
+            return
+        offer = (f"\nSSH is allowed from {', '.join(self.offer.rules) or 'nowhere'}, not from your address "
+                 f"{self.offer.cidr}: press a to allow it and connect again") if self.offer else ""
+        self.post_message(self.Status(f"{error}  (r: try again){offer}", error=True))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        return self.offer is not None if action == "allow" else True
 
     def on_loaded(self, message: Loaded) -> None:
+        if message.what == "admission":
+            self.offer = message.value
+            self.refresh_bindings()
+            return
+        if message.what == "allowed":
+            self.offer = None
+            self.refresh_bindings()
+            self.post_message(self.Status(f"SSH allowed from {message.value}; connecting again..."))
+            self.action_reconnect()
+            return
         self.post_message(self.Status(message.value))
         self._open_terminal()
+
+    def action_allow(self) -> None:
+        """Add the operator's current address to the stack's SSH rule (hostwiz allow), then reconnect."""
+        if self.offer is not None:
+            self.post_message(self.Status(f"allowing SSH from {self.offer.cidr}..."))
+            self.allow(self.offer.cidr)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ssh-allow", name="allow")
+    def allow(self, cidr: str) -> None:
+        from hostwiz.services import operate
+
+        operate.allow(self.app.session, self.stack_name, cidr)
+        self.post_message(Loaded("allowed", cidr))
 
     def _open_terminal(self) -> None:
         terminal = self.query_one(Terminal)

@@ -8,11 +8,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, LoadingIndicator, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Static
+
+from .widgets.footer import Footer
+from .widgets.check import Check
 
 from .detail import kind_label
+from . import runs
 from .messages import Loaded, RunFinished
-from .progress import DONE, FAILED, RUNNING, RunScreen
+from .progress import ACTIVE, DONE, FAILED, RUNNING, RunScreen
 
 PLANNING, CONFIRM = "planning", "confirm"
 
@@ -32,8 +36,9 @@ class TeardownScreen(RunScreen):
             yield LoadingIndicator(id="plan-loading")
             yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="snapshot-row", classes="inline"):
-                yield Checkbox("Take a final database snapshot (kept after deletion; it costs storage until you "
-                               "delete it)", True, id="snapshot", compact=True)
+                # short enough for 80 columns (issue 15, finding 6): the summary names it and its cost
+                yield Check("Keep a final database snapshot (costs storage until you delete it)", True,
+                            id="snapshot", compact=True)
             with Horizontal(classes="inline"):
                 yield Input(placeholder=f"type {self.stack} to confirm", id="confirm", compact=True)
                 yield Button("Delete", id="delete", variant="error", disabled=True, compact=True)
@@ -54,8 +59,6 @@ class TeardownScreen(RunScreen):
         self.make_plan(True)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "home":
-            return self.phase != RUNNING
         if action == "replan":
             return self.phase in (CONFIRM, FAILED)
         return True
@@ -143,21 +146,27 @@ class TeardownScreen(RunScreen):
         self.query_one("#plan-area").display = False
         self.query_one("#run-area").display = True
         self.query_one("#title", Static).update(f"[b]Tearing down stack {self.stack}[/]")
-        self.set_phase(RUNNING)
+        self.set_phase(RUNNING)  # the timer starts here, at the confirmation
+        runs.track(self.app, self)
         self.run_down(self.plan)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run", name="down")
     def run_down(self, plan: Any) -> None:
         from hostwiz.services import stacks as operations
 
-        self.post_message(RunFinished("down", operations.down(self.app.session, plan, self.emit,
-                                                               cancel=self.cancel_event)))
+        outcome = operations.down(self.app.session, plan, self.emit, cancel=self.cancel_event)
+        # what it kept on purpose (the final snapshot), named with its cost in the summary
+        self.kept = operations.kept_snapshots(self.app.session, plan) if outcome.ok else []
+        self.post_message(RunFinished("down", outcome))
 
     def on_run_finished(self, message: RunFinished) -> None:
         outcome = message.result
         if outcome is not None and outcome.ok:
-            self.set_phase(DONE, f"[b]{self.stack} is gone.[/] {len(outcome.deleted)} resources deleted; "
-                                 "nothing of it is left in AWS or in the ledger.")
+            from rich.markup import escape
+
+            from hostwiz.deletion_text import gone_summary
+
+            self.set_phase(DONE, escape(gone_summary(self.stack, len(outcome.deleted), getattr(self, "kept", []))))
             return
         if outcome is None:
             self.set_phase(FAILED, f"[b]Teardown failed:[/] {message.error}")
@@ -177,8 +186,12 @@ class TeardownScreen(RunScreen):
         self.set_phase(PLANNING)
         self.make_plan(self.query_one("#snapshot", Checkbox).value)
 
+    def background_note(self) -> str:
+        if self.phase == DONE:
+            return f"{self.stack} is torn down."
+        return f"Tearing down {self.stack} left resources behind; open it from home to plan again."
+
     def action_home(self) -> None:
-        if self.phase == RUNNING:
-            self.notify("Still deleting; wait for it to finish.", severity="warning")
-            return
+        if self.phase in ACTIVE:  # the deletion goes on in the background; home lists it
+            self.notify(f"Deleting {self.stack} carries on in the background; open it from home to see it.")
         self.app.go_home()

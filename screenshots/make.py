@@ -136,6 +136,59 @@ async def deploy_releases_settings(app, pilot, out: Path) -> None:
     await settle(pilot)
 
 
+async def stop_and_start(app, pilot, out: Path) -> None:
+    """From home: open the stack, stop it (x, confirm), home shows it stopped; then start it again."""
+    from hostwiz.ledger import Ledger
+
+    def status() -> str:
+        return Ledger(app.session.state_dir, "blog").get("status")
+
+    for want in ("stopped", "ready"):
+        await pilot.press("o")
+        await settle(pilot, workers=False)
+        await pilot.press("x")
+        await settle(pilot, workers=False)
+        if want == "stopped":
+            await shoot(app, out, "stop-confirm")
+        await pilot.click("#answer-yes")
+        await until(pilot, lambda: status() == want, timeout=120)
+        await pilot.pause(0.5)
+        await pilot.press("escape")
+        await pilot.press("r")
+        await settle(pilot, workers=False)
+        await pilot.pause(1.0)
+        if want == "stopped":
+            await shoot(app, out, "home-stopped")
+
+
+async def edit_stack(app, pilot, out: Path) -> None:
+    """From home: open the stack, Edit (m), a bigger type, the change plan, apply it, back home."""
+    from hostwiz.screens.progress import OK
+
+    await pilot.press("o")
+    await settle(pilot, workers=False)
+    await pilot.press("m")
+    await until(pilot, lambda: type(app.screen).__name__ == "DomainStep")
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    app.screen.query_one("#type").value = "t3.small"
+    await settle(pilot)
+    for _ in range(3):
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+    await until(pilot, lambda: getattr(app.screen, "plan", None) is not None)
+    await shoot(app, out, "edit-plan")
+    await pilot.press("ctrl+n")
+    await settle(pilot, workers=False)
+    await pilot.click("#answer-yes")
+    await until(pilot, lambda: getattr(app.screen, "phase", "") == OK, timeout=120)
+    await pilot.pause(0.3)
+    await shoot(app, out, "edit-applied")
+    await pilot.press("escape")
+    await settle(pilot, workers=False)
+
+
 async def tour(size: tuple[int, int], out: Path) -> None:
     from hostwiz.screens.app import HostwizApp
     from hostwiz.screens.progress import FAILED, OK
@@ -189,6 +242,8 @@ async def tour(size: tuple[int, int], out: Path) -> None:
         await settle(pilot)
         await shoot(app, out, "home")
         await ssh_logs_cleanup(app, pilot, out)
+        await stop_and_start(app, pilot, out)
+        await edit_stack(app, pilot, out)
         await pilot.press("t")
         await settle(pilot)
         await shoot(app, out, "teardown-plan")

@@ -54,6 +54,9 @@ class Session:
     # to its loopback servers. None: the address itself, port 22.
     resolve_ssh: Callable[[str | None, str], tuple[str, int] | None] | None = None
     ssh_pool: Pool | None = None  # the one SSH transport pool of this session (`services.ssh.pool`)
+    # False: never dial an instance's own address (in-process moto: its addresses are made up);
+    # instances are still reached through `resolve_ssh` when that is set.
+    dial_instances: bool = True
     # Where a stack's releases live, instance id -> hostwiz.deploy.Target, and the URL its app answers
     # on from this machine; the sandbox sets both (a directory and a loopback nginx per instance).
     # None: the instance's own /srv/app and the stack's URL.
@@ -87,6 +90,14 @@ def default_region(options: Options, region: str | None = None) -> str:
         or "us-east-1"
 
 
+def sandbox_home(options: Options) -> Path:
+    """Where a shared sandbox (`hostwiz sandbox start`) keeps its state and `sandbox.json`:
+    `--state-dir` when given, else `sandbox/` in the default state dir (never mixed with real stacks)."""
+    if options.state_dir:
+        return Path(options.state_dir).expanduser()
+    return default_state_dir() / "sandbox"
+
+
 def open_session(options: Options, region: str | None = None) -> Session:
     """The session a command or the TUI works in. With `sandbox`, starts the sandbox first."""
     from hostwiz.userdata import render
@@ -97,8 +108,12 @@ def open_session(options: Options, region: str | None = None) -> Session:
                         "https://ec2.example.internal or http://127.0.0.1:5000", BAD_INPUT)
     if options.sandbox:
         from hostwiz.sandbox import Sandbox
+        from hostwiz.sandbox.daemon import attach
 
-        lab = Sandbox(region=region, state_dir=Path(options.state_dir) if options.state_dir else None).start()
+        # A running `hostwiz sandbox start` is shared (its endpoint, SSH hosts and state dir); else
+        # the sandbox lives in this process and goes with it.
+        lab = attach(sandbox_home(options)) or \
+            Sandbox(region=region, state_dir=Path(options.state_dir) if options.state_dir else None).start()
         aws, timing, deletion = lab.wire(region)
         session = Session(aws, lab.state_dir, sandbox=True, timing=timing, deletion=deletion, user_data=render,
                           resolve_ssh=lab.resolve_ssh, deploy_target=lab.deploy_target, deploy_url=lab.deploy_url,
@@ -128,6 +143,7 @@ def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: s
         seed(aws, zone)
     s = Session(aws, state_dir, sandbox=False,
                 timing=Timing(instance_delay=0.01, db_delay=0.01, iam_retry_delay=0.01), user_data=render)
+    s.dial_instances = False  # moto's addresses are not real hosts: no traffic leaves 127.0.0.1
     s.deletion.confirm_delay = 0.01
     s.deletion.backoff = 0.01
     s.deletion.patience_scale = 0.001  # moto answers at once: AWS's minutes of patience become moments

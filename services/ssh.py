@@ -47,14 +47,29 @@ def stack_endpoint(session: Session, stack: str, *, resolve: Resolve | None = No
     outputs = ledger.get("outputs") or {}
     iid, ip = outputs.get("instance_id"), outputs.get("public_ip")
     if not ip:
-        raise TargetError(f"stack {stack!r} has no public address yet (status: {ledger.get('status')}); "
-                          "wait for 'hostwiz up' to finish, or run it again to resume")
+        raise TargetError(no_address(session, stack, ledger))
     host, dial_port = ip, port or 22
     if resolve is not None:
         host, dial_port = resolve(iid, ip) or (host, dial_port)
     return Endpoint(label=f"{stack} ({iid or 'no instance ID'}, {ip})", host=host, port=dial_port,
                     user=user or stack_user(ledger), host_id=iid or f"{ip}:{dial_port}", instance_id=iid,
                     private_host=outputs.get("private_ip"))
+
+
+def no_address(session: Session, stack: str, ledger: Ledger) -> str:
+    """Why a stack without a public address cannot be reached, and what to do, for where it lives:
+    in a sandbox of this process only this process can resume it (another '--sandbox' is empty)."""
+    status = ledger.get("status")
+    if status == "creating":
+        return f"stack {stack!r} is still being created and has no public address yet; wait for it to be ready"
+    from hostwiz.sandbox.daemon import Attached
+
+    private = session.sandbox and not isinstance(session.lab, Attached)
+    how = ("Resume on its detail screen, here (a new 'hostwiz --sandbox' is another, empty sandbox)" if private
+           else "Resume on its detail screen, or 'hostwiz up' with its spec")
+    error = f": {ledger.get('error')}" if ledger.get("error") else ""
+    return (f"stack {stack!r} has no public address: creating it stopped before the Elastic IP was attached "
+            f"(status {status}{error}). Carry on with {how}; or tear it down")
 
 
 _ADDRESS = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>\[[^\]]+\]|[^:]+)(?::(?P<port>\d+))?$")

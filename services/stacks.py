@@ -8,6 +8,7 @@ callback; each returns a plain result. None prints and none knows about a termin
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from hostwiz.ledger import Ledger, LedgerUnwritable, all_stacks, new_run_id, new
 from hostwiz.provisioners import dns, preflight, teardown
 from hostwiz.provisioners import tagging as tagging_api
 from hostwiz.provisioners.account import account_plan
+from hostwiz.provisioners.collisions import Collision
 from hostwiz.provisioners.aws import Aws, error_code
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
@@ -140,6 +142,7 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
         run_id = run_id or new_run_id()
         resumed = status in ("creating", "failed")
         was_ready = status == "ready"  # re-running up on a finished stack must never tear it down
+        started = _utc_now()
         account = sess.aws.identity()["account"]
         _same_place(ledger, account, spec.region)
         try:  # the stack's identity: given once, at its first intent, and tagged on everything
@@ -163,6 +166,13 @@ def up(session: Session, spec: StackSpec, ssh_cidr: str, on_event: ev.Callback =
             outputs = stack_outputs(spec, run.outputs)
             ledger.update(status="ready", outputs=outputs)
             result = UpResult(True, run, outputs)
+            if not ledger.power_history():  # billing began with this run: cost so far counts from here
+                ledger.power("running", at=started)
+            if spec.monitoring and spec.monitoring.alarms:
+                try:
+                    put_alarms(sess, spec.name, ledger, on_event)
+                except Collision as err:  # an alarm of that name is not the stack's: left alone, the stack is ready
+                    on_event(ev.Event(ev.NOTICE, message=f"alarms: not put: {err}"))
             if spec.app is not None:
                 _deploy_app(session, spec, app_base, on_event, cancel, result)
             on_event(ev.Event(ev.RUN_FINISHED, message=f"stack {spec.name} is ready" +
@@ -199,6 +209,25 @@ def _deploy_app(session: Session, spec: StackSpec, base: Path | None, on_event: 
         result.app_error = str(err) if isinstance(err, UserError) else describe_error(err)
         result.app_log_tail = getattr(err, "log_tail", "")
         on_event(ev.Event(ev.NOTICE, message=f"app: not deployed: {result.app_error}"))
+
+
+def put_alarms(session: Session, name: str, ledger: Ledger, on_event: ev.Callback) -> None:
+    from hostwiz.provisioners import alarms
+
+    outputs, spec, db = ledger.get("outputs") or {}, ledger.get("spec") or {}, ledger.entry("database")
+    planned = alarms.plan(name, session.aws.region, instance_id=outputs.get("instance_id"),
+                          instance_type=(spec.get("instance") or {}).get("type", ""),
+                          db_instance_id=db.id if db else None,
+                          db_storage_gb=(spec.get("database") or {}).get("storage_gb"))
+    alarms.create(session.aws, name, ledger.get("run_id") or "", planned, ledger)
+    ledger.update(alarms=True)
+    on_event(ev.Event(ev.NOTICE, message=f"alarms: {', '.join(a.key for a in planned)}"))
+
+
+def _utc_now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def rollback(session: Session, name: str, on_event: ev.Callback = ev.ignore) -> Outcome:
@@ -324,7 +353,74 @@ def down(session: Session, p: teardown.Plan, on_event: ev.Callback = ev.ignore, 
         return outcome
 
 
+@dataclass
+class KeptSnapshot:
+    """A final database snapshot that a teardown kept on purpose (it is billed until deleted)."""
+
+    id: str
+    region: str
+    size_gb: float
+    monthly: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "region": self.region, "size_gb": self.size_gb, "monthly": round(self.monthly, 2)}
+
+
+def kept_snapshots(session: Session, p: teardown.Plan) -> list[KeptSnapshot]:
+    """The final snapshots the teardown of `p` left in AWS (by the database's identifier)."""
+    if not p.final_snapshot:
+        return []
+    out = []
+    for r in p.resources:
+        if r.kind != "rds-instance":
+            continue
+        rds = session.for_region(r.region or session.aws.region).aws.client("rds")
+        snaps = rds.describe_db_snapshots(DBInstanceIdentifier=r.id, SnapshotType="manual")["DBSnapshots"]
+        for snap in snaps:
+            if snap["DBSnapshotIdentifier"].startswith(f"{r.id}-final-"):
+                size = float(snap.get("AllocatedStorage") or 0)
+                region = r.region or session.aws.region
+                out.append(KeptSnapshot(snap["DBSnapshotIdentifier"], region, size,
+                                        costs.resource_monthly("db-snapshot", region, {"size_gb": size})))
+    return out
+
+
 # Status --------------------------------------------------------------------------
+
+
+class UnknownStack(UserError):
+    """Neither the ledger nor the tags know the stack: the same words and exit 2 from every command."""
+
+    def __init__(self, name: str, state_dir: Path):
+        super().__init__(f"no stack named {name!r} (ledger: {state_dir}); 'hostwiz status' lists the stacks",
+                         BAD_INPUT)
+
+
+def require_stack(session: Session, name: str, *, tags: bool = True) -> str:
+    """Where the stack is known: "ledger" (no AWS call) or, with `tags`, "tags" (one tagging API
+    call in the session's region: `status` and `down` can work from tags alone, `ssh` and `logs`
+    cannot); UnknownStack, with the same words for every command, when neither knows it."""
+    if Ledger(session.state_dir, name).exists:
+        return "ledger"
+    if tags and tagged(session.aws, name):
+        return "tags"
+    raise UnknownStack(name, session.state_dir)
+
+
+def tagged(aws: Aws, name: str) -> bool:
+    """Whether anything live in this region carries `hostwiz:stack=name` (one cheap call)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        tagging = aws.client("resourcegroupstaggingapi")
+        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG, "Values": [name]}]):
+            if any(not any(p in m["ResourceARN"] for p in IGNORED_ARN_PARTS) for m in page["ResourceTagMappingList"]):
+                return True
+        return False
+    except ClientError:  # no tagging API (permissions, an endpoint without it): its security group tells
+        groups = aws.client("ec2").describe_security_groups(
+            Filters=[{"Name": f"tag:{STACK_TAG}", "Values": [name]}])["SecurityGroups"]
+        return bool(groups)
 
 
 @dataclass
@@ -347,7 +443,7 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
         out[ledger.name] = StackSummary(ledger.name, ledger.get("region", ""), ledger.get("status", "?"), "ledger",
                                         ledger.get("outputs") or {}, ledger.get("spec") or {})
     if discover:
-        for name in tagged_stack_names(session.aws):
+        for name in tagged_stack_names(session.aws, known=set(out)):
             if name not in out:
                 out[name] = StackSummary(name, session.aws.region, "found by tags", "tags")
     return sorted(out.values(), key=lambda s: s.name)
@@ -359,13 +455,17 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
 IGNORED_ARN_PARTS = (":instance/", ":snapshot:")
 
 
-def tagged_stack_names(aws: Aws) -> set[str]:
-    """Stacks that have resources tagged in this region (the ledger may not know them)."""
+def tagged_stack_names(aws: Aws, known: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
+    """Stacks that have resources tagged in this region (the ledger may not know them). Names in
+    `known` (the ledger's) are left out without checking that their resources exist; the others are
+    confirmed by one describe of their security groups, and those without a live group by a
+    describe per resource, in parallel."""
     tagging = aws.client("resourcegroupstaggingapi")
     names: set[str] = set()
     try:
         arns: dict[str, list[str]] = {}
-        for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}]):
+        pages = tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": STACK_TAG}], ResourcesPerPage=100)
+        for page in pages:
             for m in page["ResourceTagMappingList"]:
                 if any(part in m["ResourceARN"] for part in IGNORED_ARN_PARTS):
                     continue
@@ -373,7 +473,17 @@ def tagged_stack_names(aws: Aws) -> set[str]:
                     if t["Key"] == STACK_TAG:
                         arns.setdefault(t["Value"], []).append(m["ResourceARN"])
         # the tagging API lists deleted resources for a while: a stack counts once one of them is there
-        names = {name for name, found in arns.items() if any(tagging_api.exists(aws, arn) for arn in found)}
+        unknown = [name for name in arns if name not in known]
+
+        def live(name: str) -> bool:
+            return any(tagging_api.exists(aws, arn) for arn in arns[name])
+
+        groups = tagging_api.live_security_groups(aws, [arn for name in unknown for arn in arns[name]])
+        names = {name for name in unknown if any(arn in groups for arn in arns[name])}
+        rest = [name for name in unknown if name not in names]
+        if rest:
+            with ThreadPoolExecutor(max_workers=min(8, len(rest)), thread_name_prefix="hostwiz-tagged") as pool:
+                names |= {name for name, ok in zip(rest, pool.map(live, rest)) if ok}
     except Exception:
         ec2 = aws.client("ec2")
         for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [STACK_TAG]}])["SecurityGroups"]:

@@ -14,6 +14,8 @@ os.environ.update({
     "AWS_DEFAULT_REGION": "us-east-1", "HOSTWIZ_SANDBOX_PACE": "0",
     "HOSTWIZ_ACCOUNT_PLAN": "unknown",  # plain moto has no Free Tier API (the realism model answers it)
 })
+# Never the operator's own state dir (nor a shared sandbox they may have running there).
+os.environ["HOSTWIZ_STATE_DIR"] = tempfile.mkdtemp(prefix="hostwiz-test-state-")
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 

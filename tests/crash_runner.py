@@ -5,9 +5,15 @@ used by product code. What kills it comes from the environment:
 - `HOSTWIZ_TEST_KILL_AT="N before|after"`: SIGKILL itself just before the N-th API request is sent,
   or just after the N-th answer was parsed (AWS did it, the process never records it);
   `HOSTWIZ_TEST_KILL_AT=never`: no kill (with the knob below);
+- `HOSTWIZ_TEST_KILL_AT_OP="Operation before|after"`: SIGKILL at the first call of that operation
+  (e.g. "ModifyInstanceAttribute after": AWS changed the type, hostwiz never learnt it);
 - `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer (to hold a lock for a while);
 - `HOSTWIZ_TEST_REALISM=1`: the realism model of AWS (`sandbox.realism.for_tests`) on every client,
   with waits and deletion patience scaled to it (as the in-process matrices run).
+- `HOSTWIZ_TEST_SLOW=SECONDS`: every API call takes that much longer;
+- `HOSTWIZ_TEST_HOLD="FIFO OPERATION"`: the first OPERATION request (e.g. `RunInstances`, made while
+  `up` holds the stack's lock) waits until the test writes to and closes the named pipe FIFO: the
+  run cannot finish before the test says so, however loaded the machine (an event, not a timing).
 """
 
 import itertools
@@ -42,15 +48,32 @@ def _slow(seconds: float):
     return ("before-send", lambda **_: time.sleep(seconds))
 
 
+def _hold(fifo: str, operation: str):
+    done = threading.Event()
+
+    def hook(**_):
+        if not done.is_set():
+            done.set()
+            with open(fifo) as fh:  # blocks until the test opens the pipe; read() until it closes it
+                fh.read()
+    return (f"before-send.ec2.{operation}", hook)
+
+
 def _hooks() -> list:
     kill_at = os.environ.get("HOSTWIZ_TEST_KILL_AT")
-    if kill_at == "never":
+    if kill_at == "never" or (not kill_at and os.environ.get("HOSTWIZ_TEST_KILL_AT_OP")):
         hooks = []
     elif kill_at:
         n, phase = kill_at.split()
         hooks = [_kill_hook(int(n), phase)]
     else:
         hooks = [("after-call.ec2.RunInstances", _die)]
+    if at_op := os.environ.get("HOSTWIZ_TEST_KILL_AT_OP"):
+        op, phase = at_op.split()
+        kill = lambda **_: os.kill(os.getpid(), signal.SIGKILL)  # noqa: E731
+        hooks.append((f"{'before-send' if phase == 'before' else 'after-call'}.*.{op}", kill))
+    if hold := os.environ.get("HOSTWIZ_TEST_HOLD"):
+        hooks.append(_hold(*hold.split()))
     if slow := os.environ.get("HOSTWIZ_TEST_SLOW"):
         hooks.append(_slow(float(slow)))
     return hooks

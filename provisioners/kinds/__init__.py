@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     ami,
     autoscaling_group,
     cloudformation_stack,
+    cloudwatch_alarm,
     db_snapshot,
     db_subnet_group,
     dynamodb_table,

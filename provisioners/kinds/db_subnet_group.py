@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..aws import Aws, error_code, tag_dict
-from ..registry import Kind, Resource, register
+from ..registry import STACK_TAG, Kind, Resource, register
 
 
 @register
@@ -28,13 +28,25 @@ class DbSubnetGroup(Kind):
     def list(self, aws: Aws) -> Iterable[Resource]:
         rds = aws.client("rds")
         for page in rds.get_paginator("describe_db_subnet_groups").paginate():
-            for g in page["DBSubnetGroups"]:
-                if g["DBSubnetGroupName"] == "default":
-                    continue
-                tags = tag_dict(rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"])["TagList"]) \
-                    if g.get("DBSubnetGroupArn") else {}
-                yield Resource(self.name, g["DBSubnetGroupName"], aws.region, g["DBSubnetGroupName"], tags,
-                               {"vpc_id": g.get("VpcId")})
+            yield from self._resources(aws, page["DBSubnetGroups"])
+
+    def _resources(self, aws: Aws, groups: list[dict]) -> Iterable[Resource]:
+        rds = aws.client("rds")
+        for g in groups:
+            if g["DBSubnetGroupName"] == "default":
+                continue
+            tags = tag_dict(rds.list_tags_for_resource(ResourceName=g["DBSubnetGroupArn"])["TagList"]) \
+                if g.get("DBSubnetGroupArn") else {}
+            yield Resource(self.name, g["DBSubnetGroupName"], aws.region, g["DBSubnetGroupName"], tags,
+                           {"vpc_id": g.get("VpcId")})
+
+    def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource]:
+        """By name: one describe and one tags call per group, not a tags call for every group in the region."""
+        out = []
+        for name in dict.fromkeys(names):
+            found = self.unless_gone(aws.client("rds").describe_db_subnet_groups, DBSubnetGroupName=name) or {}
+            out += [r for r in self._resources(aws, found.get("DBSubnetGroups", [])) if r.tags.get(STACK_TAG) == stack]
+        return out
 
     def delete(self, aws: Aws, res: Resource) -> None:
         self.unless_gone(aws.client("rds").delete_db_subnet_group, DBSubnetGroupName=res.id)

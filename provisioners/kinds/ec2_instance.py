@@ -76,10 +76,12 @@ class Ec2Instance(Kind):
 
     def wait_state(self, aws: Aws, instance_id: str, want: str, *, timeout: float, delay: float,
                    cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None,
-                   appear_timeout: float = VISIBILITY_TIMEOUT) -> dict:
+                   appear_timeout: float = VISIBILITY_TIMEOUT, max_delay: float | None = None,
+                   first: float = 0.0) -> dict:
         """Poll until the instance is `want`. Right after RunInstances, EC2 may answer
         InvalidInstanceID.NotFound for a while (eventual consistency): that is "not visible yet" for
-        `appear_timeout` seconds, not "terminated"."""
+        `appear_timeout` seconds, not "terminated". The delay backs off to 15 s unless `max_delay`
+        says otherwise; `first` delays the first check (`waiting.fixed`)."""
         started = time.monotonic()
         seen = [False]
 
@@ -98,7 +100,8 @@ class Ec2Instance(Kind):
             return None
 
         return poll(check, what=f"{instance_id} to be {want}", timeout=timeout, delay=delay,
-                    cancel=cancel, progress=progress, max_delay=max(delay, 15.0))
+                    cancel=cancel, progress=progress, max_delay=max(delay, 15.0) if max_delay is None else max_delay,
+                    first=first)
 
     def delete(self, aws: Aws, res: Resource) -> None:
         ec2 = aws.client("ec2")

@@ -6,7 +6,7 @@ import json
 from typing import Iterable
 
 from ..aws import Aws, error_code, tag_dict
-from ..registry import Kind, Resource, register
+from ..registry import STACK_TAG, Kind, Resource, register
 
 EC2_TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -44,6 +44,22 @@ class IamRole(Kind):
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return [r for r in self.list(aws, "/hostwiz/") if r.tags.get("hostwiz:stack") == stack]
+
+    def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource]:
+        """By name: GetRole (with its tags; ListRoleTags only when AWS leaves them out), never a
+        ListRoleTags for every hostwiz role in the account."""
+        iam = aws.client("iam")
+        out = []
+        for name in dict.fromkeys(names):
+            role = (self.unless_gone(iam.get_role, RoleName=name) or {}).get("Role")
+            if not role or role.get("Path") != "/hostwiz/":  # find_stack's scope: hostwiz's own path
+                continue
+            raw = role.get("Tags")
+            tags = tag_dict(raw if raw is not None else iam.list_role_tags(RoleName=name)["Tags"])
+            if tags.get(STACK_TAG) == stack:
+                out.append(Resource(self.name, role["RoleName"], "global", role["RoleName"], tags,
+                                    {"arn": role["Arn"], "created": str(role.get("CreateDate", ""))}))
+        return out
 
     def delete(self, aws: Aws, res: Resource) -> None:
         iam = aws.client("iam")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..aws import Aws, error_code, tag_dict
-from ..registry import Kind, Resource, register
+from ..registry import STACK_TAG, Kind, Resource, register
 from ..waiting import until_visible
 
 
@@ -42,19 +42,33 @@ class InstanceProfile(Kind):
     def list(self, aws: Aws, path_prefix: str = "/") -> Iterable[Resource]:
         iam = aws.client("iam")
         for page in iam.get_paginator("list_instance_profiles").paginate(PathPrefix=path_prefix):
-            for prof in page["InstanceProfiles"]:
-                # AWS leaves Tags out of ListInstanceProfiles (moto includes them): ask when missing.
-                raw = prof.get("Tags")
-                if raw is None:
-                    raw = iam.list_instance_profile_tags(InstanceProfileName=prof["InstanceProfileName"])["Tags"]
-                tags = tag_dict(raw)
-                yield Resource(self.name, prof["InstanceProfileName"], "global", prof["InstanceProfileName"], tags,
-                               {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])],
-                                "parents": [r["RoleName"] for r in prof.get("Roles", [])],
-                                "created": str(prof.get("CreateDate") or "")})
+            yield from self._resources(iam, page["InstanceProfiles"])
+
+    def _resources(self, iam: Any, profiles: list[dict]) -> Iterable[Resource]:
+        for prof in profiles:
+            # AWS leaves Tags out of ListInstanceProfiles (moto includes them): ask when missing.
+            raw = prof.get("Tags")
+            if raw is None:
+                raw = iam.list_instance_profile_tags(InstanceProfileName=prof["InstanceProfileName"])["Tags"]
+            tags = tag_dict(raw)
+            yield Resource(self.name, prof["InstanceProfileName"], "global", prof["InstanceProfileName"], tags,
+                           {"arn": prof["Arn"], "roles": [r["RoleName"] for r in prof.get("Roles", [])],
+                            "parents": [r["RoleName"] for r in prof.get("Roles", [])],
+                            "created": str(prof.get("CreateDate") or "")})
 
     def find_stack(self, aws: Aws, stack: str) -> list[Resource]:
         return [r for r in self.list(aws, "/hostwiz/") if r.tags.get("hostwiz:stack") == stack]
+
+    def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource]:
+        """By name: GetInstanceProfile (its tags asked for only when AWS leaves them out)."""
+        iam = aws.client("iam")
+        out = []
+        for name in dict.fromkeys(names):
+            prof = (self.unless_gone(iam.get_instance_profile, InstanceProfileName=name) or {}).get("InstanceProfile")
+            if not prof or prof.get("Path") != "/hostwiz/":
+                continue
+            out += [r for r in self._resources(iam, [prof]) if r.tags.get(STACK_TAG) == stack]
+        return out
 
     def delete(self, aws: Aws, res: Resource) -> None:
         iam = aws.client("iam")

@@ -7,7 +7,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from ..aws import Aws, tag_dict
-from ..registry import Kind, Resource, register
+from ..registry import STACK_TAG, Kind, Resource, register
 from ..waiting import poll
 
 
@@ -39,13 +39,25 @@ class RdsInstance(Kind):
             **({"protection": "deletion protection"} if db.get("DeletionProtection") else {}),
         })
 
+    def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource]:
+        """By identifier (the tags come with the describe): not every database in the region."""
+        out = []
+        for name in dict.fromkeys(names):
+            db = self.describe(aws, name)
+            if db is not None and tag_dict(db.get("TagList")).get(STACK_TAG) == stack:
+                out.append(self._resource(aws, db))
+        return out
+
     def describe(self, aws: Aws, ident: str) -> dict | None:
         resp = self.unless_gone(aws.client("rds").describe_db_instances, DBInstanceIdentifier=ident)
         return resp["DBInstances"][0] if resp else None
 
     def wait_available(self, aws: Aws, ident: str, *, timeout: float, delay: float,
                        cancel: threading.Event | None = None,
-                       progress: Callable[[str], None] | None = None) -> dict:
+                       progress: Callable[[str], None] | None = None, max_delay: float | None = None,
+                       first: float = 0.0) -> dict:
+        """Poll until `ident` is available (backing off to 30 s unless `max_delay` says otherwise;
+        `first` delays the first check: `waiting.fixed`)."""
         def check() -> dict | None:
             db = self.describe(aws, ident)
             if db is None:
@@ -58,7 +70,7 @@ class RdsInstance(Kind):
             return None
 
         return poll(check, what=f"database {ident}", timeout=timeout, delay=delay, cancel=cancel,
-                    progress=progress, max_delay=max(delay, 30.0))
+                    progress=progress, max_delay=max(delay, 30.0) if max_delay is None else max_delay, first=first)
 
     def delete(self, aws: Aws, res: Resource) -> None:
         params: dict[str, Any] = {"DBInstanceIdentifier": res.id, "DeleteAutomatedBackups": True}

@@ -143,6 +143,29 @@ class Route53Record(Kind):
                                    {"zone_id": zid, "record": name, "value": marker.get("value")})
             yield from self._others(zid, records)
 
+    def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource] | None:
+        """With a ledger, the records it names ("ZONE/NAME"), each by its marker: one call per record,
+        not a listing of every zone's records. Without one the zones are listed (records carry no tags)."""
+        if not ledger:
+            return None
+        out = []
+        for rid in dict.fromkeys(names):
+            zid, _, name = rid.partition("/")
+            if not zid or not name:
+                continue
+            rec = self.unless_gone(current_record, aws, zid, MARKER + name, "TXT")
+            if rec is None:
+                continue
+            marker = _parse_marker(rec["ResourceRecords"][0]["Value"])
+            if marker.get("hostwiz:stack") != stack:
+                continue
+            tags = {"hostwiz:stack": stack, "hostwiz:run": marker.get("hostwiz:run", "")}
+            if marker.get("hostwiz:id"):
+                tags["hostwiz:id"] = marker["hostwiz:id"]
+            out.append(Resource(self.name, f"{zid}/{name}", "global", name, tags,
+                                {"zone_id": zid, "record": name, "value": marker.get("value")}))
+        return out
+
     def _others(self, zid: str, records: list[dict]) -> Iterable[Resource]:
         """Records hostwiz did not write (for cleanup): every one but the zone's own NS and SOA."""
         marked = {rec["Name"].rstrip(".")[len(MARKER):] for rec in records if rec["Name"].startswith(MARKER)}

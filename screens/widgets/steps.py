@@ -38,6 +38,8 @@ class StepTable(DataTable):
         if e.step not in self.rows:
             self.add_row(Text("·", "dim"), e.label or e.step, "", "", key=e.step)
         if kind == ev.STARTED:
+            if e.step not in self._started:  # small terminals: keep the row that just started in view
+                self.call_after_refresh(self.show_row, e.step)
             self._started.setdefault(e.step, clock())
         prev = self.status.get(e.step)
         if not (prev in (ev.DONE, ev.FAILED) and kind == ev.STARTED):
@@ -47,6 +49,14 @@ class StepTable(DataTable):
         if e.message:
             self.update_cell(e.step, "message", e.message, update_width=True)
         self._paint(e.step)
+
+    def show_row(self, step: str) -> None:
+        if step not in self.rows:
+            return
+        row = self.get_row_index(step)
+        visible = max(self.scrollable_content_region.height - 1, 1)  # less the header
+        if not self.scroll_y <= row < self.scroll_y + visible:
+            self.scroll_to(y=max(row - visible + 2, 0), animate=False)
 
     def elapsed(self, step: str) -> float:
         return clock() - self._started.get(step, clock())

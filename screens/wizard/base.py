@@ -10,12 +10,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from ..widgets.footer import Footer
 from ..workers import WorkerFailures
 from .state import WizardState
 
 STEPS = ["Domain", "Instance", "Runtime", "Database", "App", "Review"]
+EDIT_STEPS = ["Domain", "Instance", "Runtime", "Database", "Changes"]  # Edit of a running stack
 
 
 def slug(field: str) -> str:
@@ -59,9 +61,11 @@ class WizardStep(WorkerFailures, Screen):
 
     # layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        crumbs = "  ›  ".join(f"[b reverse] {i + 1} {s} [/]" if i == self.STEP else f"{i + 1} {s}"
-                              for i, s in enumerate(STEPS))
-        yield Static(f"[b]New stack[/]   {crumbs}", classes="screen-title")
+        # one line at 80 columns too (issue 15, finding 6)
+        crumbs = " › ".join(f"[b reverse] {i + 1} {s} [/]" if i == self.STEP else f"{i + 1} {s}"
+                            for i, s in enumerate(EDIT_STEPS if self.state.editing else STEPS))
+        title = f"Edit {self.state.editing}" if self.state.editing else "New stack"
+        yield Static(f"[b]{title}[/]  {crumbs}", classes="screen-title")
         with VerticalScroll(classes="form"):
             yield from self.fields()
         yield Static("", id="err-step", classes="step-error")
@@ -161,6 +165,11 @@ class WizardStep(WorkerFailures, Screen):
             if yes:
                 self.app.go_home()
 
+        if self.state.editing:
+            self.app.push_screen(Confirm(f"Stop editing {self.state.editing}?", "Your edits will be lost; "
+                                         "nothing has been changed in AWS.", yes="Discard", no="Keep editing",
+                                         danger=True), answer)
+            return
         self.app.push_screen(Confirm("Discard this new stack?", "Your answers in the wizard will be lost; "
                                      "nothing has been created in AWS.", yes="Discard", no="Keep editing",
                                      danger=True), answer)

@@ -6,6 +6,8 @@ from textual import on, work
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, LoadingIndicator, Select, Static, Checkbox
 
+from ..widgets.check import Check
+
 from ..messages import Loaded
 from .base import WizardStep, fieldbox
 
@@ -26,11 +28,13 @@ class DomainStep(WizardStep):
         yield Horizontal(LoadingIndicator(id="zones-loading"), Button("Retry", id="zones-retry"), id="zones-state")
         yield fieldbox("Domain name", Input(s.domain, placeholder="e.g. app.example.com", id="domain"), "domain.name",
                        "the name the app answers on; it must be inside the hosted zone")
-        yield fieldbox("", Checkbox("Also point www.<name> at the instance", s.www, id="www"), "domain.www")
+        yield fieldbox("", Check("Also point www.<name> at the instance", s.www, id="www"), "domain.www")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#zones-retry").display = False
+        if self.state.editing:  # a running stack keeps its name (every resource carries it)
+            self.query_one("#name", Input).disabled = True
         self.sync_enabled()
         zones = self.cached(("zones",))
         if zones is None:
@@ -90,7 +94,7 @@ class DomainStep(WizardStep):
         s.zone = None if zone in (NO_DOMAIN, Select.NULL) or "zones" in self.busy else str(zone)
         s.domain = self.query_one("#domain", Input).value
         s.www = self.query_one("#www", Checkbox).value
-        if s.zone is None:
+        if s.zone is None and "zones" not in self.busy:  # not while the zones load (Edit keeps TLS)
             s.runtime["tls"] = False
 
     def changed(self, widget) -> None:

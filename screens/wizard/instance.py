@@ -7,6 +7,8 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Select, Static
 
+from ..widgets.check import Check
+
 from ..messages import Loaded
 from ..pricing import instance_monthly, money
 from .base import WizardStep, fieldbox
@@ -39,7 +41,7 @@ class InstanceStep(WizardStep):
         yield fieldbox("SSH allowed from (CIDR)", Input(s.instance["ssh_cidr"], placeholder="203.0.113.7/32",
                                                         id="ssh-cidr"),
                        "instance.ssh_cidr", "your address as /32; port 22 opens to this range only")
-        yield fieldbox("", Checkbox("Allow SSH from anywhere (0.0.0.0/0): not recommended",
+        yield fieldbox("", Check("Allow SSH from anywhere (0.0.0.0/0): not recommended",
                                     s.instance["allow_world_ssh"], id="allow-world"), "instance.allow_world_ssh")
 
     offered: list[str] = []
@@ -51,14 +53,19 @@ class InstanceStep(WizardStep):
         table.add_columns("type", "vCPU", "memory", "price")
         self.query_one("#types-retry").display = False
         self.load_types(self.state.region)
-        if not self.state.instance["ssh_cidr"]:
+        if self.state.editing:  # a running stack stays in its region; an empty SSH field keeps its rules
+            self.query_one("#region", Select).disabled = True
+            if not self.state.instance["ssh_cidr"]:
+                self.query_one("#err-instance-ssh-cidr-hint", Static).update(
+                    "empty: keep the rules it has (" + (", ".join(self.state.ssh_rules) or "none") + ")")
+        elif not self.state.instance["ssh_cidr"]:
             self.detect_cidr()
 
     # lookups ---------------------------------------------------------------------------
     def load_types(self, region: str) -> None:
         cached = self.cached(("types", region))
         if cached is not None:
-            self.show_types(region, cached)
+            self.show_types(region, *cached)
         else:
             self.fetch_types(region)
 
@@ -68,9 +75,9 @@ class InstanceStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="types", name="types")
     def types_worker(self, region: str) -> None:
-        from hostwiz.services.lookups import offered_types
+        from hostwiz.services.lookups import launchable_types
 
-        self.post_message(Loaded("types", offered_types(self.app.session, region), key=region))
+        self.post_message(Loaded("types", launchable_types(self.app.session, region), key=region))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="facts", name="facts")
     def fetch_facts(self, region: str, family: str, names: list[str]) -> None:
@@ -85,7 +92,7 @@ class InstanceStep(WizardStep):
     def on_loaded(self, message: Loaded) -> None:
         if message.what == "types":
             self.app.lookups[("types", message.key)] = message.value
-            self.show_types(message.key, message.value)
+            self.show_types(message.key, *message.value)
         elif message.what == "facts":
             self.app.lookups[("facts", *message.key)] = message.value
             self.fill_table()
@@ -119,13 +126,15 @@ class InstanceStep(WizardStep):
     def retry(self) -> None:
         self.fetch_types(self.state.region)
 
-    def show_types(self, region: str, offered: list[str]) -> None:
+    def show_types(self, region: str, offered: list[str], why: str = "") -> None:
+        """`why`: why the list is shorter than the region's (AWS's free plan), said under the field."""
         if region != self.state.region:
             return
         self._loading(False)
         self.offered, self.offered_region = offered, region
-        self.state.offered = set(offered)
+        self.state.offered, self.state.offered_why = set(offered), why
         self.query_one("#err-instance-type-hint", Static).update(
+            f"{len(offered)} types launch here; {why}" if why else
             f"{len(offered)} types offered in {region}; type a name or pick one below")
         self.query_one("#type", Input).suggester = SuggestFromList(offered, case_sensitive=False)
         self.fill_table()

@@ -96,7 +96,8 @@ class ReviewStep(WizardStep):
         else:
             spec = self.up_plan.spec if self.up_plan is not None else None
             names = " and the DNS names are free" if spec is not None and spec.domain else ""
-            box.update(f"[green]✔[/] checked with AWS: the instance type is offered{names}")
+            notes = "".join(f"\n[yellow]![/] {note}" for note in self.up_plan.notes) if self.up_plan else ""
+            box.update(f"[green]✔[/] checked with AWS: the instance type is offered{names}{notes}")
         self.revalidate()
 
     def problems(self) -> dict[str, str]:
@@ -112,7 +113,8 @@ class ReviewStep(WizardStep):
         except (OSError, specmod.SpecError) as err:
             self.notify(f"Could not export: {err}", severity="error")
             return
-        self.notify(f"Wrote {path}; 'hostwiz up {path}' creates the same stack.", title="Exported")
+        command = "hostwiz --sandbox up" if self.app.sandbox else "hostwiz up"  # the same AWS as this app's
+        self.notify(f"Wrote {path}; '{command} {path}' creates the same stack.", title="Exported")
 
     @on(Button.Pressed, "#user-data")
     def user_data(self) -> None:

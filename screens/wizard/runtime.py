@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, Checkbox
 
+from ..widgets.check import Check
+
 from .base import WizardStep, fieldbox
 
 KINDS = [("Docker (docker compose up)", "docker"), ("Node.js", "nodejs"), ("Python", "python"), ("PHP", "php"),
@@ -22,7 +24,7 @@ class RuntimeStep(WizardStep):
                        "the port your app listens on, behind nginx (not 22, 80 or 443)")
         tls_hint = "a free Let's Encrypt certificate via certbot" if self.state.zone else \
             "needs a domain: go Back to step 1 to choose one"
-        yield fieldbox("HTTPS (TLS)", Checkbox("Get a certificate for the domain", bool(r["tls"]) and self.state.zone is not None,
+        yield fieldbox("HTTPS (TLS)", Check("Get a certificate for the domain", bool(r["tls"]) and self.state.zone is not None,
                                                 id="tls", disabled=self.state.zone is None), "runtime.tls", tls_hint)
 
     def read(self) -> None:

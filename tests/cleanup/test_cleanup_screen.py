@@ -92,3 +92,41 @@ def test_screen_refuses_bad_or_missing_filters_before_any_search():
     said = asyncio.run(go())
     assert "never takes everything" in said[0]
     assert "tag: 'novalue' is not KEY=VALUE" in said[1]
+
+
+def test_a_live_stack_is_shown_never_taken_and_never_selected(session):
+    """Issue 15, finding 3: cleanup offered the live stacks' resources, pre-selected. Since the merge
+    with issue 12's protections a live stack's resources are not in the plan at all: the tree lists
+    them under "never taken", each saying which stack it belongs to and to use `hostwiz down`."""
+    from hostwiz import spec as specmod
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hostwiz.services import stacks as operations
+
+    small_estate(session.aws)
+    spec = specmod.validate({"name": "workshoplive", "runtime": {"kind": "static"},
+                             "instance": {"ssh_cidr": "127.0.0.1/32"}})
+    assert operations.up(session, spec, "127.0.0.1/32").ok
+
+    async def drive_it():
+        app = Harness(session)
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, CleanupScreen)
+            screen.query_one("#prefix").value = "workshop"
+            await pilot.press("f5")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            offered = [r for r in screen.plan.resources if r.tags.get("hostwiz:stack") == "workshoplive"]
+            never = [node for node in screen.query_one("#tree").root.children if "never taken" in str(node.label)]
+            leaves = [str(leaf.label) for node in never for leaf in node.children]
+            return offered, set(screen.selected), str(screen.query_one("#status").render()), \
+                screen.plan.excluded, leaves
+
+    offered, selected, status, excluded, leaves = asyncio.run(drive_it())
+    assert not offered, "a live stack's resources are never offered"
+    live = [e for e in excluded if "belongs to stack workshoplive" in e.why]
+    assert live, "the live stack's resources are shown as never taken"
+    assert not {e.key for e in live} & selected
+    assert len(selected) == 6  # the leftovers still are
+    assert sum("belongs to stack workshoplive" in x and "hostwiz down workshoplive" in x for x in leaves) == len(live)
+    assert f"{len(excluded)} more are never taken" in status

@@ -40,8 +40,8 @@ def test_status_operations_and_unknown_stack(stack_up, session, state_dir):
     Ledger(state_dir, "blog").remove()
     (found,) = operations.list_stacks(session)
     assert (found.name, found.source) == ("blog", "tags")  # the tags alone find it
-    code, out, _ = cli(state_dir, "status", "nosuch", "--json")
-    assert code == 1 and json.loads(out) == {"name": "nosuch", "found": False}
+    code, out, err = cli(state_dir, "status", "nosuch", "--json")
+    assert code == 2 and "no stack named 'nosuch'" in err  # as from ssh, logs and down
 
 
 def local_secrets_exist(state_dir) -> dict[str, bool]:
@@ -71,9 +71,9 @@ def test_down_leaves_nothing_keeps_a_final_snapshot_and_forgets_local_secrets(st
     assert snap["DBSnapshotIdentifier"].startswith("blog-db-final-")
     assert not any(local_secrets_exist(state_dir).values())
     assert not Ledger(state_dir, "blog").exists
-    # twice is harmless: nothing to do, exit 0, the snapshot untouched
+    # twice is harmless: the stack is unknown now (the same answer as every command's), the snapshot untouched
     code, out, err = cli(state_dir, "down", "blog", "--yes")
-    assert code == 0 and "nothing to delete" in out
+    assert code == 2 and "no stack named 'blog'" in err
     assert len(inventory("blog")["db-snapshot"]) == 1
 
 

@@ -40,5 +40,5 @@ def test_bad_input_exits_2_before_anything_is_contacted(state_dir, capsys):
 
 
 def test_an_unknown_stack_says_how_to_find_one(moto, state_dir, capsys):
-    assert main(["logs", "nope", "--state-dir", str(state_dir)]) == 1
+    assert main(["logs", "nope", "--state-dir", str(state_dir)]) == 2  # bad input, as from every command
     assert "hostwiz status" in capsys.readouterr().err

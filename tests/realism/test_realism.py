@@ -252,3 +252,19 @@ def test_deletion_patience_says_what_it_waits_for_and_can_be_cancelled(moto, sta
     waits = [m for m in said if "waiting for AWS to let it go" in m]
     assert waits and "creating" in waits[0] and "at most" in waits[0]
     assert any(x.resource.kind == "rds-instance" for x in outcome.left)
+
+
+def test_up_on_the_command_line_says_what_the_free_plan_changes(moto, tmp_path, spec_data, monkeypatch, capsys):
+    """Issue 13: `hostwiz up` prints the plan's notes (the free plan's 1-day backups) before it asks."""
+    from hostwiz.cli import main
+
+    monkeypatch.setenv("HOSTWIZ_ACCOUNT_PLAN", "FREE")
+    monkeypatch.setattr("builtins.input", lambda prompt="": "n")
+    monkeypatch.setattr("hostwiz.cli.up.is_interactive", lambda: True)
+    spec_file = tmp_path / "blog.toml"
+    spec_file.write_text(specmod.dumps(specmod.validate({k: v for k, v in spec_data.items() if k != "domain"}
+                                                        | {"runtime": {**spec_data["runtime"], "tls": False}})))
+    code = main(["up", str(spec_file), "--state-dir", str(tmp_path / "state")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "Nothing was created." in out, err
+    assert "Note:" in out and "1 day of automated backups" in out

@@ -5,6 +5,7 @@ finishes with exactly one of each resource."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -26,14 +27,19 @@ def test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder(moto_ser
     state = tmp_path / "state"
     env = hostwiz_env(moto_server, state)
     argv = ["up", str(spec_file), "--yes", "--endpoint-url", moto_server]
-    # The first `up` is slowed (0.3 s more per API call) so that it holds the lock for a while.
+    # The first `up` holds its RunInstances (under the stack's lock) until the pipe is written and
+    # closed: it cannot finish before the other two were refused, however slow the machine is.
+    hold = tmp_path / "hold"
+    os.mkfifo(hold)
     first = subprocess.Popen([sys.executable, str(CRASH_RUNNER), *argv], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env={**env, "HOSTWIZ_TEST_KILL_AT": "never", "HOSTWIZ_TEST_SLOW": "0.3"})
+                             stderr=subprocess.PIPE, text=True,
+                             env={**env, "HOSTWIZ_TEST_KILL_AT": "never", "HOSTWIZ_TEST_HOLD": f"{hold} RunInstances"})
     try:
         lock = Ledger(state, "blog").lock("up").path
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not (lock.exists() and lock.read_text()):
-            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "the first up never took the lock"
             time.sleep(0.05)
         assert json.loads(lock.read_text())["pid"] == first.pid
 
@@ -49,6 +55,8 @@ def test_a_second_up_or_down_while_up_runs_fails_fast_naming_the_holder(moto_ser
             assert f"stack 'blog' is busy: pid {first.pid} on " in err
             assert "running 'up'" in err and "Traceback" not in err
         assert first.poll() is None  # both were refused while the first still ran
+        with open(hold, "w") as release:  # let the first `up` go on
+            release.write("go")
         out, err = first.communicate(timeout=120)
     finally:
         if first.poll() is None:

@@ -14,6 +14,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def until(pilot, condition, tries: int = 200) -> None:
+    """Settle until `condition()` holds (a lookup's answer arrives through a worker and a message;
+    on a loaded machine one settle is not always enough)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await settle(pilot)
+    assert condition(), "the screen never reached the expected state"
+
+
 async def open_wizard(pilot) -> None:
     """From a fresh app: wait for home, press n, wait for the wizard's first step."""
     await settle(pilot)

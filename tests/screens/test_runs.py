@@ -142,7 +142,7 @@ def test_detail_hides_the_password_until_revealed(make_app, session, spec_data):
             facts = shown(app)
             assert MASK in facts and password not in facts
             assert "https://shown.example.com/" in facts
-            ids = {row[1] for row in (screen.query_one("#resources").get_row_at(i)
+            ids = {row[3] for row in (screen.query_one("#resources").get_row_at(i)
                                       for i in range(screen.query_one("#resources").row_count))}
             assert "shown-db" in ids and any(i.startswith("i-") for i in ids)
             await pilot.press("p")

@@ -13,7 +13,7 @@ from hostwiz.screens.wizard.instance import InstanceStep
 from hostwiz.screens.wizard.review import ReviewStep
 from hostwiz.screens.wizard.runtime import RuntimeStep
 
-from pilot_helpers import SIZE, live_instances, open_wizard, settle, shown, tagged
+from pilot_helpers import SIZE, live_instances, open_wizard, settle, shown, tagged, until
 
 
 def run(coro):
@@ -262,3 +262,43 @@ def test_the_app_step_shows_the_detected_runtime_and_puts_the_app_in_the_spec(ma
             assert state.spec().app.source == str(good) and state.spec().app.health == "/health"
 
     run(scenario())
+
+
+def test_on_the_free_plan_the_wizard_says_why_the_list_is_short_and_what_the_database_keeps(
+        make_app, session, monkeypatch):
+    """Issue 13: the instance step offers only what launches on AWS's free plan and says why; a type
+    outside it gets the reason, not "not offered"; the review says the database keeps 1 day of backups."""
+    monkeypatch.setenv("HOSTWIZ_ACCOUNT_PLAN", "FREE")
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await open_wizard(pilot)
+            await pilot.press(*"blog", "ctrl+n")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, InstanceStep)
+            await until(pilot, lambda: "types" not in screen.busy and screen.offered)
+            hint = str(screen.query_one("#err-instance-type-hint").render())
+            assert "free plan" in hint and "types launch here" in hint
+            assert "t3.medium" not in screen.offered and "t3.micro" in screen.offered
+            screen.query_one("#type").value = "t3.medium"
+            await settle(pilot)
+            error = error_text(screen, "err-instance-type")
+            assert "cannot launch on this account" in error and "free plan" in error
+            screen.query_one("#type").value = "t3.micro"
+            await settle(pilot)
+            for step in (RuntimeStep, DatabaseStep):
+                await pilot.press("ctrl+n")
+                await settle(pilot)
+                assert isinstance(app.screen, step)
+            await pilot.press("enter", "down", "enter", "ctrl+n")  # PostgreSQL
+            await settle(pilot)
+            await pilot.press("ctrl+n")  # no app
+            await settle(pilot)
+            assert isinstance(app.screen, ReviewStep)
+            await until(pilot, lambda: "preflight" not in app.screen.busy)
+            return str(app.screen.query_one("#preflight").render())
+
+    box = run(scenario())
+    assert "1 day of automated backups" in box

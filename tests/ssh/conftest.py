@@ -80,8 +80,9 @@ class Sshd:
 
 
 @pytest.fixture
-def sshd(tmp_path: Path):
+def sshd(tmp_path: Path, request):
     """OpenSSH's sshd on a loopback port, as the current user, with its own config and keys.
+    A test's `@pytest.mark.sshd_config("Line ...")` adds lines to its sshd_config.
 
     Skips outside CI when sshd is not installed; under CI=true a missing sshd fails loudly
     (.ci/run installs openssh-server)."""
@@ -107,7 +108,7 @@ StrictModes no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
-""")
+""" + "".join(m.args[0] + "\n" for m in request.node.iter_markers("sshd_config")))
     if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # sshd's privilege separation directory
     proc = subprocess.Popen([binary, "-D", "-e", "-f", str(d / "sshd_config")],

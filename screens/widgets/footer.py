@@ -1,0 +1,26 @@
+"""The footer every screen uses: Quit and Keys first, so a narrow terminal (80 columns) never loses
+them behind a screen's own keys (issue 15, finding 6); the command palette stays docked right."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
+
+FIRST = ("quit", "app.quit", "toggle_keys", "app.toggle_keys")
+
+
+class Footer(TextualFooter):
+    def compose(self) -> ComposeResult:
+        keys = list(super().compose())
+        if not all(isinstance(k, FooterKey) for k in keys):  # key groups: keep Textual's own layout
+            yield from keys
+            return
+        first, seen = [], set()
+        for k in keys:
+            if k.action in FIRST and "-command-palette" not in k.classes:
+                if k.description not in seen:  # home's q and the app's ctrl+q: one "Quit" is enough
+                    first.append(k)
+                    seen.add(k.description)
+        rest = [k for k in keys if k.action not in FIRST or "-command-palette" in k.classes]
+        yield from sorted(first, key=lambda k: FIRST.index(k.action) // 2) + rest
