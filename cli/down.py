@@ -39,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
     operations.require_stack(session, args.name)  # unknown: the same words and exit 2 as every command
     plan = operations.plan_down(session, args.name, final_snapshot=not args.skip_final_snapshot, region=args.region)
     skipped = [{"kind": r.kind, "id": r.id, "why": why} for r, why in plan.skipped]
+    if plan.empty and plan.skipped and not ledger.exists:
+        if args.json:
+            print(json.dumps({"kind": "plan", "resources": [], "skipped": skipped}))
+        raise CliError(f"stack {args.name} has no ledger on this machine, and tags can be copied: nothing proves "
+                       f"that what carries its name was made by you, so nothing was deleted. If it is yours: "
+                       f"'hostwiz adopt {args.name}' (it shows what it takes over), then 'hostwiz down {args.name}'.",
+                       BAD_INPUT)
     if plan.empty:
         ledger.remove() if ledger.exists else None  # plan_down refused a ledger of another account or region
         msg = f"Stack {args.name} has nothing left in {session.aws.region}; nothing to delete."

@@ -155,7 +155,8 @@ def spend(periods: list[Period], default: Rates, now: datetime | None = None) ->
     total = cost_between(periods, default, since, now)
     month_start = now.astimezone(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     mtd = cost_between(periods, default, month_start, now)
-    last = max(periods, key=lambda p: _aware(p.start))
+    # the latest period; of periods starting in the same second (up, then stop at once), the later one
+    last = max(enumerate(periods), key=lambda ip: (_aware(ip[1].start), ip[0]))[1]
     ongoing = last.end is None or _aware(last.end) > now
     state_now = last.state if ongoing else None
     hourly = (last.rates or default).hourly(last.state) if ongoing else 0.0

@@ -40,10 +40,12 @@ class Plan:
 
 
 def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: bool = True,
-         run_id: str | None = None, identity: Identity | None = None, grace: float = 300.0) -> Plan:
+         run_id: str | None = None, identity: Identity | None = None, grace: float = 300.0,
+         from_tags: bool = True) -> Plan:
     """Everything of `stack` that exists now and is verifiably its own (optionally only what run
     `run_id` made). The identity comes from the ledger; without one, from the tags when they name a
-    single stack ID. Whatever is found but not owned is listed in `skipped` with the reason.
+    single stack ID -- unless `from_tags` is False (a deletion): tags can be copied, so without a
+    ledger nothing is proven ours, and everything found is skipped until the operator adopts it. Whatever is found but not owned is listed in `skipped` with the reason.
 
     AWS shows a new resource only after a while: what the ledger says was made less than `grace`
     seconds ago (by this stack's own create call) is planned even when it is not visible yet
@@ -68,6 +70,11 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
         if (r.kind, r.id) in made_at:
             r.data["made_at"] = made_at[(r.kind, r.id)]
     source = "ledger"
+    if ident is None and not from_tags and found:
+        ids = ", ".join(sorted(ids_in_tags(found, stack))) or "none"
+        why = (f"no ledger on this machine, and tags can be copied: nothing proves stack {stack} (tag ids: {ids}) "
+               f"was made by you; if it is yours, 'hostwiz adopt {stack}' first")
+        return Plan(stack, [], final_snapshot, [(r, why) for r in found], None, "none")
     if ident is None:
         by_id = ids_in_tags(found, stack)
         source = "tags"

@@ -310,7 +310,9 @@ def _plan(sess: Session, name: str, ledger: Ledger | None, **kw: Any) -> teardow
 def plan_down(session: Session, name: str, *, final_snapshot: bool = True, for_deletion: bool = True,
               region: str | None = None) -> teardown.Plan:
     """What `down` would delete now: only resources verified as the stack's own; the rest found
-    under its name is in `plan.skipped` with the reason. A ledger made in another account (or, with
+    under its name is in `plan.skipped` with the reason. Without a ledger here a deletion plan takes
+    nothing (tags can be copied: a second `down` must not take a neighbour's look-alike); the
+    operator adopts the stack first. A ledger made in another account (or, with
     `region` given explicitly, another region) is refused with a UserError, never forgotten. For a
     deletion the plan is made under the stack's lock, so a teardown planned while an `up` is still
     creating fails fast naming the holder, instead of planning a half-made stack (or "nothing left")."""
@@ -325,7 +327,7 @@ def plan_down(session: Session, name: str, *, final_snapshot: bool = True, for_d
 
     def make() -> teardown.Plan:
         return _plan(sess, name, ledger if ledger.exists else None, final_snapshot=final_snapshot,
-                     grace=session.deletion.visibility_grace * session.deletion.patience_scale)
+                     from_tags=not for_deletion, grace=session.deletion.visibility_grace * session.deletion.patience_scale)
 
     if not for_deletion:
         return make()

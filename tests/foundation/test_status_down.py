@@ -84,12 +84,21 @@ def test_down_skip_final_snapshot_makes_none(stack_up, state_dir):
     assert inventory("blog")["db-snapshot"] == []
 
 
-def test_down_works_from_tags_alone_when_the_ledger_is_gone(stack_up, state_dir):
+def test_without_the_ledger_down_deletes_nothing_until_the_stack_is_adopted(stack_up, state_dir):
+    """Tags can be copied: without a ledger nothing proves the stack is the operator's. `down` deletes
+    nothing and names `adopt`; adopt (which shows what it takes over) then lets `down` finish."""
     Ledger(state_dir, "blog").remove()
+    before = {kind: len(found) for kind, found in leftovers("blog").items()}
+    code, out, err = cli(state_dir, "down", "blog", "--yes", "--json")
+    assert code == 2 and "hostwiz adopt blog" in err, (out, err)
+    plan = json.loads(out.splitlines()[0])
+    assert plan["resources"] == [] and {s["kind"] for s in plan["skipped"]} == KINDS
+    assert {kind: len(found) for kind, found in leftovers("blog").items()} == before
+    code, out, err = cli(state_dir, "adopt", "blog", "--yes")
+    assert code == 0, err
     code, out, err = cli(state_dir, "down", "blog", "--yes", "--json")
     assert code == 0, err
-    plan = json.loads(out.splitlines()[0])
-    assert {r["kind"] for r in plan["resources"]} == KINDS
+    assert {r["kind"] for r in json.loads(out.splitlines()[0])["resources"]} == KINDS
     assert leftovers("blog") == {}
     assert not any(local_secrets_exist(state_dir).values())
 

@@ -259,3 +259,23 @@ def test_rollback_leaves_look_alikes_and_names_them(session, neighbours, watch, 
     assert any(made["id"] in e.message and "left alone" in e.message for e in events)
     assert {k for k, v in leftovers("blog").items() if v} <= {"instance", "volume", "tagged-arn"}
     neighbours.assert_untouched(watch)
+
+
+def test_a_second_down_leaves_a_look_alike_with_another_identity(stack_up, session, neighbours, watch, cli, state_dir):
+    """Found by an attack: after `down` removed the ledger, a neighbour's instance with copied
+    `hostwiz:stack=blog` tags and its own `hostwiz:id` was planned as "the stack" by a second `down`
+    and terminated. Without a ledger nothing is proven ours: the second down deletes nothing."""
+    ec2 = client("ec2")
+    inst = ec2.describe_instances(Filters=[{"Name": "tag:hostwiz:stack", "Values": ["blog"]}])[
+        "Reservations"][0]["Instances"][0]
+    tags = [t for t in inst["Tags"] if t["Key"] != "hostwiz:id"] + [{"Key": "hostwiz:id", "Value": "someone-else"}]
+    other = ec2.run_instances(ImageId=inst["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                              TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"][0]
+    neighbours.add("ec2-instance", other["InstanceId"])
+    neighbours.freeze(watch)
+    code, out, err = cli(state_dir, "down", "blog", "--yes", "--json")
+    assert code == 0, err
+    code, out, err = cli(state_dir, "down", "blog", "--yes", "--json")
+    assert code == 2, (out, err)  # "no stack named blog", or (if the look-alike passes for a stack) "adopt"
+    assert not out or records(out)[0]["resources"] == []
+    neighbours.assert_untouched(watch)

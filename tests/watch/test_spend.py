@@ -81,3 +81,10 @@ def test_a_deleted_stack_costs_nothing_now():
 def test_unknown_prices_are_named():
     r = rates("us-east-1", "x9.huge", 20)
     assert r.missing == ("EC2 x9.huge in us-east-1",)
+
+
+def test_a_stop_in_the_same_second_as_the_start_is_the_state_now():
+    """Ledger times have one-second resolution: `up` then `stop` at once gives two periods that start
+    together; the stack is stopped now, not gone (found failing on a fast CI machine)."""
+    periods = periods_from_transitions([(T0, "running"), (T0, "stopped")])
+    assert spend(periods, stack_rates(), now=T0 + timedelta(hours=1)).state_now == STOPPED
