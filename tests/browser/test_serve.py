@@ -140,7 +140,9 @@ def test_home_wizard_create_and_detail_in_a_real_browser(served):
             screen.wait_for(page, r"web\s+is\s+ready", at, timeout=240)
             at = screen.mark()
             page.keyboard.press("o")  # open the stack
-            screen.wait_for(page, r"Stack\s+web", at)
+            # the detail screen: its title, or its own sections (the terminal sends only the lines that
+            # changed, so a title already on the screen may not be sent again)
+            screen.wait_for(page, r"Stack\s+web|Monthly\s+cost|Cost\s+so\s+far", at)
             at = screen.mark()  # the detail screen is up: from here on, only its own output
             screen.wait_for(page, r"\bi-[0-9a-f]{17}\b", at, timeout=120)  # its resources, listed live
             page.wait_for_timeout(1500)
