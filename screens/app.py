@@ -103,8 +103,8 @@ class HostwizApp(WorkerFailures, App):
         for screen in runs.active(self):  # on screen or carrying on in the background
             name = getattr(screen, "stack", "")
             what = "teardown" if screen.__class__.__name__.startswith("Teardown") else "run"
-            later = "" if stacks else (f" What was made stays; 'hostwiz {'down' if what == 'teardown' else 'up'}' "
-                                       "carries on from there.")
+            later = "" if stacks else (f" What was made stays; open {name} and press "
+                                       f"{'t (Teardown)' if what == 'teardown' else 'u (Resume)'} to carry on.")
             out.append(f"A {what} of {name} is in progress: quitting stops it where it is.{later}")
         if stacks:
             out.append(f"The sandbox holds {len(stacks)} stack(s) ({', '.join(stacks)}): they, their logs and "
