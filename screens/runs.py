@@ -78,5 +78,6 @@ def ended(app: Any, screen: Any, note: str, error: bool = False) -> None:
     app.notify(note, severity="error" if error else "information", timeout=10)
     release(app, screen)
     home = getattr(app, "home", None)
-    if home is not None and app.screen is home:
+    # not while the app is quitting: home's widgets are being taken down (the quit stopped this run)
+    if home is not None and app.screen is home and home.is_attached and not app._exit:
         home.action_refresh()

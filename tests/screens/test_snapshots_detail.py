@@ -53,7 +53,7 @@ async def opened(pilot, view: str = "top") -> None:
 
 async def steady_layout(pilot) -> None:
     """Until the resources table has its rows and no part of the screen changes place or size
-    between two frames."""
+    between five frames, with every worker answered."""
     from textual.widgets import DataTable, Static
 
     screen = pilot.app.screen
@@ -62,10 +62,11 @@ async def steady_layout(pilot) -> None:
     seen: list = []
     for _ in range(100):
         screen.refresh(layout=True)
+        await pilot.app.workers.wait_for_complete()  # a late answer (health, alarms) changes the height
         await pilot.pause(0.05)
         seen.append((table.row_count, table.virtual_size, table.region, body.virtual_size, body.max_scroll_y,
                      body.scroll_offset, [(w.id, w.region) for w in screen.query(Static)]))
-        if len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3] and table.row_count == len(watch_data.RESOURCES):
+        if len(seen) >= 5 and all(x == seen[-1] for x in seen[-5:]) and table.row_count == len(watch_data.RESOURCES):
             return
 
 
