@@ -90,11 +90,19 @@ def shot(make_app, push):
         push(pilot.app)
         await settle(pilot)
         screen = pilot.app.screen
-        for _ in range(250):  # the detail's resources are listed (its watch panel's timers start workers late)
-            if not screen.query("#resources") or screen.query_one("#resources").row_count:
-                break
-            await pilot.pause(0.02)
         await steady(pilot)
+
+        def listed() -> bool:
+            return not screen.query("#resources") or bool(screen.query_one("#resources").row_count)
+
+        calm = 0
+        for _ in range(600):  # the resources listed, and still listed five checks later (a worker that
+            await pilot.app.workers.wait_for_complete()  # answers late, under load, redraws the table)
+            await pilot.pause(0.05)
+            calm = calm + 1 if listed() else 0
+            if calm >= 5:
+                break
+        assert listed(), "resources never listed"
 
     return make_app(), before
 
