@@ -61,20 +61,23 @@ def redact(text: str) -> str:
     return text
 
 
-def _ssm_body(record: logging.LogRecord, message: str) -> bool:
-    """botocore's DEBUG lines that carry SSM parameter values (requests, responses): app settings and
-    the database URL are decrypted there before hostwiz could register them for redaction."""
-    if not record.name.startswith("botocore"):
-        return False
-    return "AmazonSSM." in message or (message.startswith("Response body") and "Parameter" in message)
+# botocore's DEBUG lines (request params, request and response bodies) that carry secrets AWS makes
+# makes before hostwiz could register them for redaction: SSM values (app settings, the database
+# URL), a private key AWS generated. (A master password is generated here and registered before
+# any call, so its lines stay, masked: tests/foundation/test_secrets.py.)
+_SECRET_MARKERS = ("AmazonSSM.", "KeyMaterial", "keyMaterial", "PRIVATE KEY", "SecretString", "SecureString")
+
+
+def _secret_body(message: str) -> bool:
+    return any(m in message for m in _SECRET_MARKERS) or (message.startswith("Response body") and "Parameter" in message)
 
 
 class RedactFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("botocore") and record.levelno <= logging.DEBUG:
             message = record.getMessage()
-            if _ssm_body(record, message):
-                record.msg, record.args = message.split(":", 1)[0] + ": (SSM parameters: not logged)", None
+            if _secret_body(message):
+                record.msg, record.args = message.split(":", 1)[0] + ": (carries secrets: not logged)", None
                 return True
         if _known:
             message = record.getMessage()

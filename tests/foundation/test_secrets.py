@@ -129,3 +129,21 @@ def test_headless_keyring_up_works_warns_and_keeps_no_plaintext_secret(session, 
     code, out, err = run_cli(["down", "blog", "--yes", "--state-dir", str(state_dir)])  # and back, headless
     assert code == 0, out + err
     assert leftovers("blog") == {} and not key_file.exists()
+
+
+@pytest.mark.parametrize("line", [
+    "Response body:\nb'<CreateKeyPairResponse><keyMaterial>-----BEGIN OPENSSH PRIVATE KEY-----\\nabc'",
+    "Response body:\nb'{\"Parameter\": {\"Value\": \"postgres://u:pw@db\"}}'",
+])
+def test_botocore_debug_lines_with_secrets_are_not_logged(line):
+    """botocore logs response bodies at DEBUG: a private key AWS generated and SSM values pass there
+    before hostwiz could register them for redaction."""
+    import logging
+
+    from hostwiz.secrets import RedactFilter
+
+    record = logging.LogRecord("botocore.endpoint", logging.DEBUG, __file__, 1, line, None, None)
+    assert RedactFilter().filter(record)
+    shown = record.getMessage()
+    assert "PRIVATE KEY" not in shown and "pw@db" not in shown
+    assert "not logged" in shown
