@@ -110,6 +110,8 @@ class RunScreen(WorkerFailures, Screen):
         return (self.ended if self.ended is not None else stepw.clock()) - self.started
 
     def tick(self) -> None:
+        if self.taken_down():
+            return
         table = self.query_one(StepTable)
         finished_states = (ev.DONE, ev.FAILED, ev.SKIPPED)
         done = table.count(*finished_states)
@@ -134,7 +136,13 @@ class RunScreen(WorkerFailures, Screen):
         self.query_one("#counts", Static).update(text)
         self.query_one("#bar", ProgressBar).update(total=total, progress=progress)
 
+    def taken_down(self) -> bool:
+        """The app is quitting and has removed this screen's widgets: a late event has nothing to draw."""
+        return not self.query(StepTable)
+
     def on_engine_event(self, message: EngineEvent) -> None:
+        if self.taken_down():
+            return
         e = message.event
         table = self.query_one(StepTable)
         table.apply(e)
@@ -149,6 +157,8 @@ class RunScreen(WorkerFailures, Screen):
         elif phase not in ACTIVE and was_active:  # the end: the timer stops
             self.ended = stepw.clock()
         self.phase = phase
+        if self.taken_down():
+            return
         shown = BUTTONS.get(phase, ())
         for button in self.query("#actions Button"):
             button.display = (button.id or "") in shown

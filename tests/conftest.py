@@ -122,3 +122,13 @@ def no_aws(monkeypatch) -> list:
 
     monkeypatch.setattr(Aws, "client", refuse)
     return attempts
+
+
+def pytest_collection_modifyitems(items):
+    """A snapshot test takes one frame of a live app whose workers answer on threads. On a loaded
+    2-core machine a frame was taken, about once in a few hundred, while Textual still had a layout
+    pass to run (a table header drawn before its rows' widths were measured). A mismatch is retried
+    up to twice with a fresh app; a real change of the screen fails all three times."""
+    for item in items:
+        if "snap_compare" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=["AssertionError"]))
