@@ -1,0 +1,43 @@
+"""The newcomer's hour, leftovers of the attack review (issue 15): what each screen shows a person, at
+80x24 as well as 120x36, checked on the drawn text (the app's own screenshot), not on widget state."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from pilot_helpers import SIZE, settle, shown, until
+
+from hostwiz.ledger import Ledger
+
+NARROW = (80, 24)
+
+
+def no_stream(command: str):
+    raise ConnectionResetError("not dialled in this test")
+
+
+def test_log_sources_read_on_and_off_without_colour(session):
+    """Finding 7: each source's box says X when followed and is blank when not (colour aside)."""
+    from hostwiz.screens.logs import LogsScreen
+    from hostwiz.services.logs import StackLogs
+    from hwtest import screen_host
+
+    Ledger(session.state_dir, "logsy").update(name="logsy", region="us-east-1", status="ready",
+                                              spec={"name": "logsy", "runtime": {"kind": "nodejs"}},
+                                              outputs={"public_ip": "203.0.113.10", "ssh_user": "ubuntu"})
+    screen = LogsScreen("logsy", logs=StackLogs(session, "logsy", open_stream=no_stream), sources=("bootstrap",))
+    app = screen_host(session, screen)
+
+    async def scenario():
+        async with app.run_test(size=NARROW) as pilot:
+            await pilot.pause()
+            first = shown(app)
+            screen.query_one("#log-sources").deselect("bootstrap")
+            screen.query_one("#log-sources").select("nginx-error")
+            await pilot.pause()
+            return first, shown(app)
+
+    before, after = asyncio.run(scenario())
+    assert re.search(r"▐ X ▌ bootstrap", before) and re.search(r"▐ ▌ nginx-error", before), before
+    assert re.search(r"▐ ▌ bootstrap", after) and re.search(r"▐ X ▌ nginx-error", after), after
