@@ -41,3 +41,39 @@ def test_log_sources_read_on_and_off_without_colour(session):
     before, after = asyncio.run(scenario())
     assert re.search(r"▐ X ▌ bootstrap", before) and re.search(r"▐ ▌ nginx-error", before), before
     assert re.search(r"▐ ▌ bootstrap", after) and re.search(r"▐ X ▌ nginx-error", after), after
+
+
+def typed_at_once(app, keys: list[str]) -> None:
+    """A fast typist: the keys reach the app together, as a terminal delivers them (Pilot's press
+    waits for each key to be handled; a person does not)."""
+    from textual import events
+
+    for key in keys:
+        app._driver.send_message(events.Key(key, "\r" if key == "enter" else key))
+
+
+def test_keys_typed_while_the_wizard_changes_step_reach_the_next_field(make_app):
+    """Finding 10: Enter in the storage field, then 'web1' at once: the App step's directory field gets
+    every key, and the storage field keeps its value (before, the keys went to the old field or nowhere)."""
+    from hostwiz.screens.wizard.app import AppStep
+    from hostwiz.screens.wizard.database import DatabaseStep
+    from hostwiz.screens.wizard.state import WizardState
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            state = WizardState()
+            state.name, state.engine = "quick", "postgres"
+            app.push_screen(DatabaseStep(state))
+            step = app.screen
+            await until(pilot, lambda: step._live and not step.busy and not step.query_one("#next").disabled)
+            step.query_one("#storage").focus()
+            await pilot.pause()
+            typed_at_once(app, ["enter", *"web1"])
+            await until(pilot, lambda: isinstance(app.screen, AppStep) and app.screen._live)
+            await settle(pilot)
+            return step.query_one("#storage").value, app.screen.query_one("#app-source").value, app.focused.id
+
+    storage, source, focused = asyncio.run(scenario())
+    assert (storage, source, focused) == ("20", "web1", "app-source")
