@@ -77,3 +77,68 @@ def test_keys_typed_while_the_wizard_changes_step_reach_the_next_field(make_app)
 
     storage, source, focused = asyncio.run(scenario())
     assert (storage, source, focused) == ("20", "web1", "app-source")
+
+
+def leftovers(session, prefix: str) -> str:
+    """A VPC, its subnet and a security group named with `prefix` (not a stack's: cleanup offers them)."""
+    ec2 = session.aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": f"{prefix}-vpc"}]}])["Vpc"]["VpcId"]
+    ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24", TagSpecifications=[
+        {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": f"{prefix}-a"}]}])
+    return ec2.create_security_group(GroupName=f"{prefix}-web", Description="web", VpcId=vpc)["GroupId"]
+
+
+def test_cleanup_moves_between_filters_and_tree_by_keys_both_ways(session):
+    """Finding 3: from the filters to the tree and back in one key each way, Tab/Shift+Tab included,
+    and the key is in the footer at 80 columns (before: 6 Tabs, no key)."""
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hwtest import screen_host
+
+    leftovers(session, "hopper")
+    app = screen_host(session, CleanupScreen, sandbox=True)
+
+    async def scenario():
+        async with app.run_test(size=NARROW) as pilot:
+            await pilot.pause()
+            screen, seen = app.screen, []
+            await pilot.press(*"hopper", "enter")  # Enter in a filter finds, and the tree takes the keys
+            await until(pilot, lambda: screen.plan is not None and app.focused.id == "tree")
+            seen.append(("found", app.focused.id, "f6 Tree/filters" in shown(app)))
+            for key in ("f6", "f6", "shift+tab", "tab"):
+                await pilot.press(key)
+                seen.append((key, app.focused.id))
+            return seen
+
+    assert asyncio.run(scenario()) == [("found", "tree", True), ("f6", "prefix"), ("f6", "tree"),
+                                       ("shift+tab", "regions"), ("tab", "tree")]
+
+
+def test_cleanup_counts_only_what_remains_after_deleting(session):
+    """Finding 3: after deleting 2 of 3 leftovers, the tree's header and the summary count the one
+    left (before: "2 of 3 selected", the deleted ones counted as if still there)."""
+    from hostwiz.screens.cleanup import CleanupScreen, ConfirmCleanup
+    from hwtest import screen_host
+
+    leftovers(session, "ledge")
+    app = screen_host(session, CleanupScreen, sandbox=True)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press(*"ledge", "enter")
+            await until(pilot, lambda: screen.plan is not None)
+            vpc = next(k for k in screen.nodes if "/vpc/" in k)
+            screen.query_one("#tree").move_cursor(screen.nodes[vpc])
+            await pilot.press("x", "d")  # the VPC stays; its subnet and security group go
+            await until(pilot, lambda: isinstance(app.screen, ConfirmCleanup))
+            await pilot.press(*"123456789012", "enter")
+            await until(pilot, lambda: screen.status and not screen.running and not app.workers)
+            await settle(pilot)
+            return screen.query_one("#tree").border_title, shown(app)
+
+    title, text = asyncio.run(scenario())
+    assert title.startswith("0 of 1 selected"), title
+    assert "Selected: 0 of 1" in text and "ledge-vpc" in text and "ledge-web" not in text
+    assert "Deleted 2 resource(s)" in text, text
