@@ -22,25 +22,29 @@ from .widgets.watch import WatchPanel
 from .workers import WorkerFailures
 
 MASK = "••••••••"
+FACT_LABEL_WIDTH = 20  # the facts' label column, its gap and the screen's padding
 
 
 class DetailScreen(WorkerFailures, Screen):
+    # The footer shows these in this order, as far as the width goes (80 columns: through Stop): the
+    # stack's main actions first, short labels; every key, these first, is in F1 (issue 15, finding 6)
     BINDINGS = [
         Binding("escape", "app.home", "Back"),
         Binding("u", "resume", "Resume"),  # only on a failed create, and then first
-        Binding("r", "refresh", "Refresh"),
-        Binding("m", "edit", "Edit"),  # early: the footer shows what fits
-        Binding("p", "reveal", "Show/hide password"),
-        Binding("y", "copy_ssh", "Copy SSH"),
-        Binding("c", "copy_connection", "Copy DB URL"),
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),
-        Binding("t", "teardown", "Teardown"),
         Binding("d", "deploy", "Deploy"),
+        Binding("t", "teardown", "Teardown"),
+        Binding("x", "power('stop')", "Stop"),  # one of the two, as the stack is
+        Binding("x", "power('start')", "Start"),
+        Binding("m", "edit", "Edit"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("p", "reveal", "Password"),
+        Binding("y", "copy_ssh", "Copy SSH"),
+        Binding("c", "copy_connection", "Copy DB URL"),
         Binding("v", "releases", "Releases"),
         Binding("e", "settings", "Settings"),
         Binding("w", "window", "1h/24h/7d"),
-        Binding("x", "power", "Stop/Start"),
     ]
     RESUMABLE = ("failed", "creating", "rollback-incomplete")  # re-running up carries on from what exists
 
@@ -130,6 +134,7 @@ class DetailScreen(WorkerFailures, Screen):
         spec_data = ledger.get("spec") or {}
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")  # a long path or address goes on the next line, never cut
         grid.add_row("Status", str(ledger.get("status", "?")) + (f"  ({ledger.get('error')})" if ledger.get("error")
                                                                  and ledger.get("status") != "ready" else ""))
         if self.resumable():
@@ -183,8 +188,16 @@ class DetailScreen(WorkerFailures, Screen):
         else:
             pw = self.password.reveal() if self.revealed else MASK
         hint = "" if self.password is None else ("   [dim]p hides it[/]" if self.revealed else "   [dim]p shows it[/]")
-        return (f"{scheme}://{db.get('username', 'hostwiz')}:{pw}@{out['db_endpoint']}:{out.get('db_port')}/"
-                f"{db.get('db_name', 'app')}{hint}")
+        user = f"{scheme}://{db.get('username', 'hostwiz')}:{pw}@"
+        where = f"{out['db_endpoint']}:{out.get('db_port')}/{db.get('db_name', 'app')}"
+        # too long for the line (80 columns): the address on its own line, broken after the '@'
+        room = (self.query_one("#facts").size.width or self.app.size.width) - FACT_LABEL_WIDTH
+        return f"{user}{chr(10) if len(user) + len(where) > room else ''}{where}{hint}"
+
+    def on_resize(self) -> None:
+        # 80 columns: the stack's keys through Stop, and ctrl+p (in F1's list) gives its place to them
+        self.query_one(Footer).show_command_palette = self.app.size.width >= 100
+        self.show_facts()
 
     def cost(self, spec_data: dict) -> str:
         from hostwiz import spec as specmod
@@ -195,7 +208,7 @@ class DetailScreen(WorkerFailures, Screen):
             return NO_PRICE
         return total
 
-    def action_power(self) -> None:
+    def action_power(self, which: str = "") -> None:
         """Stop a running stack (after a confirmation that shows both costs), or start a stopped one."""
         from hostwiz.services import operate
 
@@ -234,7 +247,19 @@ class DetailScreen(WorkerFailures, Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "resume":
             return self.resumable()
+        if action == "power" and parameters:  # x says Stop, or Start on a stopped stack
+            stopped = Ledger(self.app.session.state_dir, self.stack).get("status") == "stopped"
+            return parameters[0] == ("start" if stopped else "stop")
         return True
+
+    @property
+    def active_bindings(self) -> dict:
+        """The screen's own keys before the focused pane's generic ones (scrolling, Tab, copy): F1 lists
+        them in this order (issue 15, finding 6)."""
+        found = super().active_bindings
+        mine = {b.action for b in DetailScreen.BINDINGS}  # not Screen's own generic ones (Tab, copy)
+        own = {k: b for k, b in found.items() if b.node is self and b.binding.action in mine}
+        return {**own, **{k: b for k, b in found.items() if k not in own}}
 
     def action_resume(self) -> None:
         if not self.resumable():

@@ -142,3 +142,34 @@ def test_cleanup_counts_only_what_remains_after_deleting(session):
     assert title.startswith("0 of 1 selected"), title
     assert "Selected: 0 of 1" in text and "ledge-vpc" in text and "ledge-web" not in text
     assert "Deleted 2 resource(s)" in text, text
+
+
+def test_detail_at_80_columns_shows_its_own_keys_and_the_whole_connection_string(make_app, session, spec_data):
+    """Finding 6: at 80x24 the footer keeps Deploy, Teardown and Stop (before: cut, reachable only in F1),
+    F1 lists the screen's keys before the generic ones, and the connection string is wrapped at its '@'
+    with the address whole (before: cut mid-word with '…'); the password stays masked."""
+    from hostwiz.screens.detail import DetailScreen
+    from hostwiz.services import stacks as operations
+    from test_newcomer import make_spec
+
+    assert operations.up(session, make_spec(spec_data, "narrowdb"), "127.0.0.1/32").ok
+    endpoint = Ledger(session.state_dir, "narrowdb").get("outputs")["db_endpoint"]
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen("narrowdb"))
+            screen = app.screen
+            await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0)
+            facts, footer = shown(app), shown(app).rsplit("\n", 1)[-1]
+            await pilot.press("f1")
+            await settle(pilot)
+            return screen, facts, footer, shown(app)
+
+    screen, facts, footer, keys = asyncio.run(scenario())
+    assert all(k in footer for k in ("esc Back", "s SSH", "l Logs", "d Deploy", "t Teardown", "x Stop")), footer
+    assert re.search(r"postgresql://hostwiz:••••••••@\s+(│\s+)?" + re.escape(f"{endpoint}:5432/app"), facts), facts
+    assert "…" not in facts.split("Monthly cost")[0]
+    assert screen.password is not None and screen.password.reveal() not in facts
+    assert keys.index("Copy DB URL") < keys.index("Scroll Up") and keys.index("x Stop") < keys.index("Scroll Up")
