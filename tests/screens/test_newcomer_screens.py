@@ -173,3 +173,30 @@ def test_detail_at_80_columns_shows_its_own_keys_and_the_whole_connection_string
     assert "…" not in facts.split("Monthly cost")[0]
     assert screen.password is not None and screen.password.reveal() not in facts
     assert keys.index("Copy DB URL") < keys.index("Scroll Up") and keys.index("x Stop") < keys.index("Scroll Up")
+
+
+def test_home_table_fits_80_columns(make_app, session, spec_data):
+    """Finding 6: at 80 columns every column of home's table is on screen, "known from" included
+    (before: cut at "known fro", the rest past the right edge); at 120 all six are there as before."""
+    from textual.widgets import DataTable
+
+    from hostwiz.services import stacks as operations
+    from test_newcomer import make_spec
+
+    assert operations.up(session, make_spec(spec_data, "homewidthstack", database=False), "127.0.0.1/32").ok
+
+    async def scenario(size):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            table = app.home.query_one("#stacks", DataTable)
+            await until(pilot, lambda: table.row_count > 0 and not app.workers)
+            await settle(pilot)
+            return [str(c.label) for c in table.columns.values()], table.max_scroll_x, shown(app)
+
+    narrow_cols, narrow_scroll, narrow = asyncio.run(scenario(NARROW))
+    wide_cols, _, wide = asyncio.run(scenario(SIZE))
+    assert narrow_scroll == 0, narrow
+    assert narrow_cols == ["stack", "status", "address", "month", "from"]  # one region: in the header above
+    assert re.search(r"homewidthstack ready https://homewidthstack\.example\.com/ \$0\.00 ledger", narrow), narrow
+    assert wide_cols == ["stack", "status", "region", "address", "this month", "known from"]
+    assert "known from" in wide
