@@ -97,6 +97,7 @@ class DetailScreen(WorkerFailures, Screen):
         elif message.what == "edit":
             from .wizard import start_edit
 
+            self.busy("")
             start_edit(self.app, self.stack, message.value.spec, message.value.ssh_cidrs)
         elif message.what == "power":
             r = message.value
@@ -105,6 +106,8 @@ class DetailScreen(WorkerFailures, Screen):
             self.action_refresh()
 
     def worker_failed(self, name: str, error: str) -> None:
+        if name in ("edit", "resume"):
+            self.busy("")
         if name == "edit":
             self.notify(f"Could not read what {self.stack} runs: {error}", severity="error")
             return
@@ -264,7 +267,7 @@ class DetailScreen(WorkerFailures, Screen):
     def action_resume(self) -> None:
         if not self.resumable():
             return
-        self.notify(f"Checking {self.stack}'s spec with AWS before resuming…")
+        self.busy("checking its spec with AWS before resuming…")
         self.prepare_resume()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="resume", name="resume")
@@ -276,6 +279,7 @@ class DetailScreen(WorkerFailures, Screen):
         self.app.call_from_thread(self.resume, operations.prepare_up(self.app.session, spec))
 
     def resume(self, plan: Any) -> None:
+        self.busy("")
         if not plan.ok:
             self.notify("Cannot resume: " + "; ".join(f"{f}: {m}" for f, m in plan.problems), severity="error")
             return
@@ -285,8 +289,13 @@ class DetailScreen(WorkerFailures, Screen):
 
     def action_edit(self) -> None:
         """The wizard on the stack's live values, ending in the plan of what would change."""
-        self.notify(f"Reading what {self.stack} runs…")
+        self.busy("reading what it runs…")
         self.load_edit()
+
+    def busy(self, doing: str) -> None:
+        """A slow look-up going on, said in the screen's title while it lasts (a toast outlived the
+        answer: issue 15, finding 6); "" when it is over."""
+        self.query_one("#title", Static).update(f"[b]Stack {self.stack}[/]" + (f"  [dim]{doing}[/]" if doing else ""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="edit", name="edit")
     def load_edit(self) -> None:

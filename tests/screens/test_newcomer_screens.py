@@ -200,3 +200,37 @@ def test_home_table_fits_80_columns(make_app, session, spec_data):
     assert re.search(r"homewidthstack ready https://homewidthstack\.example\.com/ \$0\.00 ledger", narrow), narrow
     assert wide_cols == ["stack", "status", "region", "address", "this month", "known from"]
     assert "known from" in wide
+
+
+def test_edit_says_it_is_reading_in_the_title_and_nothing_stays_after(make_app, session, spec_data, monkeypatch):
+    """Finding 6: pressing m (Edit) said "Reading what NAME runs…" in a toast that stayed over the
+    wizard after the answer came; now the detail's title says so while the read lasts, and no toast."""
+    import threading
+
+    from hostwiz.screens.detail import DetailScreen
+    from hostwiz.screens.wizard.domain import DomainStep
+    from hostwiz.services import operate
+    from hostwiz.services import stacks as operations
+    from test_newcomer import make_spec
+
+    assert operations.up(session, make_spec(spec_data, "readme", database=False), "127.0.0.1/32").ok
+    answer, real = threading.Event(), operate.live_values
+    monkeypatch.setattr(operate, "live_values", lambda *a, **k: answer.wait(30) and real(*a, **k))
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen("readme"))
+            await settle(pilot)
+            await pilot.press("m")
+            await pilot.pause()
+            during = shown(app)
+            answer.set()
+            await until(pilot, lambda: isinstance(app.screen, DomainStep) and app.screen._live)
+            return during, shown(app), [n.message for n in app._notifications]
+
+    during, after, toasts = asyncio.run(scenario())
+    assert not [t for t in toasts if "what readme runs" in t], toasts  # no toast outlives the answer
+    assert "Stack readme reading what it runs…" in during, during  # the screen's own state, while it lasts
+    assert "reading what" not in after, after
