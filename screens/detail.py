@@ -55,6 +55,7 @@ class DetailScreen(WorkerFailures, Screen):
         self.password: Any = None
         self.password_looked_up = False
         self.dns: list[str] = []
+        self.address: str | None = None  # the Elastic IP found among the resources
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Stack {self.stack}[/]", classes="screen-title", id="title")
@@ -85,14 +86,15 @@ class DetailScreen(WorkerFailures, Screen):
         st = operations.status(self.app.session, self.stack)
         rows = [(kind_label(r.kind), str(r.data.get("state") or r.data.get("status") or "exists"), r.region,
                  r.id, r.name if r.name != r.id else "") for r in st.resources]
-        self.post_message(Loaded("status", (rows, st.dns)))
+        address = next((r.data["public_ip"] for r in st.resources if r.data.get("public_ip")), None)
+        self.post_message(Loaded("status", (rows, st.dns, address)))
 
     def on_loaded(self, message: Loaded) -> None:
         if message.what == "password":
             self.password, self.password_looked_up = message.value, True
             self.show_facts()
         elif message.what == "status":
-            rows, self.dns = message.value
+            rows, self.dns, self.address = message.value
             self.show_resources(rows)
         elif message.what == "edit":
             from .wizard import start_edit
@@ -143,7 +145,7 @@ class DetailScreen(WorkerFailures, Screen):
         if self.resumable():
             grid.add_row("Next", "press u to resume (up again, from what exists) or t to tear it down")
         grid.add_row("URL", out.get("url") or "—")
-        grid.add_row("Public IP", out.get("public_ip") or "—")
+        grid.add_row("Public IP", self.public_ip(ledger, out) or "—")
         if self.dns:
             grid.add_row("DNS", "\n".join(self.dns))
         grid.add_row("SSH", out.get("ssh_command") or "—")
@@ -152,6 +154,15 @@ class DetailScreen(WorkerFailures, Screen):
             grid.add_row("Connection", self.connection_string(spec_data, out))
         grid.add_row("Monthly cost", self.cost(spec_data))
         self.query_one("#facts", Static).update(grid)
+
+    def public_ip(self, ledger: Ledger, out: dict[str, Any]) -> str | None:
+        """The stack's address: from its outputs (a finished create), else from the ledger's Elastic IP
+        or the one found among its resources (a failed or cancelled create: issue 15, finding 7)."""
+        from hostwiz.ledger import CREATED
+
+        eip = ledger.entry("eip")
+        recorded = (eip.data or {}).get("public_ip") if eip is not None and eip.state == CREATED else None
+        return out.get("public_ip") or recorded or self.address
 
     # copies go through the terminal (OSC 52), so they work over SSH and in tmux with set-clipboard on
     def action_copy_ssh(self) -> None:

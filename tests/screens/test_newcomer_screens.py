@@ -234,3 +234,72 @@ def test_edit_says_it_is_reading_in_the_title_and_nothing_stays_after(make_app, 
     assert not [t for t in toasts if "what readme runs" in t], toasts  # no toast outlives the answer
     assert "Stack readme reading what it runs…" in during, during  # the screen's own state, while it lasts
     assert "reading what" not in after, after
+
+
+def failed_at(session, spec, call: str) -> None:
+    """`up` (keeping what it made) fails once at the EC2 API call `call`."""
+    from botocore.awsrequest import AWSResponse
+
+    from hostwiz.services import stacks as operations
+
+    def refuse(**_):
+        return AWSResponse("https://ec2", 400, {}, None), {
+            "Error": {"Code": "InternalError", "Message": "An internal error has occurred."}}
+
+    session.aws.hooks.append((f"before-call.ec2.{call}", refuse))
+    try:
+        assert not operations.up(session, spec, "127.0.0.1/32", keep_on_failure=True).ok
+    finally:
+        session.aws.hooks.pop()
+
+
+async def open_detail(app, pilot, name: str) -> str:
+    from hostwiz.screens.detail import DetailScreen
+    from hostwiz.screens.widgets.watch import WatchPanel
+
+    await settle(pilot)
+    app.push_screen(DetailScreen(name))
+    screen = app.screen
+    await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0
+                and "ost so far" in shown(app) and not app.workers)
+    assert isinstance(screen.query_one(WatchPanel), WatchPanel)
+    return shown(app)
+
+
+def test_a_failed_stack_shows_its_elastic_ip_and_what_it_has_cost(make_app, session, spec_data):
+    """Finding 7: failed after its Elastic IP was allocated, the stack's detail shows the address
+    (before: "Public IP —") and its cost counted from when its instance was made (before: "the ledger
+    has no start time for this stack (made before hostwiz kept one)")."""
+    from test_newcomer import make_spec
+
+    failed_at(session, make_spec(spec_data, "halfway", database=False), "AssociateAddress")
+    ledger = Ledger(session.state_dir, "halfway")
+    address = ledger.entry("eip").data["public_ip"]
+    assert ledger.get("status") == "failed" and not (ledger.get("outputs") or {}).get("public_ip")
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            return await open_detail(app, pilot, "halfway")
+
+    text = asyncio.run(scenario())
+    assert f"Public IP {address}" in text, text
+    assert "made before hostwiz" not in text and re.search(r"Cost so far \$\d+\.\d\d since", text), text
+
+
+def test_a_stack_that_never_reached_its_instance_says_nothing_is_billed_yet(make_app, session, spec_data):
+    """Finding 7: a create that failed before its instance or database says so (before: "made before
+    hostwiz kept one", of a stack this hostwiz made a minute ago)."""
+    from test_failed_stack import failed_before_its_address
+    from test_newcomer import make_spec
+
+    failed_before_its_address(session, make_spec(spec_data, "early", database=False))
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            return await open_detail(app, pilot, "early")
+
+    text = asyncio.run(scenario())
+    assert "made before hostwiz" not in text, text
+    assert "nothing billed yet: early never got as far as its instance or database" in text, text
