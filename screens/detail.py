@@ -204,9 +204,12 @@ class DetailScreen(WorkerFailures, Screen):
         hint = "" if self.password is None else ("   [dim]p hides it[/]" if self.revealed else "   [dim]p shows it[/]")
         user = f"{scheme}://{db.get('username', 'hostwiz')}:{pw}@"
         where = f"{out['db_endpoint']}:{out.get('db_port')}/{db.get('db_name', 'app')}"
-        # too long for the line (80 columns): the address on its own line, broken after the '@'
+        # too long for the line (80 columns): the address on its own line, broken after the '@', and
+        # the hint beside the password it is about
         room = (self.query_one("#facts").size.width or self.app.size.width) - FACT_LABEL_WIDTH
-        return f"{user}{chr(10) if len(user) + len(where) > room else ''}{where}{hint}"
+        if len(user) + len(where) > room:
+            return f"{user}{hint}\n{where}"
+        return f"{user}{where}{hint}"
 
     def on_resize(self) -> None:
         # 80 columns: the stack's keys through Stop, and ctrl+p (in F1's list) gives its place to them

@@ -125,8 +125,7 @@ def _billing_began(ledger: Ledger) -> list[dict[str, str]]:
 def no_cost_note(ledger: Ledger) -> str:
     """Why there is no cost so far, in words true to the stack."""
     if ledger.get("since"):  # made by a hostwiz that keeps the times
-        return (f"cost so far: nothing billed yet: {ledger.name} never got as far as its instance or database "
-                f"(made {ledger.get('since')}, {ledger.get('status', '?')})")
+        return f"cost so far: nothing billed yet: the create stopped before {ledger.name}'s instance or database"
     return "cost so far: the ledger has no start time for this stack (made before hostwiz kept one)"
 
 

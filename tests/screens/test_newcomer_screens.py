@@ -169,7 +169,7 @@ def test_detail_at_80_columns_shows_its_own_keys_and_the_whole_connection_string
 
     screen, facts, footer, keys = asyncio.run(scenario())
     assert all(k in footer for k in ("esc Back", "s SSH", "l Logs", "d Deploy", "t Teardown", "x Stop")), footer
-    assert re.search(r"postgresql://hostwiz:••••••••@\s+(│\s+)?" + re.escape(f"{endpoint}:5432/app"), facts), facts
+    assert re.search(r"postgresql://hostwiz:••••••••@ p shows it \n\s+" + re.escape(f"{endpoint}:5432/app"), facts), facts
     assert "…" not in facts.split("Monthly cost")[0]
     assert screen.password is not None and screen.password.reveal() not in facts
     assert keys.index("Copy DB URL") < keys.index("Scroll Up") and keys.index("x Stop") < keys.index("Scroll Up")
@@ -302,4 +302,4 @@ def test_a_stack_that_never_reached_its_instance_says_nothing_is_billed_yet(make
 
     text = asyncio.run(scenario())
     assert "made before hostwiz" not in text, text
-    assert "nothing billed yet: early never got as far as its instance or database" in text, text
+    assert "nothing billed yet: the create stopped before early's instance or database" in text, text
