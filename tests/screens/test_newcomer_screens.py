@@ -183,7 +183,7 @@ def test_home_table_fits_80_columns(make_app, session, spec_data):
     from hostwiz.services import stacks as operations
     from test_newcomer import make_spec
 
-    assert operations.up(session, make_spec(spec_data, "homewidthstack", database=False), "127.0.0.1/32").ok
+    assert operations.up(session, make_spec(spec_data, "homew", database=False), "127.0.0.1/32").ok
 
     async def scenario(size):
         app = make_app()
@@ -197,7 +197,7 @@ def test_home_table_fits_80_columns(make_app, session, spec_data):
     wide_cols, _, wide = asyncio.run(scenario(SIZE))
     assert narrow_scroll == 0, narrow
     assert narrow_cols == ["stack", "status", "address", "month", "from"]  # one region: in the header above
-    assert re.search(r"homewidthstack ready https://homewidthstack\.example\.com/ \$0\.00 ledger", narrow), narrow
+    assert re.search(r"homew ready https://homew\.example\.com/ \$0\.00 ledger", narrow), narrow
     assert wide_cols == ["stack", "status", "region", "address", "this month", "known from"]
     assert "known from" in wide
 
