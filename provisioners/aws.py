@@ -105,6 +105,30 @@ def error_code(err: BaseException) -> str | None:
     return None
 
 
+# AWS asking the caller to slow down (botocore's standard mode retries these; account limits such as
+# LimitExceededException are not among them: they do not pass by waiting).
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "BandwidthLimitExceeded", "RequestThrottled", "SlowDown", "EC2ThrottledException"})
+
+
+def throttled(err: BaseException) -> bool:
+    """Whether `err` is AWS throttling the caller (by error code, or HTTP 429)."""
+    if error_code(err) in THROTTLING_CODES:
+        return True
+    response = getattr(err, "response", None)
+    return isinstance(response, dict) and response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
+
+
+def tries(err: BaseException) -> int:
+    """How many times the failed call was sent: botocore's retries of it, plus the first try."""
+    response = getattr(err, "response", None)
+    meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    retried = meta.get("RetryAttempts")
+    return (retried if isinstance(retried, int) else RETRY_CONFIG["max_attempts"]) + 1  # max_attempts: retries
+
+
 def tags(stack: str, run_id: str, name: str, **extra: str) -> list[dict[str, str]]:
     pairs = {"hostwiz:stack": stack, "hostwiz:run": run_id, "Name": name, **extra}
     return [{"Key": k, "Value": v} for k, v in pairs.items()]
