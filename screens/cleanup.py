@@ -20,7 +20,7 @@ from textual.widgets.tree import TreeNode
 from hostwiz import events as ev
 from hostwiz.deletion_text import money
 
-from .widgets.footer import Footer
+from .widgets.footer import Footer, OwnKeysFirst
 from .messages import EngineEvent
 from .workers import WorkerFailures
 
@@ -70,7 +70,7 @@ class ConfirmCleanup(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class CleanupScreen(WorkerFailures, Screen):
+class CleanupScreen(OwnKeysFirst, WorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "find", "Find"),

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, LoadingIndicator, Static
 
 from hostwiz.ledger import Ledger
 
-from .widgets.footer import Footer
+from .widgets.footer import Footer, OwnKeysFirst
 from .messages import Loaded
 from .pricing import NO_PRICE, breakdown
 from .widgets.watch import WatchPanel
@@ -25,7 +25,7 @@ MASK = "••••••••"
 FACT_LABEL_WIDTH = 20  # the facts' label column, its gap and the screen's padding
 
 
-class DetailScreen(WorkerFailures, Screen):
+class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
     # The footer shows these in this order, as far as the width goes (80 columns: through Stop): the
     # stack's main actions first, short labels; every key, these first, is in F1 (issue 15, finding 6)
     BINDINGS = [
@@ -273,15 +273,6 @@ class DetailScreen(WorkerFailures, Screen):
             stopped = Ledger(self.app.session.state_dir, self.stack).get("status") == "stopped"
             return parameters[0] == ("start" if stopped else "stop")
         return True
-
-    @property
-    def active_bindings(self) -> dict:
-        """The screen's own keys before the focused pane's generic ones (scrolling, Tab, copy): F1 lists
-        them in this order (issue 15, finding 6)."""
-        found = super().active_bindings
-        mine = {b.action for b in DetailScreen.BINDINGS}  # not Screen's own generic ones (Tab, copy)
-        own = {k: b for k, b in found.items() if b.node is self and b.binding.action in mine}
-        return {**own, **{k: b for k, b in found.items() if k not in own}}
 
     def action_resume(self) -> None:
         if not self.resumable():

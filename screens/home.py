@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, LoadingIndicator, Static
 
-from .widgets.footer import Footer
+from .widgets.footer import Footer, OwnKeysFirst
 from .messages import Loaded, SessionReady
 from .workers import WorkerFailures
 
@@ -32,7 +32,7 @@ STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleti
                 "found by tags": "magenta", "adopted": "cyan", "stopped": "blue"}
 
 
-class HomeScreen(WorkerFailures, Screen):
+class HomeScreen(OwnKeysFirst, WorkerFailures, Screen):
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("o", "open", "Open"),

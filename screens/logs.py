@@ -30,7 +30,7 @@ from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
 from .widgets.check import CheckList
-from .widgets.footer import Footer
+from .widgets.footer import Footer, OwnKeysFirst
 from .log_view import LogView, freeze_long_lived
 from .messages import Loaded
 from .workers import WorkerFailures
@@ -40,7 +40,7 @@ PUMP_HZ = 20
 PUMP_LIMIT = 20_000  # lines per tick at most: a backlog drains over a few ticks, never in one stall
 
 
-class LogsScreen(WorkerFailures, Screen[None]):
+class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search"),

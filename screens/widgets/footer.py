@@ -24,3 +24,15 @@ class Footer(TextualFooter):
                     seen.add(k.description)
         rest = [k for k in keys if k.action not in FIRST or "-command-palette" in k.classes]
         yield from sorted(first, key=lambda k: FIRST.index(k.action) // 2) + rest
+
+
+class OwnKeysFirst:
+    """A screen mixin: F1 lists the screen's own keys before the focused widget's generic ones
+    (scrolling, Tab, copy), in the order of its BINDINGS (issue 15, finding 6)."""
+
+    @property
+    def active_bindings(self) -> dict:
+        found = super().active_bindings  # type: ignore[misc]
+        mine = {b.action if hasattr(b, "action") else b[1] for b in type(self).BINDINGS}  # type: ignore[attr-defined]
+        own = {k: b for k, b in found.items() if b.node is self and b.binding.action in mine}
+        return {**own, **{k: b for k, b in found.items() if k not in own}}

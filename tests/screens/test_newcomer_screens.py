@@ -303,3 +303,40 @@ def test_a_stack_that_never_reached_its_instance_says_nothing_is_billed_yet(make
     text = asyncio.run(scenario())
     assert "made before hostwiz" not in text, text
     assert "nothing billed yet: the create stopped before early's instance or database" in text, text
+
+
+def own_keys_first(screen) -> bool:
+    """Every key of the screen's own BINDINGS comes before the first generic one in F1's order."""
+    mine = {b.action if hasattr(b, "action") else b[1] for b in type(screen).BINDINGS}
+    order = [b.binding.action in mine and b.node is screen for b in screen.active_bindings.values()]
+    return True in order and order == sorted(order, reverse=True)
+
+
+def test_f1_lists_each_screens_own_keys_before_the_generic_ones(make_app, session):
+    """Finding 6, beyond the detail screen: home, logs and cleanup list their own keys first in F1
+    (before: the focused table's or tree's scrolling keys came first)."""
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hostwiz.screens.logs import LogsScreen
+    from hostwiz.services.logs import StackLogs
+
+    Ledger(session.state_dir, "keysy").update(name="keysy", region="us-east-1", status="ready",
+                                              spec={"name": "keysy", "runtime": {"kind": "nodejs"}},
+                                              outputs={"public_ip": "203.0.113.11", "ssh_user": "ubuntu"})
+
+    async def scenario():
+        app = make_app()
+        found = {}
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            found["home"] = own_keys_first(app.screen)
+            for name, screen in (("logs", LogsScreen("keysy", logs=StackLogs(session, "keysy", open_stream=no_stream),
+                                                     sources=("bootstrap",))), ("cleanup", CleanupScreen())):
+                app.push_screen(screen)
+                await until(pilot, lambda: screen.is_mounted)
+                await pilot.pause()
+                found[name] = own_keys_first(screen)
+                app.pop_screen()
+                await pilot.pause()
+        return found
+
+    assert asyncio.run(scenario()) == {"home": True, "logs": True, "cleanup": True}
