@@ -30,7 +30,7 @@ from hostwiz.ledger import CREATED, Ledger
 from .aws import Aws, error_code, tag_dict, tags
 from .kinds.common import stamp
 from .kinds.route53_record import (MARKER, RecordChanged, RecordTaken, _parse_marker, bare_zone_id, choose_zone,
-                                   current_record)
+                                   current_record, tag_records)
 from .ownership import ID_TAG, ROLE_TAG, Identity, why_not_owned
 from .registry import Resource, kind
 from .waiting import poll
@@ -345,6 +345,11 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         for rec in (a_rec, marker_rec):
             if rec is not None:
                 changes_by_zone.setdefault(zid, []).append({"Action": "DELETE", "ResourceRecordSet": rec})
+    eip = ledger.entry("eip")
+
+    def records() -> list[str]:  # what the ledger says the stack points at its address
+        return [e.id for e in ledger.entries() if e.kind == r53.name and e.state == CREATED and e.id]
+
     if add:
         zone = choose_zone(aws, add[0], hosted_zone)
         if zone is None:
@@ -352,6 +357,8 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         zid = bare_zone_id(zone)
         for name in add:
             ledger.intent(f"dns:{name}", r53.name, zone_id=zid, record=name, value=ip)
+        if eip is not None and eip.id:  # named before they are written (adopt reads them by these names)
+            tag_records(aws, eip.id, records() + [f"{zid}/{name}" for name in add])
         r53.upsert(aws, zone_id=zid, names=add, value=ip, stack=stack, run_id=run_id, stack_id=stack_id)
         for name in add:
             ledger.created(f"dns:{name}", r53.name, f"{zid}/{name}", zone_id=zid, record=name, value=ip)
@@ -359,6 +366,8 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
     for name in remove:
         ledger.deleted(f"dns:{name}")
+    if eip is not None and eip.id:
+        tag_records(aws, eip.id, records(), prune=True)
 
 
 # Snapshots --------------------------------------------------------------------------------------

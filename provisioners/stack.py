@@ -319,13 +319,16 @@ class StackBuilder:
 
     # Elastic IP ----------------------------------------------------------------
     def eip(self, ctx: StepContext) -> StepResult:
+        from .kinds.route53_record import dns_tags
+
         k = kind("elastic-ip")
         found = self.adopt("eip", "elastic-ip")
         if found:
             return StepResult({"allocation_id": found.id, "public_ip": found.data["public_ip"]},
                               f"{found.data['public_ip']} (resumed)")
         self.env.ledger.intent("eip", k.name)
-        resp = k.allocate(self.env.aws, tags=self.tags("eip"))
+        # no DNS records yet (`dns` names them here before it writes them): adopt reads them by these names
+        resp = k.allocate(self.env.aws, tags=self.tags("eip") + dns_tags([]))
         self.record("eip", k.name, resp["AllocationId"], public_ip=resp["PublicIp"])
         return StepResult({"allocation_id": resp["AllocationId"], "public_ip": resp["PublicIp"]}, resp["PublicIp"])
 
@@ -452,7 +455,7 @@ class StackBuilder:
 
     # DNS -----------------------------------------------------------------------
     def dns(self, ctx: StepContext) -> StepResult:
-        from .kinds.route53_record import choose_zone
+        from .kinds.route53_record import choose_zone, tag_records
 
         dom = self.spec.domain
         zone = choose_zone(self.env.aws, dom.name, dom.hosted_zone)
@@ -462,6 +465,7 @@ class StackBuilder:
         zid = zone["Id"].split("/")[-1]
         for rec in dom.record_names:
             self.env.ledger.intent(f"dns:{rec}", "route53-record", zone_id=zid, record=rec, value=ip)
+        tag_records(self.env.aws, ctx.out("eip")["allocation_id"], [f"{zid}/{rec}" for rec in dom.record_names])
         kind("route53-record").upsert(self.env.aws, zone_id=zid, names=dom.record_names, value=ip,
                                       stack=self.name, run_id=self.env.run_id, stack_id=self.stack_id)
         for rec in dom.record_names:
