@@ -55,7 +55,8 @@ def _tags(stack: str, sid: str, role: str, name: str) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in pairs.items()]
 
 
-def add_stacks(aws: Aws, names: list[str], zone: str = "example.com") -> None:
+def add_stacks(aws: Aws, names: list[str], zone: str = "example.com", *, alarms: bool = False) -> None:
+    """`alarms`: each stack also gets the three alarms hostwiz names `hostwiz-NAME-...`, tagged for it."""
     ec2, iam, rds, ssm, r53 = (aws.client(s) for s in ("ec2", "iam", "rds", "ssm", "route53"))
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
@@ -97,6 +98,13 @@ def add_stacks(aws: Aws, names: list[str], zone: str = "example.com") -> None:
                             "Name": f"_hostwiz.{rec}", "Type": "TXT", "TTL": 60, "ResourceRecords": [
                                 {"Value": f'"hostwiz:stack={n} hostwiz:run=r-bench hostwiz:id={sid} value=192.0.2.1"'}]}}]
         r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+        if alarms:
+            cw = aws.client("cloudwatch")
+            for key in ("instance-recover", "cpu-credits-low", "db-storage-low"):
+                cw.put_metric_alarm(AlarmName=f"hostwiz-{n}-{key}", MetricName="CPUUtilization", Namespace="AWS/EC2",
+                                    Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1,
+                                    ComparisonOperator="GreaterThanThreshold",
+                                    Tags=_tags(n, sid, f"alarm-{key}", f"hostwiz-{n}-{key}"))
 
 
 def add_records(aws: Aws, count: int, zone: str = "example.com", prefix: str = "host") -> None:
