@@ -137,7 +137,8 @@ def _records_by_eip(aws: Aws, stack: str, found: list[Resource]) -> list[Resourc
     names = [records_in_tags(r.tags) for r in eips]
     if not eips or any(n is None for n in names):
         return r53.find_stack(aws, stack)
-    return r53.find_named(aws, stack, [rid for n in names for rid in n or []], ledger=True) or []
+    named = r53.find_named(aws, stack, [rid for n in names for rid in n or []], ledger=True)
+    return r53.find_stack(aws, stack) if named is None else named
 
 
 def stack_names(stack: str, entries: list[Any] = ()) -> dict[str, list[str]]:

@@ -20,13 +20,13 @@ class WaitTimeout(Exception):
 # Waits for a state AWS reaches after a while (`fixed`): a check at once only when the resource may be
 # ready already (a resumed run's), none in the part of the wait where the answer is known to be "not
 # yet", then a fixed interval: 3 s for an instance (noticed within 3 s of "running"), 15 s for a database.
-# The rate limits leave plenty of room: EC2 throttles each non-mutating API action per account and
-# Region with a token bucket of 100 refilled at 20 per second
-# (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so one DescribeInstances per 3 s
-# per waiting stack is 1/60 of the refill; RDS throttles its API per account and Region too
-# (AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.ThrottlingQuotas), and one
-# DescribeDBInstances per 15 s is far below it. Calls per minute against the backed-off waits they
-# replaced: bench/waits.py, docs/reads.md ("Waits").
+# The rate limits leave plenty of room. EC2 throttles each API action separately, per account and
+# Region, with a token bucket: a non-mutating action's holds 100 and refills 20 a second
+# (docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), so one DescribeInstances every 3 s
+# per waiting stack is 1/60 of the refill. RDS allows each account and Region bursts of 300 requests and
+# 12 a second sustained (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html; quotas:
+# CHAP_Limits.html#RDS_Limits.ThrottlingQuotas): one DescribeDBInstances every 15 s is 1/180 of it.
+# Calls per minute against the backed-off waits they replaced: bench/waits.py, docs/reads.md ("Waits").
 def fixed(delay: float, first_polls: int, *, at_once: bool = True) -> dict:
     """poll() arguments for a fixed-interval wait: a check at once (unless `at_once` is False: the
     resource was made a moment ago and cannot be ready), the next `first_polls` intervals in (the
