@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from hostwiz.deploy import Target, deploy, pack_directory, plan, site_config  # noqa: E402
 from hostwiz.deploy.release import Remote  # noqa: E402
-from tests.deploy.conftest import NGINX_CONF, connect, free_port, start_sshd, stop, wait_port  # noqa: E402
+from tests.deploy.conftest import NGINX_CONF, connect, free_port, port_block, start_sshd, stop, wait_port  # noqa: E402
 
 
 def generate(root: Path, total: int, files: int, seed: int = 7) -> int:
@@ -71,7 +71,7 @@ def main() -> int:
         connect(sshd, known).close()  # writes known_hosts
         nginx_dir = work / "nginx"
         (nginx_dir / "tmp").mkdir(parents=True)
-        http_port, preview, port_base = free_port(), free_port(), free_port()
+        http_port, preview, port_base = free_port(), free_port(), port_block()
         user = "user root;" if os.geteuid() == 0 else ""
         (nginx_dir / "nginx.conf").write_text(NGINX_CONF.format(d=nginx_dir, user=user))
         site = nginx_dir / "site.conf"

@@ -1,4 +1,4 @@
-"""The command line: `hostwiz` (the TUI) and `up`, `status`, `down`, `adopt`, `ssh`, `logs`, `cleanup`,
+"""The command line: `up`, `status`, `down`, `adopt`, `ssh`, `logs`, `cleanup`,
 `deploy`, `releases`, `rollback`, `env`, and the day-two commands `stop`, `start`, `allow`, `revoke`,
 `snapshot`, `restore`, `tunnel`, `top`, `alarms`.
 
@@ -47,12 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """A command line with a command (`hostwiz` alone, the TUI, starts from hostwiz.main)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
-        from hostwiz.cli import tui
+        parser.print_usage(sys.stderr)
+        print("hostwiz: name a command (or run `hostwiz` alone for the TUI)", file=sys.stderr)
+        return BAD_INPUT
+    return run(args)
 
-        return tui.run(args)
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command; plain words for expected failures, the traceback in the log file."""
     module = importlib.import_module(f"hostwiz.cli.{args.command}")
     from hostwiz.cli.common import close_sessions
     from hostwiz.errors import UserError

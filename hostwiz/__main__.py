@@ -1,5 +1,5 @@
 import sys
 
-from hostwiz.cli import main
+from hostwiz.main import main
 
 sys.exit(main())

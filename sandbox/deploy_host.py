@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -66,6 +67,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def port_block(count: int = 20) -> int:
+    """The first of `count` free ports in a row, below Linux's ephemeral range (32768-60999): releases
+    bind them later, and a base taken from the ephemeral range collided with the outgoing connections
+    the machine opens meanwhile (an app that could not bind "exited before answering", under load)."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 32000 - count)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError(f"no {count} free ports in a row between 20000 and 32000")
+
+
 def _nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
 
@@ -79,7 +97,7 @@ class DeployHost:
         (self.nginx_dir / "tmp").mkdir(parents=True, exist_ok=True)
         (self.dir / "bin").mkdir(exist_ok=True)
         self.http_port = _free_port()
-        self.target = Target(root=str(self.dir / "srv-app"), port_base=_free_port(), preview_port=_free_port(),
+        self.target = Target(root=str(self.dir / "srv-app"), port_base=port_block(), preview_port=_free_port(),
                              health_timeout=30, sudo=False, nginx_conf=str(self.nginx_dir / "nginx.conf"),
                              nginx_pid=str(self.nginx_dir / "nginx.pid"), shared_env=str(self.dir / "app.env"),
                              settings_env=str(self.dir / "settings.env"), supervisor="setsid")

@@ -24,6 +24,7 @@ import pytest
 
 from hostwiz.deploy import Target, site_config
 from hostwiz.deploy.release import Remote
+from hostwiz.sandbox.deploy_host import port_block
 
 
 def need(binary: str, package: str, *also: str) -> str:
@@ -175,7 +176,7 @@ def instance(tmp_path: Path):
     (d / "tmp").mkdir(parents=True)
     root = tmp_path / "instance" / "srv-app"
     http_port = free_port()
-    target = Target(root=str(root), port_base=free_port(), preview_port=free_port(), health_timeout=15,
+    target = Target(root=str(root), port_base=port_block(), preview_port=free_port(), health_timeout=15,
                     sudo=False, nginx_conf=str(d / "nginx.conf"), nginx_pid=str(d / "nginx.pid"),
                     shared_env=str(tmp_path / "instance" / "app.env"), supervisor="setsid")
     Remote(client.get_transport(), target).install()  # lays out root/nginx/{live,preview}.conf
