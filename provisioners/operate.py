@@ -350,6 +350,8 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
     def records() -> list[str]:  # what the ledger says the stack points at its address
         return [e.id for e in ledger.entries() if e.kind == r53.name and e.state == CREATED and e.id]
 
+    named = records()
+
     if add:
         zone = choose_zone(aws, add[0], hosted_zone)
         if zone is None:
@@ -358,7 +360,8 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         for name in add:
             ledger.intent(f"dns:{name}", r53.name, zone_id=zid, record=name, value=ip)
         if eip is not None and eip.id:  # named before they are written (adopt reads them by these names)
-            tag_records(aws, eip.id, records() + [f"{zid}/{name}" for name in add])
+            named = list(dict.fromkeys(named + [f"{zid}/{name}" for name in add]))
+            tag_records(aws, eip.id, named)
         r53.upsert(aws, zone_id=zid, names=add, value=ip, stack=stack, run_id=run_id, stack_id=stack_id)
         for name in add:
             ledger.created(f"dns:{name}", r53.name, f"{zid}/{name}", zone_id=zid, record=name, value=ip)
@@ -366,8 +369,8 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
     for name in remove:
         ledger.deleted(f"dns:{name}")
-    if eip is not None and eip.id:
-        tag_records(aws, eip.id, records(), prune=True)
+    if eip is not None and eip.id and sorted(records()) != sorted(named):  # names gone: named no more
+        tag_records(aws, eip.id, records())
 
 
 # Snapshots --------------------------------------------------------------------------------------

@@ -51,16 +51,12 @@ def records_in_tags(tags: dict[str, str]) -> list[str] | None:
     return [rid for k in keys for rid in tags.get(k, "").split()]
 
 
-def tag_records(aws: Aws, allocation_id: str, record_ids: Iterable[str], *, prune: bool = False) -> None:
+def tag_records(aws: Aws, allocation_id: str, record_ids: Iterable[str]) -> None:
     """Name `record_ids` on the stack's Elastic IP (before the records are written: a crash between the
-    two leaves a name to look up, never a record nobody can find by name). `prune`: remove the extra
-    keys of a longer list written before."""
-    new = dns_tags(record_ids)
-    ec2 = aws.client("ec2")
-    ec2.create_tags(Resources=[allocation_id], Tags=new)
-    stale = {f"{DNS_TAG}-{i}" for i in range(2, DNS_TAG_KEYS + 1)} - {t["Key"] for t in new}
-    if prune and stale:
-        ec2.delete_tags(Resources=[allocation_id], Tags=[{"Key": k} for k in sorted(stale)])
+    two leaves a name to look up, never a record nobody can find by name). A shorter list leaves any
+    later `hostwiz:dns-N` of a longer one in place: a name no longer the stack's is looked up for
+    nothing, and what is found there is still checked by its marker's identity."""
+    aws.client("ec2").create_tags(Resources=[allocation_id], Tags=dns_tags(record_ids))
 
 
 class RecordChanged(Exception):
