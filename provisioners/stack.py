@@ -52,6 +52,9 @@ class Timing:
     db_delay: float = 15.0
     db_first_polls: int = 16
     db_timeout: float = 3600.0
+    # Check what `up` has just made at once too: an emulator at --endpoint-url (moto, LocalStack)
+    # answers "running" / "available" at once, and would otherwise wait 9 s / 240 s for nothing.
+    fresh_at_once: bool = False
     iam_retry_delay: float = 3.0  # also the first delay of every "not visible yet" retry (eventual consistency)
 
 
@@ -314,7 +317,7 @@ class StackBuilder:
         data = kind("ec2-instance").wait_state(self.env.aws, iid, "running", timeout=t.instance_timeout,
                                                cancel=ctx.cancel, progress=ctx.progress,
                                                **fixed(t.instance_delay, t.instance_first_polls,
-                                                       at_once=not ctx.out("instance").get("fresh")))
+                                                       at_once=t.fresh_at_once or not ctx.out("instance").get("fresh")))
         return StepResult({"private_ip": data.get("PrivateIpAddress")}, "running")
 
     # Elastic IP ----------------------------------------------------------------
@@ -425,7 +428,7 @@ class StackBuilder:
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
                                                    timeout=t.db_timeout, cancel=ctx.cancel, progress=ctx.progress,
                                                    **fixed(t.db_delay, t.db_first_polls,
-                                                           at_once=not ctx.out("database").get("fresh")))
+                                                           at_once=t.fresh_at_once or not ctx.out("database").get("fresh")))
         if self.spec.database.from_snapshot or self.spec.database.from_database:  # the source's password: reset it
             self.env.aws.client("rds").modify_db_instance(
                 DBInstanceIdentifier=ctx.out("database")["identifier"], ApplyImmediately=True,
