@@ -30,7 +30,10 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
         "hostwiz cleanup --name-prefix workshop- --older-than 7d",
         "hostwiz cleanup --tag team=labs --plan-out plan.json     # review it, then:",
         "hostwiz cleanup --plan plan.json --yes"))
-    p.add_argument("--name-prefix", metavar="P", help="Name tag or resource name starts with P")
+    p.add_argument("--name-prefix", metavar="P",
+                   help="the Name tag or resource name is P, or P followed by - _ . / or : "
+                        "(P=hostwiz-blog takes hostwiz-blog-db, never hostwiz-blogx-db; "
+                        "a P ending in a separator, like workshop-, takes whatever follows it)")
     p.add_argument("--tag", action="append", default=[], metavar="K=V", help="has tag K=V (repeatable)")
     p.add_argument("--vpc", metavar="ID", help="in this VPC (the VPC and everything inside it)")
     p.add_argument("--older-than", metavar="AGE", help="created more than AGE ago: 30m, 12h, 7d, 2w")

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DB_CLASS_RE = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+VOLUME_GB = (8, 16384)  # EBS gp3 root volume sizes hostwiz accepts
+APP_PORT = (1, 65535)
 
 
 class OS(str, Enum):
@@ -64,9 +67,18 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False, use_enum_values=False)
 
 
+def _whole_number(v: Any) -> Any:
+    """true/false is not a number (pydantic would take true as 1): reported as a wrong type."""
+    if isinstance(v, bool):
+        raise PydanticCustomError("int_type", "not a whole number")
+    return v
+
+
 def normalise_domain(value: str) -> str:
     """Lowercase, drop one trailing dot, IDN to punycode; raise ValueError with the fix."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        raise ValueError(f"{_shown(value)} is not text; write the name in quotes, like \"blog.example.com\"")
+    if not value.strip():
         raise ValueError("is empty; write a name like blog.example.com")
     name = value.strip().lower()
     if name.endswith("."):
@@ -80,7 +92,7 @@ def normalise_domain(value: str) -> str:
                 "write its xn-- form"
             ) from None
     if len(name) > 253:
-        raise ValueError(f"is {len(name)} characters long; a domain name has at most 253")
+        raise ValueError(f"is {len(name)} characters long; a domain name has at most 253: use a shorter one")
     labels = name.split(".")
     if len(labels) < 2:
         raise ValueError(f"{name!r} has no dot; write the full name like {name}.example.com")
@@ -157,9 +169,11 @@ def check_ssh_cidr(value: str, *, allow_world: bool = False) -> str:
 class InstanceSpec(_Model):
     type: str = "t3.micro"
     os: OS = OS.ubuntu_24_04
-    volume_gb: int = Field(20, ge=8, le=16384)
+    volume_gb: int = Field(20, ge=VOLUME_GB[0], le=VOLUME_GB[1])
     ssh_cidr: str | None = None
     allow_world_ssh: bool = False
+
+    _volume = field_validator("volume_gb", mode="before")(_whole_number)
 
     @field_validator("type")
     @classmethod
@@ -186,8 +200,10 @@ class InstanceSpec(_Model):
 
 class RuntimeSpec(_Model):
     kind: RuntimeKind = RuntimeKind.docker
-    app_port: int = Field(3000, ge=1, le=65535)
+    app_port: int = Field(3000, ge=APP_PORT[0], le=APP_PORT[1])
     tls: bool = False
+
+    _port_number = field_validator("app_port", mode="before")(_whole_number)
 
     @field_validator("app_port")
     @classmethod
@@ -215,6 +231,8 @@ class DatabaseSpec(_Model):
     from_database: str | None = None
     restore_time: str | None = None
 
+    _storage_number = field_validator("storage_gb", mode="before")(_whole_number)
+
     @field_validator("from_snapshot")
     @classmethod
     def _snapshot(cls, v: str | None) -> str | None:
@@ -222,7 +240,8 @@ class DatabaseSpec(_Model):
             return None
         v = v.strip()
         if not re.match(r"^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?[A-Za-z][A-Za-z0-9-]{0,254}$", v):
-            raise ValueError(f"{v!r} is not an RDS snapshot identifier; 'hostwiz snapshot NAME --all' lists them")
+            raise ValueError(f"{_shown(v)} is not an RDS snapshot identifier (a letter, then letters, digits and "
+                             "hyphens); use one that 'hostwiz snapshot NAME --all' lists")
         return v
 
     @field_validator("from_database")
@@ -442,6 +461,93 @@ class SpecError(Exception):
         return "\n".join(lines)
 
 
+# What each field holds, in the operator's words: (what it is, its shape or range, an example line).
+# Pydantic's own checks (type, range, required) are reported through these, never in its wording.
+FIELD_HELP: dict[str, tuple[str, str, str]] = {
+    "name": ("the stack name", "3-32 lowercase letters, digits and hyphens, starting with a letter",
+             'name = "blog"'),
+    "region": ("the AWS region", "a region name", 'region = "us-east-1"'),
+    "domain.name": ("the domain name", "a full name in quotes", 'name = "blog.example.com"'),
+    "domain.hosted_zone": ("the hosted zone", "a Route53 zone name that contains the domain",
+                           'hosted_zone = "example.com"'),
+    "domain.www": ("www", "true or false", "www = true"),
+    "instance.type": ("the instance type", "an EC2 type offered in the region", 'type = "t3.micro"'),
+    "instance.os": ("the OS", "one of " + ", ".join(o.value for o in OS), 'os = "ubuntu-24.04"'),
+    "instance.volume_gb": ("the disk size", f"a whole number of GB from {VOLUME_GB[0]} to {VOLUME_GB[1]}",
+                           "volume_gb = 20"),
+    "instance.ssh_cidr": ("the SSH source", "an IP address or network in quotes", 'ssh_cidr = "203.0.113.7/32"'),
+    "instance.allow_world_ssh": ("allow_world_ssh", "true or false", "allow_world_ssh = false"),
+    "runtime.kind": ("the runtime", "one of " + ", ".join(k.value for k in RuntimeKind), 'kind = "docker"'),
+    "runtime.app_port": ("the app port", f"a whole number from {APP_PORT[0]} to {APP_PORT[1]}, not 22, 80 or 443",
+                         "app_port = 3000"),
+    "runtime.tls": ("tls", "true or false", "tls = true"),
+    "database.engine": ("the database engine", "one of " + ", ".join(e.value for e in Engine), 'engine = "postgres"'),
+    "database.instance_class": ("the database class", "an RDS instance class", 'instance_class = "db.t3.micro"'),
+    "database.storage_gb": ("the database storage", "a whole number of GB from {} to {}".format(
+        min(lo for lo, _ in STORAGE_BOUNDS.values()), max(hi for _, hi in STORAGE_BOUNDS.values())), "storage_gb = 20"),
+    "database.db_name": ("the database name", "at most 16 letters, digits or underscores, starting with a letter",
+                         'db_name = "app"'),
+    "database.username": ("the database user", "at most 16 letters, digits or underscores, starting with a letter",
+                          'username = "hostwiz"'),
+    "database.from_snapshot": ("the snapshot to restore", "an RDS snapshot identifier in quotes",
+                               'from_snapshot = "blog-final-20261130"'),
+    "database.from_database": ("the database to restore from", "an RDS database identifier in quotes",
+                               'from_database = "blog-db"'),
+    "database.restore_time": ("the time to restore to", 'an ISO 8601 time (UTC) or "latest"',
+                              'restore_time = "2026-11-30T10:00:00Z"'),
+    "app.source": ("the app's directory", "a path in quotes, relative to the spec file", 'source = "."'),
+    "app.git": ("the app's git repository", "a URL in quotes", 'git = "https://github.com/me/app.git"'),
+    "app.ref": ("the git ref", "a branch, tag or commit in quotes", 'ref = "main"'),
+    "app.image": ("the app's image", "a container image reference in quotes", 'image = "nginx:1.27"'),
+    "app.start": ("the start command", "one line in quotes", 'start = "gunicorn app:app"'),
+    "app.health": ("the health path", "a path starting with /", 'health = "/health"'),
+    "app.env": ("the app's settings", "a table of NAME = \"value\" lines", 'env = { LOG_LEVEL = "info" }'),
+    "app.env.*": ("a setting's value", "one line of text in quotes", 'LOG_LEVEL = "info"'),
+    "monitoring.alarms": ("alarms", "true or false", "alarms = true"),
+}
+SECTIONS = ("domain", "instance", "runtime", "database", "app", "monitoring")
+
+
+def _help(field: str) -> tuple[str, str, str] | None:
+    if field in FIELD_HELP:
+        return FIELD_HELP[field]
+    parent = field.rsplit(".", 1)[0]
+    return FIELD_HELP.get(parent + ".*") if "." in field else None
+
+
+def _shown(value: Any) -> str:
+    """A value as the operator wrote it (true, not True), cut short."""
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _pydantic_message(field: str, kind: str, value: Any) -> str:
+    """One of pydantic's own checks (wrong type, out of range, required, not a table) in hostwiz's
+    words: what was given, what the field holds, and what to write."""
+    if field in SECTIONS or kind in ("model_type", "model_attributes_type", "dict_type") and _help(field) is None:
+        return (f"must be the [{field}] section (a table of key = value lines), not {_shown(value)}; "
+                "see examples/ for one")
+    if field == "spec":
+        return "the spec must be a table of key = value lines; see examples/ for one"
+    what, shape, example = _help(field) or (field.rsplit(".", 1)[-1], "a value of the kind examples/ shows",
+                                            "see examples/")
+    fix = f"{what} is {shape}; write e.g. {example}"
+    if kind == "missing":
+        return f"is missing: {fix}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):  # the wizard's too: a value
+        return f"{_shown(value)} is out of range: {what} is {shape}; use e.g. {example.split(' = ', 1)[-1]}"
+    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        return f"{_shown(value)} is not a whole number: {fix}"
+    if kind in ("bool_type", "bool_parsing"):
+        key = example.split(" =")[0]
+        return f"{_shown(value)} is not true or false: write {key} = true or {key} = false (no quotes)"
+    if kind in ("string_type", "string_unicode"):
+        return f"{_shown(value)} is not text: {fix}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{_shown(value)} is not a table: {fix}"
+    return f"{_shown(value)} is not valid here: {fix}"
+
+
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
     out = []
     for e in err.errors():
@@ -450,11 +556,15 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
         if isinstance(cause, FieldProblem):  # a model-level check that knows which field is wrong
             loc.append(cause.field)
         field = ".".join(loc) or "spec"
-        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "is not a known field; check the spelling (see examples/)"
         elif e["type"] == "enum":
-            msg = f"{e.get('input')!r} is not one of: {e['ctx']['expected']}"
+            example = (_help(field) or ("", "", "see examples/"))[2]
+            msg = f"{_shown(e.get('input'))} is not one of: {e['ctx']['expected']}; write e.g. {example}"
+        elif e["type"] == "value_error":  # hostwiz's own checks: their message names the fix
+            msg = e["msg"].removeprefix("Value error, ")
+        else:
+            msg = _pydantic_message(field, e["type"], e.get("input"))
         out.append((field, msg))
     return out
 
@@ -478,7 +588,7 @@ def _whole_model_checks(data: Any) -> list[tuple[str, str]]:
     if isinstance(db, dict):
         try:
             engine = Engine(db.get("engine", Engine.postgres.value))
-            storage = int(db.get("storage_gb", 20))
+            storage = int(_whole_number(db.get("storage_gb", 20)))
         except (ValueError, TypeError):
             pass
         else:

@@ -1,9 +1,10 @@
 """The one place AWS clients come from.
 
-Profile, region and endpoint are chosen once (`Aws`); clients are made lazily, one set per
-thread (boto3 sessions are not thread-safe), never at import time, all with botocore's
-standard retry mode. Hooks registered on `Aws` are attached to every client it makes: the
-tests use them to inject faults and count calls, the benchmarks to add latency.
+Profile, region and endpoint are chosen once (`Aws`); clients are made lazily, never at import
+time, all with botocore's standard retry mode, and shared by every thread (botocore's clients are
+thread-safe; its sessions are not, so only making a client is serialised). Hooks registered on
+`Aws` are attached to every client it makes: the tests use them to inject faults and count calls,
+the benchmarks to add latency, the sandbox to model AWS.
 """
 
 from __future__ import annotations
@@ -54,11 +55,10 @@ class Aws:
 
     def __post_init__(self) -> None:
         self.endpoint_url = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        self._local = threading.local()
-        # One boto3 session for all threads (a fresh one per thread re-parsed the service models,
-        # ~0.3 s of CPU per worker thread). Clients stay per thread; only their creation is
-        # serialised, because a session is not thread-safe.
-        self._shared: dict[str, Any] = {"lock": threading.Lock()}
+        # One boto3 session and one client per service, region and set of hooks, for every thread
+        # and every region clone. Clients made per thread cost a third of the CPU of a cleanup
+        # scan (each pool's fresh threads made their own, ~20 ms each).
+        self._shared: dict[str, Any] = {"lock": threading.Lock(), "clients": {}}
 
     def with_region(self, region: str) -> "Aws":
         clone = Aws(region=region, profile=self.profile, endpoint_url=self.endpoint_url,
@@ -67,25 +67,30 @@ class Aws:
         return clone
 
     def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region or self.region)
-        clients = self._local.__dict__.setdefault("clients", {})
-        if key not in clients:
+        # the hooks are part of the key: a hook added later (a test's recorder, a fault) gets a
+        # client that carries it, and taking it away again goes back to the client without it
+        key = (service, region or self.region, tuple(self.hooks))
+        clients = self._shared["clients"]
+        client = clients.get(key)
+        if client is None:
             from botocore.config import Config
 
             with self._shared["lock"]:
-                if "session" not in self._shared:
-                    self._shared["session"] = _new_session(self.profile, self.region)
-                client = self._shared["session"].client(
-                    service,
-                    region_name=key[1],
-                    endpoint_url=self.endpoint_url,
-                    config=Config(retries=dict(RETRY_CONFIG), max_pool_connections=self.max_pool_connections,
-                                  user_agent_extra="hostwiz"),
-                )
-            for event, handler in self.hooks:
-                client.meta.events.register(event, handler)
-            clients[key] = client
-        return clients[key]
+                client = clients.get(key)
+                if client is None:
+                    if "session" not in self._shared:
+                        self._shared["session"] = _new_session(self.profile, self.region)
+                    client = self._shared["session"].client(
+                        service,
+                        region_name=key[1],
+                        endpoint_url=self.endpoint_url,
+                        config=Config(retries=dict(RETRY_CONFIG), max_pool_connections=self.max_pool_connections,
+                                      user_agent_extra="hostwiz"),
+                    )
+                    for event, handler in key[2]:
+                        client.meta.events.register(event, handler)
+                    clients[key] = client
+        return client
 
     def identity(self) -> dict[str, str]:
         ident = self.client("sts").get_caller_identity()
@@ -98,6 +103,30 @@ def error_code(err: BaseException) -> str | None:
     if isinstance(response, dict):
         return response.get("Error", {}).get("Code")
     return None
+
+
+# AWS asking the caller to slow down (botocore's standard mode retries these; account limits such as
+# LimitExceededException are not among them: they do not pass by waiting).
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "BandwidthLimitExceeded", "RequestThrottled", "SlowDown", "EC2ThrottledException"})
+
+
+def throttled(err: BaseException) -> bool:
+    """Whether `err` is AWS throttling the caller (by error code, or HTTP 429)."""
+    if error_code(err) in THROTTLING_CODES:
+        return True
+    response = getattr(err, "response", None)
+    return isinstance(response, dict) and response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 429
+
+
+def tries(err: BaseException) -> int:
+    """How many times the failed call was sent: botocore's retries of it, plus the first try."""
+    response = getattr(err, "response", None)
+    meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    retried = meta.get("RetryAttempts")
+    return (retried if isinstance(retried, int) else RETRY_CONFIG["max_attempts"]) + 1  # max_attempts: retries
 
 
 def tags(stack: str, run_id: str, name: str, **extra: str) -> list[dict[str, str]]:

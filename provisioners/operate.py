@@ -19,6 +19,7 @@ records) carries the stack's identity like everything `up` makes (`identity_tags
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from dataclasses import dataclass
@@ -56,15 +57,35 @@ def root_volume(inst: dict[str, Any]) -> str | None:
 
 
 def ssh_rules(aws: Aws, group_id: str) -> list[dict[str, str]]:
-    """The SSH (tcp/22) sources of a security group: [{"cidr", "description"}]."""
+    """The SSH (tcp/22) sources of a security group: [{"cidr", "description"}], each source once
+    (two rules may name the same range: 22-22 and 22-2222, or one added by hand beside hostwiz's),
+    with the descriptions of its rules joined, in a stable order: IPv4 before IPv6, by address."""
     g = aws.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
-    out = []
+    found: dict[str, list[str]] = {}
     for perm in g.get("IpPermissions", []):
         if perm.get("IpProtocol") != "tcp" or perm.get("FromPort") != 22:
             continue
-        out += [{"cidr": r["CidrIp"], "description": r.get("Description", "")} for r in perm.get("IpRanges", [])]
-        out += [{"cidr": r["CidrIpv6"], "description": r.get("Description", "")} for r in perm.get("Ipv6Ranges", [])]
-    return out
+        for r in perm.get("IpRanges", []) + perm.get("Ipv6Ranges", []):
+            descriptions = found.setdefault(_source(r.get("CidrIp") or r.get("CidrIpv6", "")), [])
+            if r.get("Description") and r["Description"] not in descriptions:
+                descriptions.append(r["Description"])
+    return [{"cidr": cidr, "description": "; ".join(found[cidr])} for cidr in sorted(found, key=_source_order)]
+
+
+def _source(cidr: str) -> str:
+    """One spelling per range (2001:DB8::/32 and 2001:db8::/32 are one source)."""
+    try:
+        return str(ipaddress.ip_network(cidr, strict=False))
+    except ValueError:
+        return cidr
+
+
+def _source_order(cidr: str) -> tuple:
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return (7, 0, 0, cidr)
+    return (net.version, int(net.network_address), net.prefixlen, cidr)
 
 
 def _ledger_id(ledger: Ledger, step: str) -> str | None:

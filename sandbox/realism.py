@@ -100,7 +100,7 @@ class Realism:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._local = threading.local()
+        self._clients: dict[tuple[str, str], Any] = {}  # the model's own plain clients, shared by threads
         self._born: dict[str, float] = {}  # "instance:i-1", "sg:sg-1", "key:name", "role:name", ... -> monotonic
         self._instances: dict[str, dict] = {}  # instance id -> type, subnet, groups (from RunInstances)
         self._tokens: dict[str, str] = {}  # client token -> instance id
@@ -135,13 +135,17 @@ class Realism:
 
     # Plain clients of the model's own --------------------------------------------------
     def peek(self, service: str, region: str) -> Any:
-        clients = self._local.__dict__.setdefault("clients", {})
-        if (service, region) not in clients:
+        client = self._clients.get((service, region))
+        if client is None:
             import boto3
 
-            clients[(service, region)] = boto3.session.Session().client(
-                service, region_name=region, endpoint_url=self.endpoint_url)
-        return clients[(service, region)]
+            with self._lock:  # a boto3 session is not thread-safe; its clients are
+                client = self._clients.get((service, region))
+                if client is None:
+                    session = self._clients.setdefault(("session", ""), boto3.session.Session())
+                    client = self._clients[(service, region)] = session.client(
+                        service, region_name=region, endpoint_url=self.endpoint_url)
+        return client
 
     # Hooks ----------------------------------------------------------------------------------
     def _params(self, params: dict, context: dict, **_: Any) -> None:

@@ -74,6 +74,7 @@ class CleanupScreen(WorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("f5", "find", "Find"),
+        Binding("f6", "switch_pane", "Tree/filters"),  # one key between the filters and the tree, both ways
         Binding("x", "toggle", "(Un)select"),
         Binding("a", "toggle_all", "All/none"),
         Binding("d", "delete", "Delete selected"),
@@ -97,6 +98,8 @@ class CleanupScreen(WorkerFailures, Screen):
         self.nodes: dict[str, TreeNode] = {}
         self.status: dict[str, str] = {}
         self.running = False
+        self.last_filter = "prefix"  # where f6 goes back to from the tree
+        self.report: list[str] = []  # the last deletion's report, kept above the details until a new find
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filters"):
@@ -105,7 +108,9 @@ class CleanupScreen(WorkerFailures, Screen):
             yield Input(placeholder="vpc-...", id="vpc")
             yield Input(placeholder="older than (7d)", id="age")
             yield Input(placeholder="regions (default: session's)", id="regions")
-            yield Button("Find", id="find", variant="primary")
+            find = Button("Find", id="find", variant="primary")
+            find.can_focus = False  # Enter in a filter or f5 finds: Tab goes from the last filter to the tree
+            yield find
         yield Static("Give a name prefix, tag or VPC and press Find. Nothing is deleted without your confirmation.",
                      id="status")
         yield ProgressBar(id="progress", show_eta=False)
@@ -119,6 +124,16 @@ class CleanupScreen(WorkerFailures, Screen):
         tree = self.query_one("#tree", Tree)
         tree.show_root, tree.auto_expand = False, False
         self.query_one("#prefix", Input).focus()
+
+    def action_switch_pane(self) -> None:
+        """The tree from a filter; back to the filter last used from the tree."""
+        tree = self.query_one("#tree", Tree)
+        if self.focused is tree:
+            self.query_one(f"#{self.last_filter}", Input).focus()
+            return
+        if isinstance(self.focused, Input) and self.focused.id:
+            self.last_filter = self.focused.id
+        tree.focus()
 
     # finding -------------------------------------------------------------------
     def filters(self) -> Any:
@@ -172,6 +187,7 @@ class CleanupScreen(WorkerFailures, Screen):
     def on_plan_ready(self, message: PlanReady) -> None:
         self.query_one("#progress").display = False
         self.plan, self.account = message.plan, message.account
+        self.report = []
         # A live hostwiz stack's resources are not in the plan at all: the selection's protections
         # (provisioners/cleanup/selection.py) put them under "never taken" with the stack's name and
         # `hostwiz down` (issue 15, finding 3). Should a plan ever carry a stack's resources, they
@@ -181,6 +197,8 @@ class CleanupScreen(WorkerFailures, Screen):
         self.selected = {r.key for r in self.plan.resources if r.tags.get(STACK_TAG) not in self.live}
         self.status.clear()
         self.fill_tree()
+        if self.plan.resources and isinstance(self.focused, Input):  # on to what was found (f6 goes back)
+            self.action_switch_pane()
         sandbox = " (SANDBOX)" if getattr(self.app, "sandbox", False) else ""
         live = (f" Resources of live stacks ({', '.join(sorted(self.live))}) are marked and not selected."
                 if self.live else "")
@@ -285,7 +303,7 @@ class CleanupScreen(WorkerFailures, Screen):
         if self.plan is None:
             return
         node = event.node if event is not None else self.query_one("#tree", Tree).cursor_node
-        lines = self.selection_summary()
+        lines = [*self.report, *([""] if self.report else []), *self.selection_summary()]
         r = node.data if node is not None else None
         if r is not None:
             waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
@@ -369,7 +387,12 @@ class CleanupScreen(WorkerFailures, Screen):
                 blockers = f" — blocked by {', '.join(x.blockers)}" if x.blockers else ""
                 report.append(f"  • {x.resource.kind} {x.resource.name or x.resource.id}: {x.error}{blockers}")
             report.append("Resolve the blockers (or select them too) and run Find again.")
-        self.query_one("#detail", Static).update("\n".join(report))
+        self.report = report
+        # the tree and its counts are what remains: what was deleted leaves them (the report names it)
+        gone = {r.key for r in outcome.deleted}
+        self.plan.resources = [r for r in self.plan.resources if r.key not in gone]
+        self.selected -= gone
+        self.fill_tree()
         self.say("Cleanup finished." if outcome.ok else "[red]Cleanup finished with resources left (see report).[/]")
 
     # misc ------------------------------------------------------------------------

@@ -22,25 +22,29 @@ from .widgets.watch import WatchPanel
 from .workers import WorkerFailures
 
 MASK = "••••••••"
+FACT_LABEL_WIDTH = 20  # the facts' label column, its gap and the screen's padding
 
 
 class DetailScreen(WorkerFailures, Screen):
+    # The footer shows these in this order, as far as the width goes (80 columns: through Stop): the
+    # stack's main actions first, short labels; every key, these first, is in F1 (issue 15, finding 6)
     BINDINGS = [
         Binding("escape", "app.home", "Back"),
         Binding("u", "resume", "Resume"),  # only on a failed create, and then first
-        Binding("r", "refresh", "Refresh"),
-        Binding("m", "edit", "Edit"),  # early: the footer shows what fits
-        Binding("p", "reveal", "Show/hide password"),
-        Binding("y", "copy_ssh", "Copy SSH"),
-        Binding("c", "copy_connection", "Copy DB URL"),
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),
-        Binding("t", "teardown", "Teardown"),
         Binding("d", "deploy", "Deploy"),
+        Binding("t", "teardown", "Teardown"),
+        Binding("x", "power('stop')", "Stop"),  # one of the two, as the stack is
+        Binding("x", "power('start')", "Start"),
+        Binding("m", "edit", "Edit"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("p", "reveal", "Password"),
+        Binding("y", "copy_ssh", "Copy SSH"),
+        Binding("c", "copy_connection", "Copy DB URL"),
         Binding("v", "releases", "Releases"),
         Binding("e", "settings", "Settings"),
         Binding("w", "window", "1h/24h/7d"),
-        Binding("x", "power", "Stop/Start"),
     ]
     RESUMABLE = ("failed", "creating", "rollback-incomplete")  # re-running up carries on from what exists
 
@@ -51,6 +55,7 @@ class DetailScreen(WorkerFailures, Screen):
         self.password: Any = None
         self.password_looked_up = False
         self.dns: list[str] = []
+        self.address: str | None = None  # the Elastic IP found among the resources
 
     def compose(self) -> ComposeResult:
         yield Static(f"[b]Stack {self.stack}[/]", classes="screen-title", id="title")
@@ -59,7 +64,7 @@ class DetailScreen(WorkerFailures, Screen):
             yield WatchPanel(self.stack)
             yield LoadingIndicator(id="detail-loading")
             yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(show_command_palette=self.wide())
 
     def on_mount(self) -> None:
         # state and region before the long IDs: 80 columns keep them (issue 15, finding 6)
@@ -81,18 +86,20 @@ class DetailScreen(WorkerFailures, Screen):
         st = operations.status(self.app.session, self.stack)
         rows = [(kind_label(r.kind), str(r.data.get("state") or r.data.get("status") or "exists"), r.region,
                  r.id, r.name if r.name != r.id else "") for r in st.resources]
-        self.post_message(Loaded("status", (rows, st.dns)))
+        address = next((r.data["public_ip"] for r in st.resources if r.data.get("public_ip")), None)
+        self.post_message(Loaded("status", (rows, st.dns, address)))
 
     def on_loaded(self, message: Loaded) -> None:
         if message.what == "password":
             self.password, self.password_looked_up = message.value, True
             self.show_facts()
         elif message.what == "status":
-            rows, self.dns = message.value
+            rows, self.dns, self.address = message.value
             self.show_resources(rows)
         elif message.what == "edit":
             from .wizard import start_edit
 
+            self.busy("")
             start_edit(self.app, self.stack, message.value.spec, message.value.ssh_cidrs)
         elif message.what == "power":
             r = message.value
@@ -101,6 +108,8 @@ class DetailScreen(WorkerFailures, Screen):
             self.action_refresh()
 
     def worker_failed(self, name: str, error: str) -> None:
+        if name in ("edit", "resume"):
+            self.busy("")
         if name == "edit":
             self.notify(f"Could not read what {self.stack} runs: {error}", severity="error")
             return
@@ -130,12 +139,13 @@ class DetailScreen(WorkerFailures, Screen):
         spec_data = ledger.get("spec") or {}
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")  # a long path or address goes on the next line, never cut
         grid.add_row("Status", str(ledger.get("status", "?")) + (f"  ({ledger.get('error')})" if ledger.get("error")
                                                                  and ledger.get("status") != "ready" else ""))
         if self.resumable():
             grid.add_row("Next", "press u to resume (up again, from what exists) or t to tear it down")
         grid.add_row("URL", out.get("url") or "—")
-        grid.add_row("Public IP", out.get("public_ip") or "—")
+        grid.add_row("Public IP", self.public_ip(ledger, out) or "—")
         if self.dns:
             grid.add_row("DNS", "\n".join(self.dns))
         grid.add_row("SSH", out.get("ssh_command") or "—")
@@ -144,6 +154,15 @@ class DetailScreen(WorkerFailures, Screen):
             grid.add_row("Connection", self.connection_string(spec_data, out))
         grid.add_row("Monthly cost", self.cost(spec_data))
         self.query_one("#facts", Static).update(grid)
+
+    def public_ip(self, ledger: Ledger, out: dict[str, Any]) -> str | None:
+        """The stack's address: from its outputs (a finished create), else from the ledger's Elastic IP
+        or the one found among its resources (a failed or cancelled create: issue 15, finding 7)."""
+        from hostwiz.ledger import CREATED
+
+        eip = ledger.entry("eip")
+        recorded = (eip.data or {}).get("public_ip") if eip is not None and eip.state == CREATED else None
+        return out.get("public_ip") or recorded or self.address
 
     # copies go through the terminal (OSC 52), so they work over SSH and in tmux with set-clipboard on
     def action_copy_ssh(self) -> None:
@@ -183,8 +202,24 @@ class DetailScreen(WorkerFailures, Screen):
         else:
             pw = self.password.reveal() if self.revealed else MASK
         hint = "" if self.password is None else ("   [dim]p hides it[/]" if self.revealed else "   [dim]p shows it[/]")
-        return (f"{scheme}://{db.get('username', 'hostwiz')}:{pw}@{out['db_endpoint']}:{out.get('db_port')}/"
-                f"{db.get('db_name', 'app')}{hint}")
+        user = f"{scheme}://{db.get('username', 'hostwiz')}:{pw}@"
+        where = f"{out['db_endpoint']}:{out.get('db_port')}/{db.get('db_name', 'app')}"
+        # too long for the line (80 columns): the address on its own line, broken after the '@', and
+        # the hint beside the password it is about
+        room = (self.query_one("#facts").size.width or self.app.size.width) - FACT_LABEL_WIDTH
+        if len(user) + len(where) > room:
+            return f"{user}{hint}\n{where}"
+        return f"{user}{where}{hint}"
+
+    def wide(self) -> bool:
+        """Below 100 columns ctrl+p (in F1's list) gives its place in the footer to the stack's keys."""
+        return self.app.size.width >= 100
+
+    def on_resize(self) -> None:
+        footer = self.query_one(Footer)
+        if footer.show_command_palette != self.wide():
+            footer.show_command_palette = self.wide()
+        self.show_facts()
 
     def cost(self, spec_data: dict) -> str:
         from hostwiz import spec as specmod
@@ -195,7 +230,7 @@ class DetailScreen(WorkerFailures, Screen):
             return NO_PRICE
         return total
 
-    def action_power(self) -> None:
+    def action_power(self, which: str = "") -> None:
         """Stop a running stack (after a confirmation that shows both costs), or start a stopped one."""
         from hostwiz.services import operate
 
@@ -234,12 +269,24 @@ class DetailScreen(WorkerFailures, Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "resume":
             return self.resumable()
+        if action == "power" and parameters:  # x says Stop, or Start on a stopped stack
+            stopped = Ledger(self.app.session.state_dir, self.stack).get("status") == "stopped"
+            return parameters[0] == ("start" if stopped else "stop")
         return True
+
+    @property
+    def active_bindings(self) -> dict:
+        """The screen's own keys before the focused pane's generic ones (scrolling, Tab, copy): F1 lists
+        them in this order (issue 15, finding 6)."""
+        found = super().active_bindings
+        mine = {b.action for b in DetailScreen.BINDINGS}  # not Screen's own generic ones (Tab, copy)
+        own = {k: b for k, b in found.items() if b.node is self and b.binding.action in mine}
+        return {**own, **{k: b for k, b in found.items() if k not in own}}
 
     def action_resume(self) -> None:
         if not self.resumable():
             return
-        self.notify(f"Checking {self.stack}'s spec with AWS before resuming…")
+        self.busy("checking its spec with AWS before resuming…")
         self.prepare_resume()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="resume", name="resume")
@@ -251,6 +298,7 @@ class DetailScreen(WorkerFailures, Screen):
         self.app.call_from_thread(self.resume, operations.prepare_up(self.app.session, spec))
 
     def resume(self, plan: Any) -> None:
+        self.busy("")
         if not plan.ok:
             self.notify("Cannot resume: " + "; ".join(f"{f}: {m}" for f, m in plan.problems), severity="error")
             return
@@ -260,8 +308,13 @@ class DetailScreen(WorkerFailures, Screen):
 
     def action_edit(self) -> None:
         """The wizard on the stack's live values, ending in the plan of what would change."""
-        self.notify(f"Reading what {self.stack} runs…")
+        self.busy("reading what it runs…")
         self.load_edit()
+
+    def busy(self, doing: str) -> None:
+        """A slow look-up going on, said in the screen's title while it lasts (a toast outlived the
+        answer: issue 15, finding 6); "" when it is over."""
+        self.query_one("#title", Static).update(f"[b]Stack {self.stack}[/]" + (f"  [dim]{doing}[/]" if doing else ""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="edit", name="edit")
     def load_edit(self) -> None:

@@ -61,7 +61,6 @@ class HomeScreen(WorkerFailures, Screen):
     def on_mount(self) -> None:
         self.query_one("#sandbox-banner").display = self.app.sandbox
         table = self.query_one("#stacks", DataTable)
-        table.add_columns("stack", "status", "region", "address", "this month", "known from")
         table.display = False
         self.query_one("#home-message", Static).update(
             "Starting the sandbox (a local AWS)..." if self.app.sandbox else "Connecting to AWS...")
@@ -153,11 +152,32 @@ class HomeScreen(WorkerFailures, Screen):
         if stacks:
             self.query_one("#stacks", DataTable).focus()
 
+    NARROW = 100  # columns: below, the table fits 80 (a region column only when stacks are elsewhere)
+
+    def columns(self, stacks: list[Any]) -> tuple[str, ...]:
+        if self.app.size.width >= self.NARROW:
+            return "stack", "status", "region", "address", "this month", "known from"
+        from hostwiz.services.session import region
+
+        here = region(self.app.session) if self.app.session is not None else None
+        elsewhere = any(s.region and s.region != here for s in stacks)
+        return ("stack", "status") + (("region",) if elsewhere else ()) + ("address", "month", "from")
+
+    def on_resize(self) -> None:
+        if self.stacks:
+            self.fill(self.stacks, getattr(self, "checking", False))
+
     def fill(self, stacks: list[Any], checking: bool = False) -> None:
-        self.stacks = stacks
+        self.stacks, self.checking = stacks, checking
         table = self.query_one("#stacks", DataTable)
         cursor = table.cursor_row
-        table.clear()
+        columns = self.columns(stacks)
+        if tuple(str(c.label) for c in table.columns.values()) != columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+        else:
+            table.clear()
+        narrow = "known from" not in columns
         self.live_shown: set[str] = set()
         for s in stacks:
             style, status = STATUS_STYLE.get(s.status, ""), s.status
@@ -165,9 +185,12 @@ class HomeScreen(WorkerFailures, Screen):
                 style, status = "yellow", live
                 self.live_shown.add(s.name)
             addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
-            known = "ledger (checking AWS…)" if checking else "ledger" if s.source == "ledger" else "AWS tags only"
-            table.add_row(s.name, f"[{style}]{status}[/]" if style else status, s.region, addr,
-                          self.month_to_date(s), known, key=s.name)
+            known = ("checking…" if narrow else "ledger (checking AWS…)") if checking else \
+                "ledger" if s.source == "ledger" else "AWS tags" if narrow else "AWS tags only"
+            row = {"stack": s.name, "status": f"[{style}]{status}[/]" if style else status, "region": s.region,
+                   "address": addr, "this month": self.month_to_date(s), "known from": known}
+            row["month"], row["from"] = row["this month"], known
+            table.add_row(*(row[c] for c in columns), key=s.name)
         table.display = bool(stacks)
         if stacks:
             table.move_cursor(row=min(cursor, len(stacks) - 1))

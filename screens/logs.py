@@ -29,6 +29,7 @@ from hostwiz.logs.catalog import SourceNameError, check_name
 from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
+from .widgets.check import CheckList
 from .widgets.footer import Footer
 from .log_view import LogView, freeze_long_lived
 from .messages import Loaded
@@ -67,7 +68,7 @@ class LogsScreen(WorkerFailures, Screen[None]):
         with Horizontal():
             with Vertical(id="log-side"):
                 yield Label(f"[b]Logs of {escape(self.stack_name)}[/b]")
-                yield SelectionList[str](id="log-sources")
+                yield CheckList[str](id="log-sources")  # X on, blank off: readable without colour
                 yield Input(placeholder="add cw:GROUP[:PFX] or rds", id="log-add")
                 yield Static(id="log-states")
             with Vertical():

@@ -27,10 +27,27 @@ def fail_association(**_):
         "Code": "InsufficientAddressCapacity", "Message": "no Elastic IP capacity right now; try again later"}}
 
 
+async def workers_done(app) -> None:
+    """Wait for the app's workers, as `App.workers.wait_for_complete` does, except that a worker
+    cancelled meanwhile has settled too: an exclusive worker started again (a field that changed
+    twice, a refresh) or a screen left cancels the one before, as Textual means it to, and
+    wait_for_complete raises WorkerCancelled for it, which ended the tour ("a worker was cancelled
+    in its wait", at 80x24 after Open stack). A worker that failed still ends the tour (WorkerFailed)."""
+    from textual.worker import WorkerCancelled, WorkerState
+
+    for worker in list(app.workers):
+        if worker.state is WorkerState.PENDING:  # not started: wait() refuses it; nothing to wait for yet
+            continue
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+
+
 async def settle(pilot, workers: bool = True) -> None:
     await pilot.pause()
     if workers:
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
     await pilot.pause(0.2)
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from hostwiz import logsetup
 from hostwiz.errors import BAD_INPUT, UserError
 from hostwiz.ledger import UnsafePath, default_state_dir, secure_state_dir
-from hostwiz.provisioners.aws import Aws
+from hostwiz.provisioners.aws import Aws, error_code, throttled, tries
 from hostwiz.provisioners.deletion import DeletionSettings
 from hostwiz.provisioners.stack import Timing
 from hostwiz.spec import StackSpec
@@ -155,6 +155,15 @@ def quick_session(state_dir: Path, region: str = "us-east-1", *, endpoint_url: s
     return s
 
 
+def throttled_error(err: BaseException, what: str) -> UserError:
+    """AWS kept throttling a call (it asks the caller to slow down: not a permission problem) as one
+    message: what was being done, how many tries were made, and that the same command resumes."""
+    return UserError(f"AWS kept throttling hostwiz's requests (it asks callers to slow down when an account "
+                     f"sends many) while trying to {what}: {tries(err)} tries were made, every one throttled "
+                     f"({error_code(err) or 'HTTP 429'}). Nothing more was changed. Wait a minute and run the same "
+                     "command again: it resumes safely from where it stopped.")
+
+
 def identity(session: Session) -> dict[str, str]:
     """The caller identity, or a UserError that says how to get credentials."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
@@ -165,6 +174,8 @@ def identity(session: Session) -> dict[str, str]:
         raise UserError(f"no usable AWS credentials ({err}); configure a profile with 'aws configure' "
                         "or 'aws sso login', or try everything offline with --sandbox") from None
     except ClientError as err:
+        if throttled(err):
+            raise throttled_error(err, "identify the AWS account") from None
         raise UserError(f"AWS refused the credentials: {err.response['Error'].get('Message')}") from None
     except BotoCoreError as err:
         raise UserError(f"could not reach AWS: {err}") from None

@@ -21,7 +21,7 @@ from hostwiz.provisioners import dns, preflight, teardown
 from hostwiz.provisioners import tagging as tagging_api
 from hostwiz.provisioners.account import account_plan
 from hostwiz.provisioners.collisions import Collision
-from hostwiz.provisioners.aws import Aws, error_code
+from hostwiz.provisioners.aws import Aws, error_code, throttled
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.engine import Engine, RunResult
 from hostwiz.provisioners.ownership import Identity, now_text
@@ -31,7 +31,7 @@ from hostwiz.spec import StackSpec
 
 from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
 
-from .session import Session
+from .session import Session, throttled_error
 
 
 
@@ -293,7 +293,10 @@ def _same_place(ledger: Ledger, account: str, region: str | None = None) -> None
 
 
 def _refused(err: BaseException, what: str) -> UserError:
-    """An AWS refusal to read (AccessDenied...) as one message, instead of a traceback."""
+    """An AWS refusal to read (AccessDenied...) as one message, instead of a traceback; persistent
+    throttling is said as such (waiting helps, permissions do not)."""
+    if throttled(err):
+        return throttled_error(err, what)
     return UserError(f"AWS refused to {what}: {describe_error(err)}; nothing was changed. Check the "
                      "credentials' permissions (hostwiz needs to describe what it manages).")
 

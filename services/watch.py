@@ -20,7 +20,7 @@ from typing import Any
 from hostwiz import events as ev
 from hostwiz import probes, spend
 from hostwiz.errors import BAD_INPUT, UserError
-from hostwiz.ledger import Ledger
+from hostwiz.ledger import CREATED, Ledger
 from hostwiz.provisioners import alarms, metrics, operate
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.ownership import Identity
@@ -102,7 +102,7 @@ def cost_so_far(session: Session, name: str, now: datetime | None = None) -> spe
 def cost_so_far_at(state_dir: Path, name: str, now: datetime | None = None) -> spend.Spend | None:
     """`cost_so_far` from the state dir alone (local files, no AWS): home's first frame uses it."""
     ledger = Ledger(state_dir, name)
-    history = ledger.power_history()
+    history = ledger.power_history() or _billing_began(ledger)
     if not history:
         return None
     try:
@@ -111,6 +111,22 @@ def cost_so_far_at(state_dir: Path, name: str, now: datetime | None = None) -> s
         return None
     periods = spend.periods_from_transitions([(_parse(p["at"]), p["state"]) for p in history])
     return spend.spend(periods, rates, now)
+
+
+def _billing_began(ledger: Ledger) -> list[dict[str, str]]:
+    """A create that did not finish (failed, cancelled) kept no power history: billing began when its
+    instance or database was made, as the ledger recorded it; [] when neither was."""
+    made = [e.at for e in ledger.entries() if e.step in ("instance", "database") and e.state == CREATED and e.at]
+    if not made:
+        return []
+    return [{"at": datetime.fromtimestamp(min(made), timezone.utc).isoformat(), "state": spend.RUNNING}]
+
+
+def no_cost_note(ledger: Ledger) -> str:
+    """Why there is no cost so far, in words true to the stack."""
+    if ledger.get("since"):  # made by a hostwiz that keeps the times
+        return f"cost so far: nothing billed yet: the create stopped before {ledger.name}'s instance or database"
+    return "cost so far: the ledger has no start time for this stack (made before hostwiz kept one)"
 
 
 # Metrics ------------------------------------------------------------------------------------------
@@ -201,7 +217,7 @@ def watched(session: Session, name: str, *, probe: bool = True) -> Watched:
         out.health = health(session, name)
     out.cost = cost_so_far(session, name)
     if out.cost is None:
-        out.notes.append("cost so far: the ledger has no start time for this stack (made before hostwiz kept one)")
+        out.notes.append(no_cost_note(_ledger(session, name)))
     try:
         out.alarms = alarm_states(session, name)
     except Exception as err:  # noqa: BLE001 - a missing permission must not hide the rest

@@ -41,6 +41,8 @@ def parse_age(text: str) -> timedelta:
 
 
 GLOBAL = "global"
+# What may follow a name prefix in a name it takes (`prefix_matches`).
+NAME_SEPARATORS = "-_./:"
 # Kinds whose only real name is their Name tag: what the kind shows otherwise is an ID, an address,
 # a description or a service name, none of which a name prefix may match.
 TAG_NAMED = {"vpc", "subnet", "internet-gateway", "nat-gateway", "route-table", "vpc-endpoint", "network-interface",
@@ -118,7 +120,7 @@ class Filters:
         return asdict(self)
 
     def describe(self) -> str:
-        parts = [f"name starts with {self.name_prefix!r}"] if self.name_prefix else []
+        parts = [f"name {describe_prefix(self.name_prefix)}"] if self.name_prefix else []
         parts += [f"tag {k}={v}" for k, v in self.tags.items()]
         parts += [f"in {self.vpc}"] if self.vpc else []
         parts += [f"older than {self.older_than}"] if self.older_than else []
@@ -126,6 +128,13 @@ class Filters:
         parts += ["including IAM and Route53"] if self.include_global else []
         parts += ["including CloudFormation stacks"] if self.include_cloudformation else []
         return ", ".join(parts) or "no filter"
+
+
+def describe_prefix(prefix: str) -> str:
+    """What a name prefix matches, in words (plans, reasons, the CLI's summary)."""
+    if prefix and prefix[-1] in NAME_SEPARATORS:
+        return f"starts with {prefix}"
+    return f"is {prefix} or starts with {prefix} and a separator (- _ . / :)"
 
 
 def created_at(r: Resource) -> datetime | None:
@@ -142,6 +151,16 @@ def names_of(r: Resource) -> set[str]:
     return {n for n in out if n}
 
 
+def prefix_matches(name: str, prefix: str) -> bool:
+    """Whether a name prefix takes `name`: the name itself, or the prefix followed by a separator
+    (- _ . / :), so that "hostwiz-blog" takes hostwiz-blog and hostwiz-blog-db but never
+    hostwiz-blogx-db; a prefix that already ends with a separator ("workshop-") takes what follows it.
+    The one place a name prefix is applied (plans, frozen plans, the CLI and the Cleanup screen)."""
+    if not prefix or not name.startswith(prefix):
+        return False
+    return len(name) == len(prefix) or prefix[-1] in NAME_SEPARATORS or name[len(prefix)] in NAME_SEPARATORS
+
+
 def _age_ok(r: Resource, f: Filters, now: datetime) -> bool:
     """No age filter, or a known creation time older than it (unknown age never matches)."""
     if f.age is None:
@@ -154,9 +173,11 @@ def _matches(r: Resource, f: Filters, now: datetime) -> str | None:
     """Why `r` matches every given filter, or None."""
     why = []
     if f.name_prefix:
-        if not any(n.startswith(f.name_prefix) for n in names_of(r)):
+        name = next((n for n in sorted(names_of(r)) if prefix_matches(n, f.name_prefix)), None)
+        if name is None:
             return None
-        why.append(f"name starts with {f.name_prefix}")
+        p = f.name_prefix
+        why.append(f"name is {p}" if name == p else f"name starts with {name[:len(p) + (p[-1] not in NAME_SEPARATORS)]}")
     for k, v in f.tags.items():
         if r.tags.get(k) != v:
             return None

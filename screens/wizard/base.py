@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from textual import on
+from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -42,6 +43,11 @@ def fieldbox(label: str, widget: Widget, field: str, hint: str = "") -> Vertical
                                classes="field-body"), classes="field")
 
 
+def _is_field(widget: Widget | None) -> bool:
+    """A wizard field's text box (Enter there means Next), not e.g. the export path."""
+    return isinstance(widget, Input) and hasattr(widget, "field")
+
+
 class WizardStep(WorkerFailures, Screen):
     STEP = 0
     FIELDS: tuple[str, ...] = ()
@@ -50,6 +56,9 @@ class WizardStep(WorkerFailures, Screen):
         Binding("escape", "discard", "Discard"),
         Binding("ctrl+b", "back", "Back", priority=True),
         Binding("ctrl+n", "next", "Next", priority=True),
+        # Enter in a field goes on in the app's own key order, so keys typed after it reach the next
+        # step, not this field (issue 15, finding 10); elsewhere (a list, a button) Enter is theirs
+        Binding("enter", "submit_field", "Next", show=False, priority=True),
     ]
 
     def __init__(self, state: WizardState) -> None:
@@ -58,6 +67,7 @@ class WizardStep(WorkerFailures, Screen):
         self.touched: set[str] = set()
         self.busy: set[str] = set()  # lookups still running; Next waits for them
         self._live = False
+        self._early: list[events.Key] = []  # keys typed before a field had the focus, for it
 
     # layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -85,8 +95,39 @@ class WizardStep(WorkerFailures, Screen):
         self.revalidate()
         for widget in self.query(".field-body > *"):
             if widget.focusable:
-                widget.focus()
+                self.set_focus(widget)  # now, not later: the keys below go to it
                 break
+        self._replay(self._early)
+        self._early = []
+
+    def _replay(self, keys: list[events.Key]) -> None:
+        """What a fast typist pressed while the step came up, in order, to its focused field; an Enter
+        in a field goes on once the keys before it are in, and the keys after it wait for the next step."""
+        target = self.focused or self
+        for i, key in enumerate(keys):
+            if key.key == "enter" and _is_field(target):
+                target.call_later(self._replayed_enter, keys[i + 1:])  # in the field's queue, after the keys
+                return
+            target.post_message(events.Key(key.key, key.character))
+
+    def _replayed_enter(self, rest: list[events.Key]) -> None:
+        self.action_next()
+        after = self.app.screen
+        if after is not self and isinstance(after, WizardStep) and not after._live:
+            after._early[:0] = rest
+        else:
+            self._replay(rest)
+
+    def on_key(self, event: events.Key) -> None:
+        if not self._live:  # the step is still coming up: keep the key for its first field
+            self._early.append(event)
+            event.stop()
+            event.prevent_default()
+
+    def action_submit_field(self) -> None:
+        if not _is_field(self.focused):
+            raise SkipAction()
+        self.action_next()
 
     # reading and validating ------------------------------------------------------------
     def read(self) -> None:
@@ -131,7 +172,7 @@ class WizardStep(WorkerFailures, Screen):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        if hasattr(event.input, "field"):  # a wizard field, not e.g. the export path
+        if _is_field(event.input):
             self.action_next()
 
     @on(Button.Pressed, "#next")

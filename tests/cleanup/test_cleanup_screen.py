@@ -103,7 +103,7 @@ def test_a_live_stack_is_shown_never_taken_and_never_selected(session):
     from hostwiz.services import stacks as operations
 
     small_estate(session.aws)
-    spec = specmod.validate({"name": "workshoplive", "runtime": {"kind": "static"},
+    spec = specmod.validate({"name": "workshop-live", "runtime": {"kind": "static"},
                              "instance": {"ssh_cidr": "127.0.0.1/32"}})
     assert operations.up(session, spec, "127.0.0.1/32").ok
 
@@ -116,7 +116,7 @@ def test_a_live_stack_is_shown_never_taken_and_never_selected(session):
             await pilot.press("f5")
             await app.workers.wait_for_complete()
             await pilot.pause()
-            offered = [r for r in screen.plan.resources if r.tags.get("hostwiz:stack") == "workshoplive"]
+            offered = [r for r in screen.plan.resources if r.tags.get("hostwiz:stack") == "workshop-live"]
             never = [node for node in screen.query_one("#tree").root.children if "never taken" in str(node.label)]
             leaves = [str(leaf.label) for node in never for leaf in node.children]
             return offered, set(screen.selected), str(screen.query_one("#status").render()), \
@@ -124,9 +124,9 @@ def test_a_live_stack_is_shown_never_taken_and_never_selected(session):
 
     offered, selected, status, excluded, leaves = asyncio.run(drive_it())
     assert not offered, "a live stack's resources are never offered"
-    live = [e for e in excluded if "belongs to stack workshoplive" in e.why]
+    live = [e for e in excluded if "belongs to stack workshop-live" in e.why]
     assert live, "the live stack's resources are shown as never taken"
     assert not {e.key for e in live} & selected
     assert len(selected) == 6  # the leftovers still are
-    assert sum("belongs to stack workshoplive" in x and "hostwiz down workshoplive" in x for x in leaves) == len(live)
+    assert sum("belongs to stack workshop-live" in x and "hostwiz down workshop-live" in x for x in leaves) == len(live)
     assert f"{len(excluded)} more are never taken" in status

@@ -33,11 +33,6 @@ def instance(stack_up) -> dict:
     return client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
 
 
-@pytest.fixture(autouse=True)
-def fresh_clients(session):
-    """The session's seed made its Route53 client before the recorder's hook existed: start over."""
-    session.aws._local.__dict__.pop("clients", None)
-
 
 def mutating_since(recorder, start: int) -> list[str]:
     return [op for _, op, _ in recorder.calls[start:] if is_mutating(op)]

@@ -21,10 +21,6 @@ from hostwiz.services import stacks as operations
 from hwtest import client, tags_of
 
 
-@pytest.fixture(autouse=True)
-def fresh_clients(session):
-    session.aws._local.__dict__.pop("clients", None)
-
 
 def naming(recorder, start: int, rid: str) -> list[str]:
     """Mutating calls since `start` with a parameter that names `rid`."""

@@ -47,7 +47,6 @@ def test_sandbox_probes_the_local_stand_in(sandboxed):
 
 
 def test_sandbox_metrics_in_one_call(sandboxed, recorder):
-    sandboxed.aws._local.__dict__.pop("clients", None)
     w = watch.watcher(sandboxed, "blog")
     start = len(recorder.calls)
     snap = w.refresh("1h")

@@ -121,3 +121,39 @@ class Neighbours:
                                       "foreign": len(self.before), "touched": 0,
                                       "calls": len(watch.calls) if watch else None}) + "\n")
         return len(self.before)
+
+
+# Look-alike names: leftovers whose names only *start* like a prefix the operator gives cleanup.
+LOOK_ALIKE_TAILS = ("x", "2", "ger")  # hostwiz-blogx-..., hostwiz-blog2-..., hostwiz-blogger-...
+GENUINE_SEPARATORS = ("-", "_", ".")
+
+
+def look_alikes(aws: Aws, neighbours: Neighbours, prefix: str) -> set[tuple[str, str]]:
+    """Beside `prefix`'s genuine leftovers (the name itself, and the prefix followed by a separator),
+    neighbours named like it without a separator (`<prefix>x-...`): VPCs (Name tag), buckets, IAM
+    roles, key pairs, queues. The neighbours are added to `neighbours`; returns the genuine
+    leftovers as (kind, name), which a cleanup by `prefix` must take, and nothing else."""
+    ec2, s3, iam = (aws.client(s) for s in ("ec2", "s3", "iam"))
+
+    def vpc(name: str, octet: int) -> str:
+        return ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16", TagSpecifications=[
+            {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}])["Vpc"]["VpcId"]
+
+    for i, tail in enumerate(LOOK_ALIKE_TAILS):
+        other = f"{prefix}{tail}"
+        neighbours.add("vpc", vpc(f"{other}-vpc", 200 + i))
+        s3.create_bucket(Bucket=f"{other}-uploads")
+        neighbours.add("s3-bucket", f"{other}-uploads")
+        iam.create_role(RoleName=f"{other}-instance", AssumeRolePolicyDocument="{}")
+        neighbours.add("iam-role", f"{other}-instance", "global")
+        neighbours.add("key-pair", ec2.create_key_pair(KeyName=other)["KeyPairId"])
+    ec2.create_key_pair(KeyName=prefix)
+    vpc(f"{prefix}-vpc", 210)
+    genuine = {("key-pair", prefix), ("vpc", f"{prefix}-vpc")}
+    for sep in GENUINE_SEPARATORS:
+        iam.create_role(RoleName=f"{prefix}{sep}ci", AssumeRolePolicyDocument="{}")
+        genuine.add(("iam-role", f"{prefix}{sep}ci"))
+        if sep != "_":  # a bucket name has no underscore
+            s3.create_bucket(Bucket=f"{prefix}{sep}uploads")
+            genuine.add(("s3-bucket", f"{prefix}{sep}uploads"))
+    return genuine

@@ -13,6 +13,7 @@ import pytest
 from cleanup.estate import build, inventory
 
 from .conftest import records
+from .neighbourhood import look_alikes
 
 TWO = ["--region", "us-east-1", "--region", "eu-west-1"]
 
@@ -90,6 +91,47 @@ def test_name_prefix_matches_names_never_generated_ids(session, neighbours, watc
         code, out, err = cli(state_dir, "cleanup", "--name-prefix", prefix, "--yes", "--json")
         assert code == 0 and plan_of(records(out))["resources"] == [], prefix
     neighbours.assert_untouched(watch)
+
+
+@pytest.mark.parametrize("prefix", ["hostwiz-blog", "hostwiz-blog-"])
+def test_a_name_prefix_takes_the_name_and_what_follows_a_separator_never_look_alikes(
+        prefix, session, neighbours, watch, cli, state_dir):
+    """Found by an attack: `--name-prefix hostwiz-blog` also took `hostwiz-blogx-...`. A prefix
+    matches the name itself or the prefix and a separator (- _ . / :); one ending with a separator
+    matches what follows it."""
+    genuine = look_alikes(session.aws, neighbours, "hostwiz-blog")
+    if prefix.endswith("-"):  # the name itself and the other separators are not "hostwiz-blog-..."
+        genuine = {(k, n) for k, n in genuine if n.startswith(prefix)}
+    neighbours.freeze(watch)
+    code, out, err = cli(state_dir, "cleanup", "--name-prefix", prefix, "--include-global", "--yes", "--json")
+    assert code == 0, err
+    plan = plan_of(records(out))
+    assert {(r["kind"], r["name"]) for r in plan["resources"] if r["kind"] not in ("security-group", "route-table",
+                                                                                    "network-acl")} == genuine
+    assert all(not r["name"].startswith(("hostwiz-blogx", "hostwiz-blog2", "hostwiz-blogger"))
+               for r in plan["resources"])
+    assert set(result_of(records(out))["deleted"]) == {r["key"] for r in plan["resources"]}
+    neighbours.assert_untouched(watch)
+
+
+@pytest.mark.parametrize("name, prefix, takes", [
+    ("hostwiz-blog", "hostwiz-blog", True), ("hostwiz-blog-db", "hostwiz-blog", True),
+    ("hostwiz-blog_ci", "hostwiz-blog", True), ("hostwiz-blog.example.com", "hostwiz-blog", True),
+    ("hostwiz-blog/logs", "hostwiz-blog", True), ("hostwiz-blog:1", "hostwiz-blog", True),
+    ("hostwiz-blogx-db", "hostwiz-blog", False), ("hostwiz-blog2", "hostwiz-blog", False),
+    ("hostwiz-bl", "hostwiz-blog", False), ("Hostwiz-blog-db", "hostwiz-blog", False),
+    ("workshop-1", "workshop-", True), ("workshop-", "workshop-", True), ("workshop", "workshop-", False),
+    ("workshopx", "workshop-", False), ("anything", "", False)])
+def test_prefix_matches(name, prefix, takes):
+    from hostwiz.provisioners.cleanup.selection import prefix_matches
+
+    assert prefix_matches(name, prefix) is takes
+
+
+def test_the_plan_says_what_a_prefix_matches(session, cli, state_dir):
+    code, out, err = cli(state_dir, "cleanup", "--name-prefix", "hostwiz-blog")
+    assert code == 0, err
+    assert "is hostwiz-blog or starts with hostwiz-blog and a separator" in out
 
 
 def test_unknown_age_never_matches_older_than_and_young_contents_stay(session, neighbours, watch, cli, state_dir):

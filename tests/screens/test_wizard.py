@@ -96,7 +96,7 @@ def test_bad_values_show_field_errors_and_nothing_is_created(make_app, session):
             assert "whole internet" in error_text(step, "err-instance-ssh-cidr")
             step.query_one("#volume").value = "3"
             await pilot.pause()
-            assert "greater than or equal to 8" in error_text(step, "err-instance-volume-gb")
+            assert "from 8 to 16384" in error_text(step, "err-instance-volume-gb")
             assert step.query_one("#next").disabled
             await pilot.press("ctrl+n")
             await settle(pilot)

@@ -41,7 +41,6 @@ def test_a_new_stack_starts_from_a_torn_down_stacks_final_snapshot(make_app, ses
 
     final = torn_down_with_a_final_snapshot(session, spec_data, "olddb")
     recorder = Recorder().install(session.aws)
-    session.aws._local.__dict__.pop("clients", None)  # clients made from now on carry the recorder
 
     async def scenario():
         app = make_app()

@@ -1,0 +1,55 @@
+"""`hostwiz allow NAME` lists each SSH source once, in a stable order (found by an attack: the
+sandbox listed 127.0.0.1/32 twice). AWS lists a range once per rule naming it: a second rule for
+the same address (22-2222 beside hostwiz's 22-22, added by hand or by another tool) is the way the
+same source comes back twice from DescribeSecurityGroups, in moto as in AWS."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import tomli_w
+
+from hwtest import client, run_cli
+
+SPEC = {"name": "shop", "region": "us-east-1",
+        "instance": {"type": "t3.micro", "volume_gb": 20, "ssh_cidr": "203.0.113.7/32"}}
+
+
+@pytest.fixture
+def state(moto, tmp_path):
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.sandbox.seed import seed
+
+    seed(Aws(), "example.com")
+    state = tmp_path / "state"
+    path = tmp_path / "shop.toml"
+    path.write_text(tomli_w.dumps(SPEC))
+    code, out, err = run_cli(["up", str(path), "--yes", "--state-dir", str(state)])
+    assert code == 0, err
+    return state
+
+
+def group_id() -> str:
+    return client("ec2").describe_security_groups(Filters=[{"Name": "tag:hostwiz:stack", "Values": ["shop"]},
+                                                           {"Name": "group-name", "Values": ["hostwiz-shop-app"]}]
+                                                  )["SecurityGroups"][0]["GroupId"]
+
+
+def test_allow_lists_each_source_once_in_a_stable_order(state):
+    gid = group_id()
+    client("ec2").authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 2222,
+         "IpRanges": [{"CidrIp": "203.0.113.7/32", "Description": "by hand"}, {"CidrIp": "10.1.0.0/16"}],
+         "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/64"}]}])
+    listed = [r["cidr"] for r in json.loads(run_cli(["allow", "shop", "198.51.100.4", "--json", "--state-dir",
+                                                     str(state)])[1])["ssh"]]
+    assert listed == ["10.1.0.0/16", "198.51.100.4/32", "203.0.113.7/32", "2001:db8::/64"]
+    code, out, err = run_cli(["allow", "shop", "203.0.113.7/32", "--state-dir", str(state)])
+    assert code == 0 and "already allowed" in out
+    lines = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert [line[0] for line in lines] == listed  # once each, the same order again
+    mine = next(line for line in lines if line[0] == "203.0.113.7/32")
+    assert " ".join(mine[1:]) == "SSH; by hand"  # both rules' descriptions, on one line
+    code, out, err = run_cli(["revoke", "shop", "198.51.100.4/32", "--json", "--state-dir", str(state)])
+    assert [r["cidr"] for r in json.loads(out)["ssh"]] == ["10.1.0.0/16", "203.0.113.7/32", "2001:db8::/64"]
