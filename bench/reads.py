@@ -2,7 +2,7 @@
 detail screen loads the same), the teardown plan and adopt's plan for one stack, and of the home
 list (`list_stacks`), with 1, 20 and 100 stacks in the account; before and after the by-name reads.
 
-    python bench/reads.py [--levels 1,20,100] [--latency 0.03] [--runs 3] [--json]
+    python bench/reads.py [--levels 1,20,100] [--records 0,1000,5000] [--latency 0.03] [--runs 3] [--json]
 
 moto runs in its own process on loopback; every call waits `--latency` seconds (the latency model of
 the cleanup benchmark). The stack read is `blog`, made by `hostwiz up` (database, domain, www); the
@@ -11,6 +11,10 @@ other stacks are made with plain boto3 calls, named and tagged as `up` makes the
 every kind listed and filtered by tag (`Kind.find_stack`: a ListRoleTags per role under /hostwiz/, a
 tags call per DB subnet group, every zone's records), and the home list's serial check of every
 tagged stack, ledger-known ones included. Medians of `--runs`.
+
+Then adopt's plan again with `--records` more DNS records (someone else's hosts) in the stack's zone:
+before, every record of the zone is listed (a page per 300); after, the stack's records are read by
+the names its Elastic IP's `hostwiz:dns` tag gives, one call each.
 """
 
 from __future__ import annotations
@@ -104,6 +108,7 @@ def measure(session, elsewhere, model, runs: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", default="1,20,100")
+    ap.add_argument("--records", default="0,1000,5000", help="more DNS records in the zone, for adopt's plan")
     ap.add_argument("--latency", type=float, default=0.03, help="seconds added to every API call")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", action="store_true")
@@ -127,7 +132,7 @@ def main() -> int:
         from hostwiz.sandbox.latency import LatencyModel
         from hostwiz.services import stacks
         from hostwiz.services.session import quick_session
-        from tests.reads.account import add_stacks
+        from tests.reads.account import add_records, add_stacks
 
         model = LatencyModel()
         model.per_call = 0.0
@@ -151,7 +156,32 @@ def main() -> int:
                     b, a = before[what], after[what]
                     print(f"{level:>4} stacks  {what:<12} before {b['calls']:>4} calls {b['wall_s']:>7.3f} s   "
                           f"after {a['calls']:>4} calls {a['wall_s']:>7.3f} s", flush=True)
-        out = {"latency_s": args.latency, "runs": args.runs, "cpus": os.cpu_count(), "rows": rows}
+        adopt_rows, added = [], 0
+        for extra in [int(x) for x in args.records.split(",")]:
+            add_records(session.aws, extra - added, prefix=f"host{extra}-")
+            added = max(added, extra)
+            model.per_call = args.latency
+            other = quick_session(tmp / f"adopt-{extra}", endpoint_url=endpoint, zone=None)
+            other.aws.hooks.extend(session.aws.hooks)
+            row = {"records": extra}
+            for label in ("before", "after"):
+                model.calls.clear()
+                t = time.monotonic()
+                if label == "before":
+                    with Before():
+                        plan = stacks.plan_adopt(other, "blog")
+                else:
+                    plan = stacks.plan_adopt(other, "blog")
+                row[label] = {"calls": model.total_calls, "wall_s": round(time.monotonic() - t, 3),
+                              "records": sorted(r.name for r in plan.resources if r.kind == "route53-record")}
+            model.per_call = 0.0
+            adopt_rows.append(row)
+            if not args.json:
+                print(f"adopt's plan, {extra:>5} more records in the zone: before {row['before']['calls']:>4} calls "
+                      f"{row['before']['wall_s']:>7.3f} s   after {row['after']['calls']:>4} calls "
+                      f"{row['after']['wall_s']:>7.3f} s", flush=True)
+        out = {"latency_s": args.latency, "runs": args.runs, "cpus": os.cpu_count(), "rows": rows,
+               "adopt_records": adopt_rows}
         if args.json:
             print(json.dumps(out))
         else:

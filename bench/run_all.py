@@ -172,19 +172,20 @@ def reads(quick: bool) -> dict:
 
 def waits(quick: bool) -> dict:
     r = last_json(script("waits", "--json"))
-    i, d = r["instance"], r["database"]
-    met = i["after"]["realism_window"]["late_s"] <= 3 and d["after"]["realism_window"]["late_s"] <= 15 and \
-        i["after"]["realism_window"]["calls"] <= i["before"]["realism_window"]["calls"] and \
-        d["after"]["realism_window"]["calls"] <= d["before"]["realism_window"]["calls"]
-    return {"compared with": "the backed-off waits (5 s -> 15 s, 30 s)",
-            "ratio": f"late by at most {i['after']['max_late_s']} s / {d['after']['max_late_s']} s "
-                     f"(was {i['before']['max_late_s']} s / {d['before']['max_late_s']} s) for an instance / database",
-            "absolute": f"realism window (30 s, 300 s): instance {i['before']['realism_window']['calls']} -> "
-                        f"{i['after']['realism_window']['calls']} calls, database {d['before']['realism_window']['calls']} "
-                        f"-> {d['after']['realism_window']['calls']} calls; calls/min over the spread "
-                        f"{i['before']['calls_per_min_overall']} -> {i['after']['calls_per_min_overall']} (instance), "
-                        f"{d['before']['calls_per_min_overall']} -> {d['after']['calls_per_min_overall']} (database)",
-            "target": "noticed within 3 s / 15 s, no more calls", "met": met}
+    old, new = r["schedules"]["old"], r["schedules"]["new"]
+    met = new["instance"]["max_late_s"] <= 3 and new["database"]["max_late_s"] <= 15 and \
+        new["whole_up"]["calls_per_min"] <= old["whole_up"]["calls_per_min"]
+    return {"compared with": "the backed-off waits (5 s -> 15 s; 30 s)",
+            "ratio": f"late by at most {new['instance']['max_late_s']} s / {new['database']['max_late_s']} s "
+                     f"(was {old['instance']['max_late_s']} s / {old['database']['max_late_s']} s) for an instance "
+                     f"ready in 10-60 s / a database in 4-12 min",
+            "absolute": f"calls/min over a whole up {old['whole_up']['calls_per_min']} -> "
+                        f"{new['whole_up']['calls_per_min']} (at the realism windows "
+                        f"{old['realism_window']['whole_up_calls_per_min']} -> "
+                        f"{new['realism_window']['whole_up_calls_per_min']}); per wait "
+                        f"{old['instance']['calls_per_min']} -> {new['instance']['calls_per_min']} (instance), "
+                        f"{old['database']['calls_per_min']} -> {new['database']['calls_per_min']} (database)",
+            "target": "noticed within 3 s / 15 s, whole up's calls/min no more than the old", "met": met}
 
 
 BENCHES: dict[str, Callable[[bool], dict]] = {"provision": provision, "startup": startup, "logs": logs,

@@ -192,7 +192,9 @@ def diff(live: Live, spec: StackSpec, *, replace: bool = False, apply_now: bool 
                 f"{' '.join('-d ' + n for n in names)})") if live.tls and added else ""
         add(Change("domain", "DNS names", live.dns_names, names, IN_PLACE,
                    "point the new names at the stack's Elastic IP and delete the names no longer wanted." + cert,
-                   ["ChangeResourceRecordSets"] * (bool(added) + bool(removed)),
+                   # CreateTags: the Elastic IP names the stack's records (adopt reads them by name)
+                   ["CreateTags"] * bool(added) + ["ChangeResourceRecordSets"] * (bool(added) + bool(removed))
+                   + ["CreateTags"] * bool(removed),
                    loses=("visitors of " + ", ".join(removed) + " stop reaching the site") if removed else "",
                    data={"add": added, "remove": removed,
                          "hosted_zone": spec.domain.hosted_zone if spec.domain else None}))

@@ -29,11 +29,11 @@ from hostwiz.ledger import Ledger
 from .aws import Aws, tags
 from .collisions import Collision
 from .deletion import DeletionSettings, Outcome, delete_resources
-from .kinds.cloudwatch_alarm import CloudWatchAlarm, alarm_name
+from .kinds.cloudwatch_alarm import KEYS, CloudWatchAlarm, alarm_name
 from .metrics import burstable
 from .ownership import ID_TAG, ROLE_TAG, Identity, split, why_not_owned
 
-RECOVER, CPU_CREDITS, DB_STORAGE = "instance-recover", "cpu-credits-low", "db-storage-low"
+RECOVER, CPU_CREDITS, DB_STORAGE = KEYS  # "instance-recover", "cpu-credits-low", "db-storage-low"
 GiB = 1024 ** 3
 
 
@@ -111,7 +111,7 @@ def taken(aws: Aws, stack: str, alarms: list[Alarm], identity: Identity | None) 
     (`put_metric_alarm` would overwrite it)."""
     wanted = {a.name for a in alarms}
     out = []
-    for r in CloudWatchAlarm().list(aws, alarm_name(stack, "")):
+    for r in CloudWatchAlarm().list(aws, names=sorted(wanted)):
         if r.id in wanted and (why := why_not_owned(r, identity)):
             out.append(("monitoring.alarms", f"the CloudWatch alarm {r.id} already exists ({why}); hostwiz does "
                         "not overwrite it: delete it yourself or choose another stack name"))

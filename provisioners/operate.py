@@ -31,7 +31,7 @@ from hostwiz.ledger import CREATED, Ledger
 from .aws import Aws, error_code, tag_dict, tags
 from .kinds.common import stamp
 from .kinds.route53_record import (MARKER, RecordChanged, RecordTaken, _parse_marker, bare_zone_id, choose_zone,
-                                   current_record)
+                                   current_record, tag_records)
 from .ownership import ID_TAG, ROLE_TAG, Identity, why_not_owned
 from .registry import Resource, kind
 from .waiting import poll
@@ -366,6 +366,13 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         for rec in (a_rec, marker_rec):
             if rec is not None:
                 changes_by_zone.setdefault(zid, []).append({"Action": "DELETE", "ResourceRecordSet": rec})
+    eip = ledger.entry("eip")
+
+    def records() -> list[str]:  # what the ledger says the stack points at its address
+        return [e.id for e in ledger.entries() if e.kind == r53.name and e.state == CREATED and e.id]
+
+    named = records()
+
     if add:
         zone = choose_zone(aws, add[0], hosted_zone)
         if zone is None:
@@ -373,6 +380,9 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         zid = bare_zone_id(zone)
         for name in add:
             ledger.intent(f"dns:{name}", r53.name, zone_id=zid, record=name, value=ip)
+        if eip is not None and eip.id:  # named before they are written (adopt reads them by these names)
+            named = list(dict.fromkeys(named + [f"{zid}/{name}" for name in add]))
+            tag_records(aws, eip.id, named)
         r53.upsert(aws, zone_id=zid, names=add, value=ip, stack=stack, run_id=run_id, stack_id=stack_id)
         for name in add:
             ledger.created(f"dns:{name}", r53.name, f"{zid}/{name}", zone_id=zid, record=name, value=ip)
@@ -380,6 +390,8 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
         aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
     for name in remove:
         ledger.deleted(f"dns:{name}")
+    if eip is not None and eip.id and sorted(records()) != sorted(named):  # names gone: named no more
+        tag_records(aws, eip.id, records())
 
 
 # Snapshots --------------------------------------------------------------------------------------

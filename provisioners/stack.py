@@ -41,15 +41,20 @@ def _zones_offering(ec2: Any, instance_type: str) -> set[str]:
 class Timing:
     """Poll delays and timeouts; the sandbox and tests shrink them."""
 
-    # `up` waits for "running" and "available" with a fixed interval (`waiting.fixed`): a check at once,
-    # the next that many intervals in: EC2 rarely reports "running" within 20 s of RunInstances (the realism
-    # model's boot is 30 s) nor RDS "available" within 3 minutes (its create is 5 minutes, often more).
+    # `up` waits for "running" and "available" with a fixed interval (`waiting.fixed`): a check at once
+    # only for a resumed run's resource (one made a moment ago is not ready), the next that many intervals
+    # in, then every interval: a ready instance is noticed within 3 s from 9 s on (EC2 reports "running"
+    # 10-60 s after RunInstances; the realism model's boot is 30 s), a database within 15 s from 4 minutes
+    # on (RDS takes 4-12 minutes; the realism model's create is 5). Calls per minute: bench/waits.py.
     instance_delay: float = 3.0
-    instance_first_polls: int = 7
+    instance_first_polls: int = 3
     instance_timeout: float = 600.0
     db_delay: float = 15.0
-    db_first_polls: int = 12
+    db_first_polls: int = 16
     db_timeout: float = 3600.0
+    # Check what `up` has just made at once too: an emulator at --endpoint-url (moto, LocalStack)
+    # answers "running" / "available" at once, and would otherwise wait 9 s / 240 s for nothing.
+    fresh_at_once: bool = False
     iam_retry_delay: float = 3.0  # also the first delay of every "not visible yet" retry (eventual consistency)
 
 
@@ -268,7 +273,7 @@ class StackBuilder:
             zone = (data.get("Placement") or {}).get("AvailabilityZone") or zone
             self.record("instance", inst.name, iid, client_token=token, zone=zone)
             note = f" in {zone}" + (f" ({', '.join(tried)} had no capacity)" if tried else "")
-            return StepResult({"instance_id": iid, "zone": zone}, iid + note)
+            return StepResult({"instance_id": iid, "zone": zone, "fresh": True}, iid + note)
         raise RuntimeError("the default VPC has no subnets")  # unreachable: `network` refuses that
 
     def _fresh_token(self) -> str:
@@ -311,18 +316,22 @@ class StackBuilder:
         t = self.env.timing
         data = kind("ec2-instance").wait_state(self.env.aws, iid, "running", timeout=t.instance_timeout,
                                                cancel=ctx.cancel, progress=ctx.progress,
-                                               **fixed(t.instance_delay, t.instance_first_polls))
+                                               **fixed(t.instance_delay, t.instance_first_polls,
+                                                       at_once=t.fresh_at_once or not ctx.out("instance").get("fresh")))
         return StepResult({"private_ip": data.get("PrivateIpAddress")}, "running")
 
     # Elastic IP ----------------------------------------------------------------
     def eip(self, ctx: StepContext) -> StepResult:
+        from .kinds.route53_record import dns_tags
+
         k = kind("elastic-ip")
         found = self.adopt("eip", "elastic-ip")
         if found:
             return StepResult({"allocation_id": found.id, "public_ip": found.data["public_ip"]},
                               f"{found.data['public_ip']} (resumed)")
         self.env.ledger.intent("eip", k.name)
-        resp = k.allocate(self.env.aws, tags=self.tags("eip"))
+        # no DNS records yet (`dns` names them here before it writes them): adopt reads them by these names
+        resp = k.allocate(self.env.aws, tags=self.tags("eip") + dns_tags([]))
         self.record("eip", k.name, resp["AllocationId"], public_ip=resp["PublicIp"])
         return StepResult({"allocation_id": resp["AllocationId"], "public_ip": resp["PublicIp"]}, resp["PublicIp"])
 
@@ -412,13 +421,14 @@ class StackBuilder:
             made = rds.create(self.env.aws, params=params)
         self.record("database", rds.name, ident, uid=made.get("DbiResourceId") or "")
         # handed to database-url in memory: a headless machine has no keyring to fetch it from
-        return StepResult({"identifier": ident, "password": password}, ident)
+        return StepResult({"identifier": ident, "password": password, "fresh": True}, ident)
 
     def database_available(self, ctx: StepContext) -> StepResult:
         t = self.env.timing
         data = kind("rds-instance").wait_available(self.env.aws, ctx.out("database")["identifier"],
                                                    timeout=t.db_timeout, cancel=ctx.cancel, progress=ctx.progress,
-                                                   **fixed(t.db_delay, t.db_first_polls))
+                                                   **fixed(t.db_delay, t.db_first_polls,
+                                                           at_once=t.fresh_at_once or not ctx.out("database").get("fresh")))
         if self.spec.database.from_snapshot or self.spec.database.from_database:  # the source's password: reset it
             self.env.aws.client("rds").modify_db_instance(
                 DBInstanceIdentifier=ctx.out("database")["identifier"], ApplyImmediately=True,
@@ -448,7 +458,7 @@ class StackBuilder:
 
     # DNS -----------------------------------------------------------------------
     def dns(self, ctx: StepContext) -> StepResult:
-        from .kinds.route53_record import choose_zone
+        from .kinds.route53_record import choose_zone, tag_records
 
         dom = self.spec.domain
         zone = choose_zone(self.env.aws, dom.name, dom.hosted_zone)
@@ -458,6 +468,7 @@ class StackBuilder:
         zid = zone["Id"].split("/")[-1]
         for rec in dom.record_names:
             self.env.ledger.intent(f"dns:{rec}", "route53-record", zone_id=zid, record=rec, value=ip)
+        tag_records(self.env.aws, ctx.out("eip")["allocation_id"], [f"{zid}/{rec}" for rec in dom.record_names])
         kind("route53-record").upsert(self.env.aws, zone_id=zid, names=dom.record_names, value=ip,
                                       stack=self.name, run_id=self.env.run_id, stack_id=self.stack_id)
         for rec in dom.record_names:

@@ -62,8 +62,13 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
         named = k.find_named(aws, stack, names.get(kind_name, []), ledger=ledger is not None)
         return k.find_stack(aws, stack) if named is None else named
 
+    # Without a ledger, DNS records (which carry no tags) are read by the names the stack's Elastic IP
+    # gives them (`route53_record.DNS_TAG`), so after the other kinds.
+    first = STACK_KINDS if ledger is not None else tuple(k for k in STACK_KINDS if k != "route53-record")
     with ThreadPoolExecutor(max_workers=len(STACK_KINDS), thread_name_prefix="hostwiz-find") as pool:
-        found = [r for group in pool.map(find, STACK_KINDS) for r in group]
+        found = [r for group in pool.map(find, first) for r in group]
+    if ledger is None:
+        found += _records_by_eip(aws, stack, found)
     seen = {(r.kind, r.id) for r in found}
     made_at = {(e.kind, e.id): e.at for e in entries if e.id and e.at}
     for r in found:
@@ -118,6 +123,22 @@ def plan(aws: Aws, stack: str, ledger: Ledger | None = None, *, final_snapshot: 
     order = {k: i for i, k in enumerate(STACK_KINDS)}
     found.sort(key=lambda r: (order.get(r.kind, 99), r.id))
     return Plan(stack, found, final_snapshot, skipped, ident.id if ident else None, source)
+
+
+def _records_by_eip(aws: Aws, stack: str, found: list[Resource]) -> list[Resource]:
+    """The stack's DNS records without a ledger: by the names its Elastic IPs' `hostwiz:dns` tags give
+    (every Elastic IP tagged for the stack: a look-alike's names are read too, and its records then
+    fail the ownership check like anything else). When one of them has no such tag (made before
+    hostwiz wrote it) or there is none, every zone's records are listed instead."""
+    from .kinds.route53_record import records_in_tags
+
+    r53 = kind("route53-record")
+    eips = [r for r in found if r.kind == "elastic-ip"]
+    names = [records_in_tags(r.tags) for r in eips]
+    if not eips or any(n is None for n in names):
+        return r53.find_stack(aws, stack)
+    named = r53.find_named(aws, stack, [rid for n in names for rid in n or []], ledger=True)
+    return r53.find_stack(aws, stack) if named is None else named
 
 
 def stack_names(stack: str, entries: list[Any] = ()) -> dict[str, list[str]]:

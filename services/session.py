@@ -121,7 +121,11 @@ def open_session(options: Options, region: str | None = None) -> Session:
     else:
         sd = Path(options.state_dir).expanduser() if options.state_dir else default_state_dir()
         aws = Aws(region=region, profile=options.profile, endpoint_url=options.endpoint_url)
-        session = Session(aws, sd, sandbox=False, user_data=render)
+        # an emulator at the endpoint (or HOSTWIZ_EMULATED_AWS=1: the test suite's moto) answers at once:
+        # check what up just made at once too
+        emulated = bool(options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+                        or os.environ.get("HOSTWIZ_EMULATED_AWS") == "1")
+        session = Session(aws, sd, sandbox=False, user_data=render, timing=Timing(fresh_at_once=emulated))
     try:
         secure_state_dir(session.state_dir)  # 0700 whatever the umask: ledgers, pins and keys live here
     except (UnsafePath, OSError) as err:

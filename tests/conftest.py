@@ -13,6 +13,9 @@ os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "HOSTWIZ_SANDBOX_PACE": "0",
     "HOSTWIZ_ACCOUNT_PLAN": "unknown",  # plain moto has no Free Tier API (the realism model answers it)
+    # moto answers "running" / "available" at once: the CLI's sessions check what up just made at once
+    # (services.session.open_session; on AWS the first check waits for the typical minimum)
+    "HOSTWIZ_EMULATED_AWS": "1",
 })
 # Never the operator's own state dir (nor a shared sandbox they may have running there).
 os.environ["HOSTWIZ_STATE_DIR"] = tempfile.mkdtemp(prefix="hostwiz-test-state-")

@@ -77,7 +77,7 @@ class Ec2Instance(Kind):
     def wait_state(self, aws: Aws, instance_id: str, want: str, *, timeout: float, delay: float,
                    cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None,
                    appear_timeout: float = VISIBILITY_TIMEOUT, max_delay: float | None = None,
-                   first: float = 0.0) -> dict:
+                   first: float = 0.0, at_once: bool = True) -> dict:
         """Poll until the instance is `want`. Right after RunInstances, EC2 may answer
         InvalidInstanceID.NotFound for a while (eventual consistency): that is "not visible yet" for
         `appear_timeout` seconds, not "terminated". The delay backs off to 15 s unless `max_delay`
@@ -101,7 +101,7 @@ class Ec2Instance(Kind):
 
         return poll(check, what=f"{instance_id} to be {want}", timeout=timeout, delay=delay,
                     cancel=cancel, progress=progress, max_delay=max(delay, 15.0) if max_delay is None else max_delay,
-                    first=first)
+                    first=first, at_once=at_once)
 
     def delete(self, aws: Aws, res: Resource) -> None:
         ec2 = aws.client("ec2")

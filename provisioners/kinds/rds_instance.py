@@ -55,7 +55,7 @@ class RdsInstance(Kind):
     def wait_available(self, aws: Aws, ident: str, *, timeout: float, delay: float,
                        cancel: threading.Event | None = None,
                        progress: Callable[[str], None] | None = None, max_delay: float | None = None,
-                       first: float = 0.0) -> dict:
+                       first: float = 0.0, at_once: bool = True) -> dict:
         """Poll until `ident` is available (backing off to 30 s unless `max_delay` says otherwise;
         `first` delays the first check: `waiting.fixed`)."""
         def check() -> dict | None:
@@ -70,7 +70,7 @@ class RdsInstance(Kind):
             return None
 
         return poll(check, what=f"database {ident}", timeout=timeout, delay=delay, cancel=cancel,
-                    progress=progress, max_delay=max(delay, 30.0) if max_delay is None else max_delay, first=first)
+                    progress=progress, max_delay=max(delay, 30.0) if max_delay is None else max_delay, first=first, at_once=at_once)
 
     def delete(self, aws: Aws, res: Resource) -> None:
         params: dict[str, Any] = {"DBInstanceIdentifier": res.id, "DeleteAutomatedBackups": True}

@@ -4,6 +4,12 @@ Records cannot carry tags, so each record hostwiz writes gets a TXT marker besid
 `_hostwiz.<name>`, holding the stack, run and the value it set (the external-dns "TXT
 registry" idea). Teardown deletes exactly the records whose marker names the stack, and
 refuses to delete one whose value someone else has changed since.
+
+Records carry no tags, so the stack's Elastic IP (found by its tags) names them: `hostwiz:dns` holds
+"ZONE/NAME ..." for every record the stack points at it ("" for none; `dns_tags`), written before the
+records are. Without a ledger (adopt), the records are read by those names, each by its marker
+(`find_named`), not by listing every record of every zone; an Elastic IP made before that tag existed
+leaves the zones listed as before.
 """
 
 from __future__ import annotations
@@ -14,6 +20,43 @@ from ..aws import Aws, error_code
 from ..registry import Kind, Resource, register
 
 MARKER = "_hostwiz."
+DNS_TAG = "hostwiz:dns"  # on the stack's Elastic IP: its records, "ZONE/NAME" space-separated
+DNS_TAG_KEYS = 8  # values of 256 characters at most: "hostwiz:dns", "hostwiz:dns-2", ...
+LIST_ZONES = "*"  # a name too long for a tag value: read the records by listing the zones
+
+
+def dns_tags(record_ids: Iterable[str]) -> list[dict[str, str]]:
+    """The Elastic IP's tags naming the stack's records ("ZONE/NAME" each; split over several keys when
+    they do not fit one 256-character value). No records: one empty `hostwiz:dns`."""
+    values: list[str] = []
+    for rid in dict.fromkeys(record_ids):
+        if len(rid) > 256:
+            return [{"Key": DNS_TAG, "Value": LIST_ZONES}]
+        if values and len(values[-1]) + 1 + len(rid) <= 256:
+            values[-1] += " " + rid
+        else:
+            values.append(rid)
+    if len(values) > DNS_TAG_KEYS:
+        return [{"Key": DNS_TAG, "Value": LIST_ZONES}]
+    values = values or [""]
+    return [{"Key": DNS_TAG if i == 0 else f"{DNS_TAG}-{i + 1}", "Value": v} for i, v in enumerate(values)]
+
+
+def records_in_tags(tags: dict[str, str]) -> list[str] | None:
+    """The "ZONE/NAME"s an Elastic IP's `dns_tags` name; None when it has none (made before hostwiz
+    wrote them) or says to list the zones."""
+    if DNS_TAG not in tags or tags[DNS_TAG] == LIST_ZONES:
+        return None
+    keys = [DNS_TAG] + [f"{DNS_TAG}-{i}" for i in range(2, DNS_TAG_KEYS + 1)]
+    return [rid for k in keys for rid in tags.get(k, "").split()]
+
+
+def tag_records(aws: Aws, allocation_id: str, record_ids: Iterable[str]) -> None:
+    """Name `record_ids` on the stack's Elastic IP (before the records are written: a crash between the
+    two leaves a name to look up, never a record nobody can find by name). A shorter list leaves any
+    later `hostwiz:dns-N` of a longer one in place: a name no longer the stack's is looked up for
+    nothing, and what is found there is still checked by its marker's identity."""
+    aws.client("ec2").create_tags(Resources=[allocation_id], Tags=dns_tags(record_ids))
 
 
 class RecordChanged(Exception):
@@ -144,8 +187,9 @@ class Route53Record(Kind):
             yield from self._others(zid, records)
 
     def find_named(self, aws: Aws, stack: str, names: Iterable[str], *, ledger: bool) -> list[Resource] | None:
-        """With a ledger, the records it names ("ZONE/NAME"), each by its marker: one call per record,
-        not a listing of every zone's records. Without one the zones are listed (records carry no tags)."""
+        """The records `names` names ("ZONE/NAME": the ledger's, or the Elastic IP's `hostwiz:dns`), each
+        by its marker: one call per record, not a listing of every zone's records. `ledger=False`: the
+        names are not known (records carry no tags), None (then `find_stack` lists the zones)."""
         if not ledger:
             return None
         out = []

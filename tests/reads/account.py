@@ -32,14 +32,18 @@ class Calls:
 
     ops: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    record_reads: list[dict] = field(default_factory=list)  # ListResourceRecordSets' parameters
 
-    def hook(self, model: Any, **_: Any) -> None:
+    def hook(self, model: Any, params: Any = None, **_: Any) -> None:
         with self.lock:
             self.ops[model.name] += 1
+            if model.name == "ListResourceRecordSets":
+                self.record_reads.append(dict(params or {}))
 
     def reset(self) -> None:
         with self.lock:
             self.ops.clear()
+            self.record_reads.clear()
 
     @property
     def total(self) -> int:
@@ -51,7 +55,8 @@ def _tags(stack: str, sid: str, role: str, name: str) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in pairs.items()]
 
 
-def add_stacks(aws: Aws, names: list[str], zone: str = "example.com") -> None:
+def add_stacks(aws: Aws, names: list[str], zone: str = "example.com", *, alarms: bool = False) -> None:
+    """`alarms`: each stack also gets the three alarms hostwiz names `hostwiz-NAME-...`, tagged for it."""
     ec2, iam, rds, ssm, r53 = (aws.client(s) for s in ("ec2", "iam", "rds", "ssm", "route53"))
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
@@ -93,3 +98,23 @@ def add_stacks(aws: Aws, names: list[str], zone: str = "example.com") -> None:
                             "Name": f"_hostwiz.{rec}", "Type": "TXT", "TTL": 60, "ResourceRecords": [
                                 {"Value": f'"hostwiz:stack={n} hostwiz:run=r-bench hostwiz:id={sid} value=192.0.2.1"'}]}}]
         r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+        if alarms:
+            cw = aws.client("cloudwatch")
+            for key in ("instance-recover", "cpu-credits-low", "db-storage-low"):
+                cw.put_metric_alarm(AlarmName=f"hostwiz-{n}-{key}", MetricName="CPUUtilization", Namespace="AWS/EC2",
+                                    Statistic="Average", Period=60, EvaluationPeriods=1, Threshold=1,
+                                    ComparisonOperator="GreaterThanThreshold",
+                                    Tags=_tags(n, sid, f"alarm-{key}", f"hostwiz-{n}-{key}"))
+
+
+def add_records(aws: Aws, count: int, zone: str = "example.com", prefix: str = "host") -> None:
+    """`count` plain A records (someone else's hosts) in `zone`, 500 a change batch."""
+    r53 = aws.client("route53")
+    zone_id = next(z["Id"].split("/")[-1] for z in r53.list_hosted_zones()["HostedZones"]
+                   if z["Name"].rstrip(".") == zone)
+    names = [f"{prefix}{i:05d}.{zone}" for i in range(count)]
+    for i in range(0, count, 500):
+        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+            {"Action": "UPSERT", "ResourceRecordSet": {"Name": n, "Type": "A", "TTL": 60,
+                                                       "ResourceRecords": [{"Value": "192.0.2.9"}]}}
+            for n in names[i:i + 500]]})

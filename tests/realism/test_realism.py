@@ -110,6 +110,7 @@ def test_the_rollback_terminates_an_instance_aws_does_not_show_yet(moto, state_d
     """Row: rollback of a not-yet-visible instance. The database create (right after RunInstances)
     fails; the instance is still invisible to DescribeInstances, listings and TerminateInstances."""
     session = realistic_session(state_dir, scale=0.02, floor=0.0, visibility=50, db_create=10)  # 1 s unseen
+    session.timing.fresh_at_once = True  # the wait asks for the new instance at once: AWS does not show it yet
     Fault("CreateDBInstance", 1).install(session.aws)
     result = operations.up(session, full_spec, full_spec.instance.ssh_cidr)
     assert not result.ok and "InjectedFault" in result.error

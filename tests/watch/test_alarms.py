@@ -83,7 +83,8 @@ def test_create_list_states_and_delete(aws, state_dir):
 
     outcome = alarms.delete(aws, "blog", ident, settings=FAST)
     assert outcome.ok and sorted(r.id for r in outcome.deleted) == sorted(names)
-    assert sorted(r.id for r, _ in outcome.skipped) == ["hostwiz-blog-lookalike", "hostwiz-blog-other-stack"]
+    # read by the names hostwiz gives blog's alarms: look-alikes under other names are not even read
+    assert outcome.skipped == []
     assert alarms.states(aws, "blog", ident) == []
     left = sorted(a["AlarmName"] for a in cw().describe_alarms()["MetricAlarms"])
     assert left == ["billing", "hostwiz-blog-imposter", "hostwiz-blog-lookalike", "hostwiz-blog-other-stack"]
@@ -123,3 +124,48 @@ def test_which_alarms_a_stack_gets():
 def test_the_kind_is_registered_and_deleted_in_the_first_wave():
     assert "cloudwatch-alarm" in KINDS
     assert "cloudwatch-alarm" in deletion_order(["cloudwatch-alarm", "ec2-instance", "rds-instance"])[0]
+
+
+def test_a_look_alike_under_one_of_the_stacks_alarm_names_is_read_and_skipped(aws, state_dir):
+    """Read by exact name, ownership is still checked: blog has no database alarm, and the one named
+    like it belongs to another stack named blog (another hostwiz:id): listed as skipped, not deleted."""
+    ledger = blog_ledger(aws, state_dir)
+    ident = Identity.of_ledger(ledger)
+    alarms.create(aws, "blog", "run-1", [a for a in blog_alarms() if a.key != alarms.DB_STORAGE], ledger)
+    put("hostwiz-blog-db-storage-low", [{"Key": "hostwiz:stack", "Value": "blog"}, {"Key": "hostwiz:id", "Value": "x"}])
+    assert [s.key for s in alarms.states(aws, "blog", ident)] == ["cpu-credits-low", "instance-recover"]
+    outcome = alarms.delete(aws, "blog", ident, settings=FAST)
+    assert [r.id for r, _ in outcome.skipped] == ["hostwiz-blog-db-storage-low"]
+    assert [a["AlarmName"] for a in cw().describe_alarms()["MetricAlarms"]] == ["hostwiz-blog-db-storage-low"]
+
+
+def test_a_neighbour_stack_whose_name_starts_with_the_stacks_is_not_read(moto, state_dir):
+    """Stack `blog-x`'s alarms (`hostwiz-blog-x-...`) share the prefix `hostwiz-blog-`: reading blog's
+    alarms neither lists them nor reads their tags (the same calls with or without them), and never
+    counts them as blog's."""
+    from collections import Counter
+
+    ops: Counter = Counter()
+    aws = Aws(region="eu-west-1", hooks=[("provide-client-params", lambda model, **_: ops.update([model.name]))])
+    ledger = blog_ledger(aws, state_dir)
+    ident = Identity.of_ledger(ledger)
+    alarms.create(aws, "blog", "run-1", blog_alarms(), ledger)
+
+    def read() -> Counter:
+        ops.clear()
+        found = alarms.states(aws, "blog", ident)
+        assert [s.name for s in found] == ["hostwiz-blog-cpu-credits-low", "hostwiz-blog-db-storage-low",
+                                           "hostwiz-blog-instance-recover"]
+        return Counter(ops)
+
+    alone = read()
+    neighbour = Ledger(state_dir, "blog-x")
+    neighbour.update(name="blog-x", region="eu-west-1", stack_id=new_stack_id(), since=now_text())
+    alarms.create(aws, "blog-x", "run-2", alarms.plan("blog-x", "eu-west-1", instance_id="i-0def",
+                                                      instance_type="t3.micro", db_instance_id="blog-x-db",
+                                                      db_storage_gb=20), neighbour)
+    assert alone == read() == Counter({"DescribeAlarms": 1, "ListTagsForResource": 3})
+    outcome = alarms.delete(aws, "blog", ident, settings=FAST)
+    assert outcome.skipped == [] and len(outcome.deleted) == 3
+    assert sorted(a["AlarmName"] for a in cw().describe_alarms()["MetricAlarms"]) == [
+        "hostwiz-blog-x-cpu-credits-low", "hostwiz-blog-x-db-storage-low", "hostwiz-blog-x-instance-recover"]
