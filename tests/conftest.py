@@ -31,6 +31,13 @@ from hostwiz import secrets  # noqa: E402
 secrets.use_memory_keyring()
 
 
+@pytest.fixture(autouse=True)
+def fresh_keyring():
+    """Each test starts with an empty keyring: a stack key another test of this process stored under
+    the same stack name (`ssh-key:blog`) would be read before the test's own key file."""
+    secrets.use_memory_keyring()
+
+
 @pytest.fixture
 def moto():
     """In-process moto for one test."""

@@ -176,11 +176,16 @@ def test_ctrl_c_in_a_real_terminal_of_80_columns(tmp_path, when):
                     return
 
     try:
-        read_until(lambda: b"ctrl+c to quit" in out, 60)
+        read_until(lambda: b"ctrl+c to quit" in out, 90)
+        assert b"ctrl+c to quit" in out, out.decode(errors="replace")  # the first frame, before ctrl+c
         if when == "refreshing":
             time.sleep(1.5)  # past --every 1: the second refresh has begun and hangs
         os.kill(proc.pid, signal.SIGINT)
-        code = proc.wait(30)
+        try:
+            code = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            read_until(lambda: False, 0.3)
+            raise AssertionError("still running 30 s after ctrl+c; it showed:\n" + out.decode(errors="replace"))
         read_until(lambda: False, 0.3)
     finally:
         if proc.poll() is None:
