@@ -340,3 +340,32 @@ def test_f1_lists_each_screens_own_keys_before_the_generic_ones(make_app, sessio
         return found
 
     assert asyncio.run(scenario()) == {"home": True, "logs": True, "cleanup": True}
+
+
+def test_detail_footer_says_start_once_x_has_stopped_the_stack(make_app, session, spec_data):
+    """After x (Stop) is confirmed and the stack is stopped, the footer says 'x Start' (before: it
+    kept saying 'x Stop' until the screen was left, while x already offered to start it)."""
+    from hostwiz.screens.detail import DetailScreen
+    from hostwiz.services import stacks as operations
+    from test_newcomer import make_spec
+
+    assert operations.up(session, make_spec(spec_data, "powerx", database=False), "127.0.0.1/32").ok
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen("powerx"))
+            screen = app.screen
+            await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0)
+            before = shown(app).rsplit("\n", 1)[-1]
+            await pilot.press("x")
+            await settle(pilot)
+            await pilot.press("tab", "enter")  # the dialog's Stop
+            await until(pilot, lambda: Ledger(session.state_dir, "powerx").get("status") == "stopped")
+            await settle(pilot)
+            return before, shown(app)
+
+    before, after = asyncio.run(scenario())
+    assert "x Stop" in before, before
+    assert "x Start" in after and "x Stop" not in after, after
