@@ -34,7 +34,7 @@ STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleti
 
 class HomeScreen(OwnKeysFirst, WorkerFailures, Screen):
     BINDINGS = [
-        Binding("n", "new", "New"),
+        Binding("n", "new", "New", priority=True),  # at once: keys typed after it reach the wizard
         Binding("o", "open", "Open"),
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),

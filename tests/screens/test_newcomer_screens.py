@@ -79,6 +79,24 @@ def test_keys_typed_while_the_wizard_changes_step_reach_the_next_field(make_app)
     assert (storage, source, focused) == ("20", "web1", "app-source")
 
 
+
+def test_keys_typed_with_n_on_home_reach_the_wizard_name(make_app):
+    """'n' and a name at once from home: the wizard's first field gets every key (before: 'n' was
+    handled after the keys, which went to home's table and were lost)."""
+    from hostwiz.screens.wizard.domain import DomainStep
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            typed_at_once(app, ["n", *"web1"])
+            await until(pilot, lambda: isinstance(app.screen, DomainStep) and app.screen._live)
+            await settle(pilot)
+            return app.screen.query_one("#name").value, [type(s).__name__ for s in app.screen_stack]
+
+    name, stack = asyncio.run(scenario())
+    assert (name, stack[-2:]) == ("web1", ["HomeScreen", "DomainStep"]), (name, stack)
+
 def leftovers(session, prefix: str) -> str:
     """A VPC, its subnet and a security group named with `prefix` (not a stack's: cleanup offers them)."""
     ec2 = session.aws.client("ec2")
