@@ -387,3 +387,32 @@ def test_detail_footer_says_start_once_x_has_stopped_the_stack(make_app, session
     before, after = asyncio.run(scenario())
     assert "x Stop" in before, before
     assert "x Start" in after and "x Stop" not in after, after
+
+
+def test_cleanup_shows_names_with_brackets_as_written(session):
+    """Anyone may name a VPC or a security group 'x-[/]y' or 'x-[/bold]y': the Cleanup screen shows
+    the names as written (before: Rich read them as markup and the app ended with a MarkupError)."""
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hwtest import screen_host
+
+    ec2 = session.aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "brack-[/]vpc"}]}])["Vpc"]["VpcId"]
+    ec2.create_security_group(GroupName="brack-[/bold]web", Description="web", VpcId=vpc, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": "brack-[/bold]web"}]}])
+    app = screen_host(session, CleanupScreen, sandbox=True)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press(*"brack", "enter")
+            await until(pilot, lambda: screen.plan is not None)
+            await settle(pilot)
+            sg = next(k for k in screen.nodes if "/security-group/" in k)
+            screen.query_one("#tree").move_cursor(screen.nodes[sg])
+            await settle(pilot)
+            return shown(app)
+
+    text = asyncio.run(scenario())
+    assert "(brack-[/]vpc)" in text and "brack-[/bold]web" in text, text
