@@ -416,3 +416,26 @@ def test_cleanup_shows_names_with_brackets_as_written(session):
 
     text = asyncio.run(scenario())
     assert "(brack-[/]vpc)" in text and "brack-[/bold]web" in text, text
+
+
+def test_a_tag_value_no_stack_could_have_is_not_listed_and_home_starts(make_app, session):
+    """Anyone may tag a resource hostwiz:stack=ev[/]il: home starts and lists the stacks found by
+    their tags that hostwiz could have made, never that one (before: the app ended at start with a
+    MarkupError, and adopting it ended it again in a toast)."""
+    from textual.widgets import DataTable
+
+    ec2 = session.aws.client("ec2")
+    for i, value in enumerate(("ev[/]il", "Bad Name", "tagonly")):
+        ec2.create_security_group(GroupName=f"tagged-{i}", Description="d", TagSpecifications=[
+            {"ResourceType": "security-group", "Tags": [{"Key": "hostwiz:stack", "Value": value}]}])
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            table = app.home.query_one("#stacks", DataTable)
+            await until(pilot, lambda: table.row_count > 0 and not app.workers)
+            await settle(pilot)
+            return [k.value for k in table.rows], shown(app)
+
+    keys, text = asyncio.run(scenario())
+    assert "tagonly" in keys and "ev[/]il" not in keys and "Bad Name" not in keys, keys
