@@ -18,5 +18,19 @@ def run(args: argparse.Namespace) -> int:
 
     identity(session)
     rules = operate.revoke(session, args.name, args.cidr)
-    allow.show(rules, args.json, f"Revoked SSH from {args.cidr}.", f"No change: SSH from {args.cidr} was not allowed.")
+    done, unchanged = f"Revoked SSH from {args.cidr}.", f"No change: SSH from {args.cidr} was not allowed."
+    if _source(args.cidr) in {_source(r["cidr"]) for r in rules.rules}:  # another rule (a range such as 22-2222)
+        still = (f"SSH from {args.cidr} is still allowed by a rule hostwiz did not make (see below); "
+                 "remove that rule in the AWS console if SSH from there must stop.")
+        done, unchanged = f"Revoked hostwiz's SSH rule for {args.cidr}, but {still[0].lower()}{still[1:]}", still
+    allow.show(rules, args.json, done, unchanged)
     return OK
+
+
+def _source(cidr: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(cidr.strip(), strict=False))
+    except ValueError:
+        return cidr

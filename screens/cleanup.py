@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -226,15 +227,13 @@ class CleanupScreen(OwnKeysFirst, WorkerFailures, Screen):
         for where, kinds in self.plan.groups().items():
             region, vpc = where.split(" ", 1)
             label = f"{region}  {vpc}" + (f" ({names[vpc]})" if names.get(vpc, vpc) != vpc else "")
-            group = tree.root.add(label, expand=True)
+            group = tree.root.add(escape(label), expand=True)  # names are anyone's: '[/]' in one ended the app
             for kind_name, items in kinds.items():
-                kind_node = group.add(f"{kind_name} ({len(items)})", expand=True)
+                kind_node = group.add(escape(f"{kind_name} ({len(items)})"), expand=True)
                 for r in items:
                     self.nodes[r.key] = kind_node.add_leaf(self.leaf_label(r), data=r)
         excluded = getattr(self.plan, "excluded", [])
         if excluded:  # reached by the filters but never selectable: live stacks, default VPC, CloudFormation
-            from rich.markup import escape
-
             never = tree.root.add(f"[dim]never taken ({len(excluded)})[/]", expand=False)
             for e in excluded:
                 never.add_leaf(f"[dim]{escape(e.name if e.name and e.name != e.id else e.id)}: {escape(e.why)}[/]")
@@ -245,7 +244,7 @@ class CleanupScreen(OwnKeysFirst, WorkerFailures, Screen):
         cfn = " [yellow]CFN[/]" if r.data.get("cloudformation") else ""
         name = r.name if r.name and r.name != r.id else r.id
         live = f" [b yellow]live stack {r.tags[STACK_TAG]}[/]" if r.tags.get(STACK_TAG) in self.live else ""
-        return f"{MARK[r.key in self.selected]} {name}{cfn}{live}  {status}".rstrip()
+        return f"{MARK[r.key in self.selected]} {escape(name)}{cfn}{live}  {escape(status)}".rstrip()
 
     # selecting -----------------------------------------------------------------
     def targets(self) -> list[Any]:
@@ -306,15 +305,15 @@ class CleanupScreen(OwnKeysFirst, WorkerFailures, Screen):
         lines = [*self.report, *([""] if self.report else []), *self.selection_summary()]
         r = node.data if node is not None else None
         if r is not None:
-            waits = "\n".join(f"  • {w}" for w in r.waits_on) or "  nothing in the plan"
-            lines += ["", f"[b]{r.kind}:[/b] {r.name}", f"ID: {r.id}", f"Region: {r.region}",
-                      f"Why: {r.reason}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
+            waits = "\n".join(f"  • {escape(w)}" for w in r.waits_on) or "  nothing in the plan"
+            lines += ["", f"[b]{r.kind}:[/b] {escape(r.name)}", f"ID: {escape(r.id)}", f"Region: {r.region}",
+                      f"Why: {escape(r.reason)}", f"Monthly cost: {money(r.monthly_cost, self.plan.costs_known)}",
                       f"Deleted after:\n{waits}"]
             if r.data.get("cloudformation"):
                 lines.append(f"[yellow]Owned by CloudFormation stack {r.data['cloudformation']}: "
                              "deleting the stack is usually better.[/]")
             if self.status.get(r.key):
-                lines.append(f"Status: {self.status[r.key]}")
+                lines.append(f"Status: {escape(self.status[r.key])}")
         self.query_one("#detail", Static).update("\n".join(lines))
 
     def selection_summary(self) -> list[str]:
@@ -385,7 +384,7 @@ class CleanupScreen(OwnKeysFirst, WorkerFailures, Screen):
             report.append(f"[red]{len(outcome.left)} left:[/]")
             for x in outcome.left:
                 blockers = f" — blocked by {', '.join(x.blockers)}" if x.blockers else ""
-                report.append(f"  • {x.resource.kind} {x.resource.name or x.resource.id}: {x.error}{blockers}")
+                report.append(escape(f"  • {x.resource.kind} {x.resource.name or x.resource.id}: {x.error}{blockers}"))
             report.append("Resolve the blockers (or select them too) and run Find again.")
         self.report = report
         # the tree and its counts are what remains: what was deleted leaves them (the report names it)

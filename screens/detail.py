@@ -105,6 +105,7 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
             r = message.value
             self.notify(f"{self.stack} is {r.state}: ${r.running_monthly:.2f}/month running, "
                         f"${r.stopped_monthly:.2f}/month stopped." + "".join(f" {n}" for n in r.notes))
+            self.refresh_bindings()  # x said Stop before it stopped: now it says Start, and back
             self.action_refresh()
 
     def worker_failed(self, name: str, error: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,7 +35,7 @@ STATUS_STYLE = {"ready": "green", "creating": "yellow", "failed": "red", "deleti
 
 class HomeScreen(OwnKeysFirst, WorkerFailures, Screen):
     BINDINGS = [
-        Binding("n", "new", "New"),
+        Binding("n", "new", "New", priority=True),  # at once: keys typed after it reach the wizard
         Binding("o", "open", "Open"),
         Binding("s", "ssh", "SSH"),
         Binding("l", "logs", "Logs"),
@@ -187,8 +188,9 @@ class HomeScreen(OwnKeysFirst, WorkerFailures, Screen):
             addr = s.outputs.get("url") or s.outputs.get("public_ip") or ""
             known = ("checking…" if narrow else "ledger (checking AWS…)") if checking else \
                 "ledger" if s.source == "ledger" else "AWS tags" if narrow else "AWS tags only"
-            row = {"stack": s.name, "status": f"[{style}]{status}[/]" if style else status, "region": s.region,
-                   "address": addr, "this month": self.month_to_date(s), "known from": known}
+            # Text, not markup: a name found by its tags is anyone's ('ev[/]il' ended the app at start)
+            row = {"stack": Text(s.name), "status": Text(status, style=style), "region": Text(s.region or ""),
+                   "address": Text(addr), "this month": self.month_to_date(s), "known from": known}
             row["month"], row["from"] = row["this month"], known
             table.add_row(*(row[c] for c in columns), key=s.name)
         table.display = bool(stacks)

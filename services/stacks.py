@@ -27,7 +27,7 @@ from hostwiz.provisioners.engine import Engine, RunResult
 from hostwiz.provisioners.ownership import Identity, now_text
 from hostwiz.provisioners.registry import STACK_TAG, Resource
 from hostwiz.provisioners.stack import Env, StackBuilder
-from hostwiz.spec import StackSpec
+from hostwiz.spec import NAME_RE, StackSpec
 
 from hostwiz.sandbox import SANDBOX_OPERATOR_CIDR
 
@@ -449,7 +449,9 @@ def list_stacks(session: Session, *, discover: bool = True) -> list[StackSummary
                                         ledger.get("outputs") or {}, ledger.get("spec") or {})
     if discover:
         for name in tagged_stack_names(session.aws, known=set(out)):
-            if name not in out:
+            # a tag value hostwiz could never have made is no stack of hostwiz's (anyone can tag:
+            # 'ev[/]il' ended the TUI at start, read as markup)
+            if name not in out and NAME_RE.match(name):
                 out[name] = StackSummary(name, session.aws.region, "found by tags", "tags")
     return sorted(out.values(), key=lambda s: s.name)
 

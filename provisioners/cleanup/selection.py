@@ -102,6 +102,9 @@ class Filters:
                 parse_age(older_than)
             except ValueError as err:
                 raise ValueError(f"older-than: {err}") from None
+        if name_prefix and not name_prefix.strip(NAME_SEPARATORS + " "):  # '/' took every SSM parameter
+            raise ValueError(f"name-prefix: {name_prefix!r} is only separators, which would take every name "
+                             "that starts with it; give the start of a name, like workshop-")
         if vpc and not vpc.startswith("vpc-"):
             raise ValueError(f"vpc: {vpc!r} is not a VPC ID (vpc-...)")
         return cls(name_prefix or None, parsed, vpc or None, older_than or None, list(dict.fromkeys(regions)),

@@ -53,3 +53,17 @@ def test_allow_lists_each_source_once_in_a_stable_order(state):
     assert " ".join(mine[1:]) == "SSH; by hand"  # both rules' descriptions, on one line
     code, out, err = run_cli(["revoke", "shop", "198.51.100.4/32", "--json", "--state-dir", str(state)])
     assert [r["cidr"] for r in json.loads(out)["ssh"]] == ["10.1.0.0/16", "203.0.113.7/32", "2001:db8::/64"]
+
+
+def test_revoke_says_when_another_rule_still_allows_the_source(state):
+    """A source also named by a wider rule (22-2222, by hand): revoke takes hostwiz's 22-22 rule and
+    says SSH from there is still allowed (before: "Revoked SSH from ..." above a list that still had it)."""
+    gid = group_id()
+    run_cli(["allow", "shop", "198.51.100.4", "--state-dir", str(state)])
+    client("ec2").authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 2222, "IpRanges": [{"CidrIp": "198.51.100.4/32"}]}])
+    code, out, err = run_cli(["revoke", "shop", "198.51.100.4", "--state-dir", str(state)])
+    assert code == 0 and "still allowed by a rule hostwiz did not make" in out.splitlines()[0], out
+    assert not out.startswith("Revoked SSH from"), out
+    code, out, err = run_cli(["revoke", "shop", "198.51.100.4", "--state-dir", str(state)])
+    assert out.startswith("SSH from 198.51.100.4 is still allowed"), out

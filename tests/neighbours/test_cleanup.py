@@ -128,6 +128,17 @@ def test_prefix_matches(name, prefix, takes):
     assert prefix_matches(name, prefix) is takes
 
 
+@pytest.mark.parametrize("prefix", ["/", "-", " - ", "::", "/_."])
+def test_a_prefix_of_separators_only_is_refused(prefix):
+    """'--name-prefix /' took every SSM parameter not in a live stack (any path starts with '/');
+    a prefix must name something."""
+    from hostwiz.provisioners.cleanup.selection import Filters
+
+    with pytest.raises(ValueError, match="only separators"):
+        Filters.parse(prefix, [], None, None, ["us-east-1"])
+    assert Filters.parse("workshop-", [], None, None, ["us-east-1"]).name_prefix == "workshop-"
+
+
 def test_the_plan_says_what_a_prefix_matches(session, cli, state_dir):
     code, out, err = cli(state_dir, "cleanup", "--name-prefix", "hostwiz-blog")
     assert code == 0, err

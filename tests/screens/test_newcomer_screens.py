@@ -79,6 +79,24 @@ def test_keys_typed_while_the_wizard_changes_step_reach_the_next_field(make_app)
     assert (storage, source, focused) == ("20", "web1", "app-source")
 
 
+
+def test_keys_typed_with_n_on_home_reach_the_wizard_name(make_app):
+    """'n' and a name at once from home: the wizard's first field gets every key (before: 'n' was
+    handled after the keys, which went to home's table and were lost)."""
+    from hostwiz.screens.wizard.domain import DomainStep
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            typed_at_once(app, ["n", *"web1"])
+            await until(pilot, lambda: isinstance(app.screen, DomainStep) and app.screen._live)
+            await settle(pilot)
+            return app.screen.query_one("#name").value, [type(s).__name__ for s in app.screen_stack]
+
+    name, stack = asyncio.run(scenario())
+    assert (name, stack[-2:]) == ("web1", ["HomeScreen", "DomainStep"]), (name, stack)
+
 def leftovers(session, prefix: str) -> str:
     """A VPC, its subnet and a security group named with `prefix` (not a stack's: cleanup offers them)."""
     ec2 = session.aws.client("ec2")
@@ -340,3 +358,84 @@ def test_f1_lists_each_screens_own_keys_before_the_generic_ones(make_app, sessio
         return found
 
     assert asyncio.run(scenario()) == {"home": True, "logs": True, "cleanup": True}
+
+
+def test_detail_footer_says_start_once_x_has_stopped_the_stack(make_app, session, spec_data):
+    """After x (Stop) is confirmed and the stack is stopped, the footer says 'x Start' (before: it
+    kept saying 'x Stop' until the screen was left, while x already offered to start it)."""
+    from hostwiz.screens.detail import DetailScreen
+    from hostwiz.services import stacks as operations
+    from test_newcomer import make_spec
+
+    assert operations.up(session, make_spec(spec_data, "powerx", database=False), "127.0.0.1/32").ok
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen("powerx"))
+            screen = app.screen
+            await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0)
+            before = shown(app).rsplit("\n", 1)[-1]
+            await pilot.press("x")
+            await settle(pilot)
+            await pilot.press("tab", "enter")  # the dialog's Stop
+            await until(pilot, lambda: Ledger(session.state_dir, "powerx").get("status") == "stopped")
+            await settle(pilot)
+            return before, shown(app)
+
+    before, after = asyncio.run(scenario())
+    assert "x Stop" in before, before
+    assert "x Start" in after and "x Stop" not in after, after
+
+
+def test_cleanup_shows_names_with_brackets_as_written(session):
+    """Anyone may name a VPC or a security group 'x-[/]y' or 'x-[/bold]y': the Cleanup screen shows
+    the names as written (before: Rich read them as markup and the app ended with a MarkupError)."""
+    from hostwiz.screens.cleanup import CleanupScreen
+    from hwtest import screen_host
+
+    ec2 = session.aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "brack-[/]vpc"}]}])["Vpc"]["VpcId"]
+    ec2.create_security_group(GroupName="brack-[/bold]web", Description="web", VpcId=vpc, TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": "brack-[/bold]web"}]}])
+    app = screen_host(session, CleanupScreen, sandbox=True)
+
+    async def scenario():
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            await pilot.press(*"brack", "enter")
+            await until(pilot, lambda: screen.plan is not None)
+            await settle(pilot)
+            sg = next(k for k in screen.nodes if "/security-group/" in k)
+            screen.query_one("#tree").move_cursor(screen.nodes[sg])
+            await settle(pilot)
+            return shown(app)
+
+    text = asyncio.run(scenario())
+    assert "(brack-[/]vpc)" in text and "brack-[/bold]web" in text, text
+
+
+def test_a_tag_value_no_stack_could_have_is_not_listed_and_home_starts(make_app, session):
+    """Anyone may tag a resource hostwiz:stack=ev[/]il: home starts and lists the stacks found by
+    their tags that hostwiz could have made, never that one (before: the app ended at start with a
+    MarkupError, and adopting it ended it again in a toast)."""
+    from textual.widgets import DataTable
+
+    ec2 = session.aws.client("ec2")
+    for i, value in enumerate(("ev[/]il", "Bad Name", "tagonly")):
+        ec2.create_security_group(GroupName=f"tagged-{i}", Description="d", TagSpecifications=[
+            {"ResourceType": "security-group", "Tags": [{"Key": "hostwiz:stack", "Value": value}]}])
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            table = app.home.query_one("#stacks", DataTable)
+            await until(pilot, lambda: table.row_count > 0 and not app.workers)
+            await settle(pilot)
+            return [k.value for k in table.rows], shown(app)
+
+    keys, text = asyncio.run(scenario())
+    assert "tagonly" in keys and "ev[/]il" not in keys and "Bad Name" not in keys, keys
