@@ -113,6 +113,11 @@ def _hourly(*path: str):
     return pricer
 
 
+def ipv4_hourly(region: str) -> float | None:
+    """What one public IPv4 address (an Elastic IP, attached or not) costs an hour in `region`."""
+    return _price(region, "public_ipv4_hourly")
+
+
 def _per_gb(*path: str):
     def pricer(region: str, data: dict[str, Any]) -> float | None:
         per_gb = _price(region, *path)

@@ -124,6 +124,15 @@ def _billing_began(ledger: Ledger) -> list[dict[str, str]]:
 
 def no_cost_note(ledger: Ledger) -> str:
     """Why there is no cost so far, in words true to the stack."""
+    eip = ledger.entry("eip")
+    if eip is not None and eip.state == CREATED:  # public IPv4 is billed by the hour, attached or not
+        from hostwiz.costs import ipv4_hourly
+
+        region = ledger.get("region") or "us-east-1"
+        hourly = ipv4_hourly(region)
+        rate = f" (${hourly:.3f} an hour)" if hourly is not None else ""
+        return (f"cost so far: only its Elastic IP is billed{rate} until {ledger.name} is torn down: the create "
+                "stopped before its instance or database")
     if ledger.get("since"):  # made by a hostwiz that keeps the times
         return f"cost so far: nothing billed yet: the create stopped before {ledger.name}'s instance or database"
     return "cost so far: the ledger has no start time for this stack (made before hostwiz kept one)"
