@@ -118,7 +118,11 @@ def test_ctrl_c_ends_top_cleanly_whenever_it_comes(monkeypatch, capsys, when):
 
 
 TOP_CHILD = r'''
-import sys, threading
+import signal, sys, threading
+# as a shell starts it: ctrl+c raises KeyboardInterrupt (a test worker's own signal state, a blocked or
+# ignored SIGINT, is inherited through fork and exec; in CI the full run's worker left it so)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, sys.argv[1])
 from types import SimpleNamespace
 import test_charts
@@ -160,8 +164,11 @@ def test_ctrl_c_in_a_real_terminal_of_80_columns(tmp_path, when):
     script.write_text(TOP_CHILD)
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    # the environment of a shell, not of the test worker (whatever earlier tests left in it)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSTWIZ_", "AWS_"))}
+    env.update(HOSTWIZ_STATE_DIR=str(tmp_path / "state"), TERM="xterm-256color")
     proc = subprocess.Popen([sys.executable, str(script), str(Path(__file__).parent)], stdin=child_fd,
-                            stdout=child_fd, stderr=child_fd, start_new_session=True)
+                            stdout=child_fd, stderr=child_fd, start_new_session=True, env=env)
     os.close(child_fd)
     out = b""
 
