@@ -8,7 +8,8 @@ at 120x36, fed the way the log screen is: a source thread makes distinct lines a
 can into a `Hub`; the event loop drains at most `--batch` lines at a time into the widget
 (`LogView.write`, or `Log.write_lines` of the formatted lines, both keeping `--maxlen`),
 yielding between batches. A 1 ms ticker task measures event-loop stalls. Like the log screen,
-the host app freezes the objects alive before the flood (`gc.freeze`; `--no-freeze` to compare).
+the host app holds what the log screen holds during a flood (`screens/flood.py`: `gc.freeze` and a
+1 ms GIL switch interval; `--no-freeze` to compare).
 The source's queue is unbounded here so both widgets get every line.
 
 `--screen` runs the log screen itself (`LogsScreen`: its hub with its bounded backlog, its 20 Hz
@@ -187,7 +188,8 @@ def child(kind: str, total: int, size: int, maxlen: int, freeze: bool = True) ->
     from textual.app import App, ComposeResult
     from textual.widgets import Log
 
-    from hostwiz.screens.log_view import LogView, freeze_long_lived
+    from hostwiz.screens import flood
+    from hostwiz.screens.log_view import LogView
 
     class Bench(App):
         def compose(self) -> ComposeResult:
@@ -201,7 +203,7 @@ def child(kind: str, total: int, size: int, maxlen: int, freeze: bool = True) ->
             widget = app.query_one(LogView if kind == "LogView" else Log)
             await pilot.pause()
             if freeze:  # what the log screen does on mount, for both widgets
-                freeze_long_lived()
+                flood.hold()
             base = rss_mb()
             loop = asyncio.get_running_loop()
             stall = peak = longest_write = busy = 0.0

@@ -151,13 +151,13 @@ def run(session, mode: str, seconds: float, every: float, lines: int, batch: int
     import hostwiz.screens
     from hostwiz.logs import Hub
     from hostwiz.screens.detail import DetailScreen
-    from hostwiz.screens.log_view import LogView, freeze_long_lived
+    from hostwiz.screens import flood
+    from hostwiz.screens.log_view import LogView
     from hostwiz.screens.widgets.watch import WatchPanel
     from logs import Firehose
 
     calls: list[str] = []
     session.aws.hooks.append(("provide-client-params", lambda model, **_: calls.append(model.name)))
-    session.aws._local.__dict__.pop("clients", None)  # new clients carry the counting hook
     probes = [0]
 
     from hostwiz.services import watch
@@ -202,7 +202,7 @@ def run(session, mode: str, seconds: float, every: float, lines: int, batch: int
         app = Bench()
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
-            freeze_long_lived()
+            flood.hold()
             if mode.startswith("detail"):
                 panel = app.screen.query_one(WatchPanel)
                 panel.set_interval(every, panel.load_health)  # probe as often as the metrics refresh
@@ -247,6 +247,7 @@ def run(session, mode: str, seconds: float, every: float, lines: int, batch: int
             if sampler:
                 sampler.running = False
             await app.workers.wait_for_complete()
+            flood.release()
             refreshes = app.screen.query_one(WatchPanel).refreshes if mode != "log" else 0
             metric_calls = sum(op == "GetMetricData" for op in calls)
             lags.sort()

@@ -9,7 +9,6 @@ same lines on screen while new ones push old ones out of the buffer.
 
 from __future__ import annotations
 
-import gc
 import re
 from operator import itemgetter
 from typing import Sequence
@@ -37,14 +36,6 @@ PALETTE = ("cyan", "magenta", "green", "bright_blue", "bright_magenta", "bright_
 PREFIX = 9  # "HH:MM:SS "
 
 
-def freeze_long_lived() -> None:
-    """Move every object alive now out of the garbage collector's sight (`gc.freeze`), so the full
-    collections that a flood of lines triggers scan only new objects: about a third of the pause
-    (bench/README.md). Call `gc.unfreeze()` when the flood is over (the log screen does both)."""
-    gc.collect()
-    gc.freeze()
-
-
 class LogView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LogView { background: $surface; color: $text; overflow: auto; }
@@ -62,7 +53,9 @@ class LogView(ScrollView, can_focus=True):
         self._source_styles: dict[str, Style] = {}
         self._source_width = 6
         self._text_width = 0
-        self._cache: LRUCache[tuple[int, bool], Strip] = LRUCache(1024)
+        # A few screens' worth: each Strip carries seven small caches of its own, and 1,024 of them
+        # (with the strips derived from them) were half of what a full collection walked in a flood
+        self._cache: LRUCache[tuple[int, bool], Strip] = LRUCache(128)
         self._adjusting = False
         self._frame: tuple[Style, int] | None = None  # (base style, width) while a frame renders
 

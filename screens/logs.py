@@ -8,7 +8,6 @@ one message per line.
 
 from __future__ import annotations
 
-import gc
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -29,9 +28,10 @@ from hostwiz.logs.catalog import SourceNameError, check_name
 from hostwiz.services.logs import StackLogs
 from hostwiz.logs.source import CONNECTING, LIVE, RETRYING
 
+from . import flood
 from .widgets.check import CheckList
 from .widgets.footer import Footer, OwnKeysFirst
-from .log_view import LogView, freeze_long_lived
+from .log_view import LogView
 from .messages import Loaded
 from .workers import WorkerFailures
 
@@ -99,14 +99,14 @@ class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
         if not self.logs.exists:
             self.error = f"no stack named {self.stack_name} here: add a CloudWatch group (a) to follow it"
         self.view.focus()
-        freeze_long_lived()
+        flood.hold()
         self.set_interval(1 / PUMP_HZ, self._pump)
         self._pump()
 
     def on_unmount(self) -> None:
         for source in self.hub.sources.values():
             source.stop(wait=None)
-        gc.unfreeze()
+        flood.release()
 
     # Sources ----------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
+from . import flood
+
 ESCAPE_CHORD = "ctrl+right_square_bracket"
 DECCKM = 1 << 5  # pyte keeps private modes shifted by 5: application cursor keys (vim, less)
 ALT_SCREENS = {47 << 5: False, 1047 << 5: False, 1049 << 5: True}  # xterm's alternate screen (True: saves the cursor)
@@ -443,7 +445,11 @@ class Terminal(Widget, can_focus=True):
         if self.channel is not None:
             self.channel.close()
 
+    def on_mount(self) -> None:
+        flood.hold()
+
     def on_unmount(self) -> None:
+        flood.release()
         self.close()  # ends the reader thread (the app waits for its workers on exit)
 
     # Ctrl-C during a flood ----------------------------------------------------------

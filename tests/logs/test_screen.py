@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import queue
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -204,3 +206,34 @@ async def test_a_cloudwatch_group_added_by_name_streams_into_the_pane(session):
         assert await settle(pilot, screen, lambda: len(view.buffer.shown) == 1)
         assert view.buffer.shown[0][:1] + view.buffer.shown[0][2:] == ("cw:/hostwiz/blog/app", "ERROR from CloudWatch", "error")
         assert screen.hub.sources["cw:/hostwiz/blog/app"].state.status == "live"
+
+
+@run_async
+async def test_flooded_screens_hold_the_collector_and_the_gil_switch_until_the_last_one_closes(tmp_path, feed):
+    """The log screen and the SSH terminal freeze what is alive (full collections skip it) and make
+    reader threads hand over the GIL after 1 ms; the last of them to close gives both back."""
+    from textual.screen import Screen
+
+    from hostwiz.screens import flood
+    from hostwiz.screens.terminal import Terminal
+
+    class Shell(Screen):
+        def compose(self):
+            yield Terminal()
+
+    before = sys.getswitchinterval()
+    app, screen = make_app(tmp_path, feed)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert flood.held() == 1 and gc.get_freeze_count() > 0
+        assert sys.getswitchinterval() == flood.SWITCH_INTERVAL
+        await app.push_screen(Shell())
+        await pilot.pause()
+        assert flood.held() == 2
+        app.pop_screen()
+        await pilot.pause()
+        assert flood.held() == 1 and gc.get_freeze_count() > 0
+        app.pop_screen()
+        await pilot.pause()
+        assert flood.held() == 0 and gc.get_freeze_count() == 0
+        assert sys.getswitchinterval() == before
