@@ -33,6 +33,8 @@ def cleanup(aws, model, prefix: str, *, workers: int, discover_workers: int) -> 
     found = discover_all(aws, [aws.region], workers=discover_workers)
     plan = build_plan(found, Filters(name_prefix=prefix, regions=[aws.region]), "bench")
     planned = time.monotonic()
+    if not plan.resources:
+        raise SystemExit(f"the name prefix {prefix!r} selected nothing: the estates were not built under it")
     outcome = execute(aws, plan, settings=DeletionSettings(workers=workers, confirm_delay=0.05, backoff=0.2))
     took, cpu = time.monotonic() - started, time.process_time() - cpu
     assert outcome.ok, [(x.resource.key, x.error) for x in outcome.left]
@@ -71,8 +73,8 @@ def main() -> int:
         aws.max_pool_connections = 32
         t = time.monotonic()
         for i in range(args.estates):
-            build(aws, f"par{i:02d}", 10 + i)
-            build(aws, f"one{i:02d}", 100 + i)
+            build(aws, f"par-{i:02d}", 10 + i)  # "par" takes par-00-vpc (a prefix ends at a separator)
+            build(aws, f"one-{i:02d}", 100 + i)
         built = time.monotonic() - t
         model.per_call = args.latency
         parallel = cleanup(aws, model, "par", workers=8, discover_workers=16)

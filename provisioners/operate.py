@@ -339,6 +339,15 @@ def _marker(rec: dict | None) -> dict[str, str]:
     return _parse_marker(rec["ResourceRecords"][0]["Value"]) if rec else {}
 
 
+def _record_step(ledger: Ledger, name: str) -> str | None:
+    """The ledger step of the stack's record `name`: `dns:NAME`, or under the step an older adopt
+    gave it (`route53-record:ZONE/NAME`)."""
+    if ledger.entry(f"dns:{name}"):
+        return f"dns:{name}"
+    return next((e.step for e in ledger.entries()
+                 if e.kind == "route53-record" and e.state == CREATED and (e.data or {}).get("record") == name), None)
+
+
 def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], ip: str, stack: str, run_id: str,
                hosted_zone: str | None, stack_id: str) -> None:
     """Point `add` at the stack's address (with hostwiz's ownership markers, its identity included)
@@ -346,8 +355,9 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
     is still the one hostwiz set (`RecordTaken`, `RecordChanged` otherwise, before any change)."""
     r53 = kind("route53-record")
     changes_by_zone: dict[str, list[dict]] = {}
+    steps = {name: _record_step(ledger, name) for name in remove}
     for name in remove:  # checked first: a refusal leaves every record as it was
-        entry = ledger.entry(f"dns:{name}")
+        entry = ledger.entry(steps[name]) if steps[name] else None
         if not entry or not entry.data:
             continue
         zid = entry.data["zone_id"]
@@ -388,8 +398,9 @@ def update_dns(aws: Aws, ledger: Ledger, *, add: list[str], remove: list[str], i
             ledger.created(f"dns:{name}", r53.name, f"{zid}/{name}", zone_id=zid, record=name, value=ip)
     for zid, changes in changes_by_zone.items():
         aws.client("route53").change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": changes})
-    for name in remove:
-        ledger.deleted(f"dns:{name}")
+    for step in steps.values():
+        if step:
+            ledger.deleted(step)
     if eip is not None and eip.id and sorted(records()) != sorted(named):  # names gone: named no more
         tag_records(aws, eip.id, records())
 

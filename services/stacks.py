@@ -575,7 +575,7 @@ def adopt(session: Session, name: str, plan: AdoptPlan | None = None) -> StackSu
     created = sorted(str(r.data.get("created")) for r in found if r.data.get("created"))
     ledger.update(stack_id=plan.stack_id, account=account, since=created[0] if created else None)
     for r in found:
-        step = r.tags.get("hostwiz:role") or f"{r.kind}:{r.id}"
+        step = r.tags.get("hostwiz:role") or _adopted_step(r)
         ledger.created(step, r.kind, r.id, **{k: v for k, v in r.data.items() if isinstance(v, (str, int, bool))})
         if r.kind == "ec2-instance" and r.data.get("client_token"):
             ledger.doc.setdefault("tokens", {})["instance"] = r.data["client_token"]
@@ -584,6 +584,12 @@ def adopt(session: Session, name: str, plan: AdoptPlan | None = None) -> StackSu
     ledger.update(name=name, region=session.aws.region, status="adopted", run_id=sorted(runs)[0] if runs else None,
                   outputs={"public_ip": ip, "instance_id": iid})
     return StackSummary(name, session.aws.region, "adopted", "ledger", ledger.get("outputs"))
+
+
+def _adopted_step(r: Resource) -> str:
+    """The ledger step of a resource without a role tag: a DNS record's is `dns:NAME`, as `up` names
+    it (so the domain can be changed later), anything else's its kind and ID."""
+    return f"dns:{r.data['record']}" if r.kind == "route53-record" and r.data.get("record") else f"{r.kind}:{r.id}"
 
 
 @dataclass

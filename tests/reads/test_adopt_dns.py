@@ -4,6 +4,8 @@ stack's identity."""
 
 from __future__ import annotations
 
+import pytest
+
 from hostwiz.services import stacks
 
 from .account import add_records
@@ -85,3 +87,33 @@ def test_a_stack_made_before_its_address_named_its_records_is_adopted_by_listing
     plan, _, _, reads = adopt_plan(calls, tmp_path / "other")
     assert records(plan) == ({"blog.example.com", "www.blog.example.com"}, set())
     assert any("StartRecordName" not in r for r in reads)  # a listing of the zone
+
+
+@pytest.mark.parametrize("older_adopt", [False, True])
+def test_a_name_of_an_adopted_stack_can_be_removed_later(stack_up, session, tmp_path, older_adopt):
+    """Adopt writes a record's ledger step as `up` does (`dns:NAME`), so a later domain change finds
+    it; a ledger an older adopt wrote (`route53-record:ZONE/NAME`) is found by the record's name.
+    Before, the name was skipped without a word and its record stayed."""
+    from hostwiz.ledger import Ledger
+    from hostwiz.provisioners import operate
+    from hostwiz.services.session import quick_session
+
+    other = quick_session(tmp_path / "other", zone=None)
+    stacks.adopt(other, "blog")
+    ledger = Ledger(other.state_dir, "blog")
+    www = "www.blog.example.com"
+    assert ledger.entry(f"dns:{www}") is not None
+    if older_adopt:
+        raw = ledger.doc["resources"].pop(f"dns:{www}")
+        ledger.doc["resources"][f"route53-record:{zone_id(session)}/{www}"] = raw
+        ledger.save()
+        ledger = Ledger(other.state_dir, "blog")
+
+    operate.update_dns(other.aws, ledger, add=[], remove=[www], ip=stack_up.outputs["public_ip"], stack="blog",
+                       run_id="r-later", hosted_zone=None, stack_id=ledger.get("stack_id"))
+
+    r53 = session.aws.client("route53")
+    left = {r["Name"].rstrip(".") for r in r53.list_resource_record_sets(HostedZoneId=zone_id(session))["ResourceRecordSets"]}
+    assert www not in left and f"_hostwiz.{www}" not in left
+    assert {"blog.example.com", "_hostwiz.blog.example.com"} <= left
+    assert not [e for e in ledger.entries() if (e.data or {}).get("record") == www and e.state != "deleted"]
