@@ -156,6 +156,9 @@ class StackLock:
             self._fd = None
 
 
+# A stack that was made and is not being made or deleted: it can be stopped, started and changed.
+LIVE = ("ready", "stopped", "adopted")
+
 @dataclass
 class Entry:
     step: str

@@ -161,7 +161,9 @@ def check_ssh_cidr(value: str, *, allow_world: bool = False) -> str:
     """An SSH source range, normalised; a ValueError saying what to write for a bad or world-open one."""
     net = parse_cidr(value)
     if world_open(net) and not allow_world:
-        raise ValueError(f"{net} opens SSH to (nearly) the whole internet; use your address as /32, "
+        reach = "a whole private range (your networks and any peered with them)" if net.is_private \
+            else "(nearly) the whole internet"
+        raise ValueError(f"{net} opens SSH to {reach}; use your address as /32, "
                          "or set allow_world_ssh = true if you really mean it")
     return str(net)
 

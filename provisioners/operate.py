@@ -59,17 +59,25 @@ def root_volume(inst: dict[str, Any]) -> str | None:
 def ssh_rules(aws: Aws, group_id: str) -> list[dict[str, str]]:
     """The SSH (tcp/22) sources of a security group: [{"cidr", "description"}], each source once
     (two rules may name the same range: 22-22 and 22-2222, or one added by hand beside hostwiz's),
-    with the descriptions of its rules joined, in a stable order: IPv4 before IPv6, by address."""
+    with the descriptions of its rules joined, in a stable order: IPv4 before IPv6, by address.
+    Every rule that lets port 22 in counts: all traffic (-1) and any TCP range covering 22."""
     g = aws.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
     found: dict[str, list[str]] = {}
     for perm in g.get("IpPermissions", []):
-        if perm.get("IpProtocol") != "tcp" or perm.get("FromPort") != 22:
+        if not _admits_ssh(perm):
             continue
         for r in perm.get("IpRanges", []) + perm.get("Ipv6Ranges", []):
             descriptions = found.setdefault(_source(r.get("CidrIp") or r.get("CidrIpv6", "")), [])
             if r.get("Description") and r["Description"] not in descriptions:
                 descriptions.append(r["Description"])
     return [{"cidr": cidr, "description": "; ".join(found[cidr])} for cidr in sorted(found, key=_source_order)]
+
+
+def _admits_ssh(perm: dict[str, Any]) -> bool:
+    protocol = str(perm.get("IpProtocol"))
+    if protocol == "-1":
+        return True
+    return protocol in ("tcp", "6") and perm.get("FromPort", 0) <= 22 <= perm.get("ToPort", 65535)
 
 
 def _source(cidr: str) -> str:

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, LoadingIndicator, Static
 
-from hostwiz.ledger import Ledger
+from hostwiz.ledger import LIVE, Ledger
 
 from .widgets.footer import Footer, OwnKeysFirst
 from .messages import Loaded
@@ -270,9 +270,9 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "resume":
             return self.resumable()
-        if action == "power" and parameters:  # x says Stop, or Start on a stopped stack
-            stopped = Ledger(self.app.session.state_dir, self.stack).get("status") == "stopped"
-            return parameters[0] == ("start" if stopped else "stop")
+        if action == "power" and parameters:  # x says Stop, or Start on a stopped stack; nothing while it is made
+            status = Ledger(self.app.session.state_dir, self.stack).get("status")
+            return status in LIVE and parameters[0] == ("start" if status == "stopped" else "stop")
         return True
 
     def action_resume(self) -> None:

@@ -26,7 +26,7 @@ from hostwiz.changes import ChangePlan, Live
 from hostwiz.dbclient import ClientFiles, DbLogin
 from hostwiz.growfs import Grown
 from hostwiz.errors import BAD_INPUT, UserError, describe_error
-from hostwiz.ledger import Ledger
+from hostwiz.ledger import LIVE, Ledger
 from hostwiz.provisioners import ami, operate, preflight
 from hostwiz.provisioners.operate import SnapshotInfo, Waits
 from hostwiz.provisioners.ownership import Identity
@@ -36,7 +36,6 @@ from hostwiz.ssh.tunnel import Tunnel, TunnelEvent
 
 from .session import Session
 
-LIVE = ("ready", "stopped", "adopted")
 
 
 def _ledger(session: Session, name: str) -> Ledger:

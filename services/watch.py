@@ -20,7 +20,7 @@ from typing import Any
 from hostwiz import events as ev
 from hostwiz import probes, spend
 from hostwiz.errors import BAD_INPUT, UserError
-from hostwiz.ledger import CREATED, Ledger
+from hostwiz.ledger import CREATED, LIVE, Ledger
 from hostwiz.provisioners import alarms, metrics, operate
 from hostwiz.provisioners.deletion import Outcome
 from hostwiz.provisioners.ownership import Identity
@@ -66,8 +66,10 @@ def health(session: Session, name: str, *, timeout: float = 5.0) -> Health:
     health_path = (spec.get("runtime") or {}).get("health_path") or "/health"
     if ledger.get("status") == "stopped":
         return Health(None, f"stack {name} is stopped: nothing answers until 'hostwiz start {name}'")
-    if not outputs.get("public_ip"):
-        return Health(None, f"stack {name} has no address yet (status: {ledger.get('status')})")
+    if not outputs.get("public_ip"):  # a failed or unfinished create may hold an address: nothing serves on it
+        status = ledger.get("status")
+        return Health(None, f"stack {name} has no address yet" if status in LIVE
+                      else f"stack {name} is {status}: its site is probed once it is ready")
     if session.sandbox and session.lab is not None:
         host, port = session.lab.health_endpoint()
         report = probes.probe_site([], host, health_path=health_path, tls=False, http_port=port, timeout=timeout)

@@ -67,3 +67,19 @@ def test_revoke_says_when_another_rule_still_allows_the_source(state):
     assert not out.startswith("Revoked SSH from"), out
     code, out, err = run_cli(["revoke", "shop", "198.51.100.4", "--state-dir", str(state)])
     assert out.startswith("SSH from 198.51.100.4 is still allowed"), out
+
+
+def test_sources_let_in_by_all_traffic_or_a_wide_port_range_are_listed(state):
+    """Attack review: a rule for all traffic (-1) or for TCP 0-65535 lets SSH in as surely as 22-22,
+    and `allow` did not list its sources (it looked at rules starting at port 22 only)."""
+    gid = group_id()
+    client("ec2").authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "192.0.2.0/24", "Description": "everything"}]},
+        {"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535, "Ipv6Ranges": [{"CidrIpv6": "2001:db8:1::/48"}]},
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 443, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}])
+    code, out, err = run_cli(["allow", "shop", "203.0.113.7/32", "--json", "--state-dir", str(state)])
+    assert code == 0, err
+    listed = [r["cidr"] for r in json.loads(out)["ssh"]]
+    assert listed == ["192.0.2.0/24", "203.0.113.7/32", "2001:db8:1::/48"]  # not the web-only range
+    code, out, err = run_cli(["revoke", "shop", "192.0.2.0/24", "--state-dir", str(state)])
+    assert out.startswith("SSH from 192.0.2.0/24 is still allowed by a rule hostwiz did not make"), out

@@ -201,12 +201,16 @@ def test_an_endpoint_that_is_not_a_url_is_bad_input(tmp_path, spec_file):
     assert code == 2 and "is not a URL" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "0.0.0.0/1", "10.0.0.0/8", "::/0", "::/1", "2000::/3", "2600::/16"])
-def test_world_open_ssh_needs_the_explicit_opt_in(cidr):
-    """Defect 11: the open-SSH guard refused only /0; now /8 or shorter (IPv4), /16 or shorter (IPv6)."""
+@pytest.mark.parametrize("cidr, reach", [
+    ("0.0.0.0/0", "whole internet"), ("0.0.0.0/1", "whole internet"), ("::/0", "whole internet"),
+    ("::/1", "whole internet"), ("2000::/3", "whole internet"), ("2600::/16", "whole internet"),
+    ("10.0.0.0/8", "a whole private range"), ("fc00::/7", "a whole private range")])
+def test_world_open_ssh_needs_the_explicit_opt_in(cidr, reach):
+    """Defect 11: the open-SSH guard refused only /0; now /8 or shorter (IPv4), /16 or shorter (IPv6).
+    A private one is refused too, and not called the internet (attack review: 10.0.0.0/8 was)."""
     from hostwiz import spec as specmod
 
-    with pytest.raises(ValueError, match="whole internet"):
+    with pytest.raises(ValueError, match=reach):
         specmod.check_ssh_cidr(cidr)
     assert specmod.check_ssh_cidr(cidr, allow_world=True)
 

@@ -439,3 +439,35 @@ def test_a_tag_value_no_stack_could_have_is_not_listed_and_home_starts(make_app,
 
     keys, text = asyncio.run(scenario())
     assert "tagonly" in keys and "ev[/]il" not in keys and "Bad Name" not in keys, keys
+
+
+def test_a_stack_still_being_made_offers_no_stop_and_its_site_line_says_why_it_is_not_probed(make_app, session):
+    """A failed create that got as far as its Elastic IP: the detail screen offered 'x Stop', which
+    then failed with "name: stack half is failed", and the site line said "no address yet" beside
+    the address. Now x is neither shown nor bound, and the site line says the stack is failed."""
+    from hostwiz.screens.detail import DetailScreen
+    from hostwiz.screens.dialogs import Confirm
+
+    ledger = Ledger(session.state_dir, "half")
+    ledger.update(name="half", region="us-east-1", status="failed", since="2026-12-01T12:00:00+00:00",
+                  spec={"name": "half"})
+    ledger.created("eip", "elastic-ip", "eipalloc-0123", public_ip="198.51.100.7")
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.push_screen(DetailScreen("half"))
+            screen = app.screen
+            await until(pilot, lambda: screen.is_mounted and "probed" in shown(app))
+            text = shown(app)
+            await pilot.press("x")
+            await settle(pilot)
+            return text, isinstance(app.screen, Confirm)
+
+    text, confirm = asyncio.run(scenario())
+    footer = text.rsplit("\n", 1)[-1]
+    assert "u Resume" in footer and "x Stop" not in footer and "x Start" not in footer, footer
+    assert not confirm
+    assert "half is failed: its site is probed once it is ready" in text, text
+    assert "no address yet" not in text
