@@ -53,9 +53,10 @@ class LogView(ScrollView, can_focus=True):
         self._source_styles: dict[str, Style] = {}
         self._source_width = 6
         self._text_width = 0
-        # A few screens' worth: each Strip carries seven small caches of its own, and 1,024 of them
-        # (with the strips derived from them) were half of what a full collection walked in a flood
-        self._cache: LRUCache[tuple[int, bool], Strip] = LRUCache(128)
+        # About two screens: each Strip carries seven small caches of its own (and the strips derived
+        # from it for the screen), and 1,024 of them were half of what a full collection walked in a
+        # flood; following, every frame shows new lines anyway
+        self._cache: LRUCache[tuple[int, bool], Strip] = LRUCache(64)
         self._adjusting = False
         self._frame: tuple[Style, int] | None = None  # (base style, width) while a frame renders
 

@@ -248,8 +248,11 @@ class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
             parts.append(f"[red]{escape(self.error)}[/red]")
         status = "  ".join(parts)
         if status != self._status:
+            # The counts change with every tick of a flood; a status of the same length wraps the
+            # same, so it is only repainted: a layout pass each time was a third of the loop's work
+            relayout = len(status) != len(self._status)
             self._status = status
-            self.query_one("#log-status", Static).update(status)
+            self.query_one("#log-status", Static).update(status, layout=relayout)
 
 
 def _has_option(sources: SelectionList, name: str) -> bool:
