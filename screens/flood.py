@@ -20,31 +20,50 @@ import gc
 import sys
 
 SWITCH_INTERVAL = 0.001
-_held = 0
+_owners: set[int] = set()  # id() of the screens and widgets holding (each counted once)
+_anonymous = 0  # holds without an owner (benchmarks)
 _interval = sys.getswitchinterval()
 
 
-def hold() -> None:
-    """A flooded screen opened: freeze what is alive now (again, if another one is open)."""
-    global _held, _interval
-    if _held == 0:
+def hold(owner: object | None = None) -> None:
+    """A flooded screen opened: freeze what is alive now, unless another one already did.
+
+    Only the first hold freezes: a later one would freeze the first screen's companion too (a log
+    screen opened over the SSH terminal), and what it froze stays uncollected until the *last*
+    screen closes, so each log screen opened and closed over a terminal stayed in memory (attack
+    review). A holder counts once: a second hold by the same owner does nothing."""
+    global _anonymous, _interval
+    if owner is not None and id(owner) in _owners:
+        return
+    first = held() == 0
+    if first:
         _interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-    _held += 1
-    gc.collect()
-    gc.freeze()
+    if owner is None:
+        _anonymous += 1
+    else:
+        _owners.add(id(owner))
+    if first:
+        gc.collect()
+        gc.freeze()
 
 
-def release() -> None:
-    """A flooded screen closed; the last one gives everything back to the collector."""
-    global _held
-    if _held == 0:
-        return
-    _held -= 1
-    if _held == 0:
+def release(owner: object | None = None) -> None:
+    """A flooded screen closed; the last one gives everything back to the collector. An owner that
+    holds nothing (its mount failed before it held) releases nothing: it cannot end another's hold."""
+    global _anonymous
+    if owner is None:
+        if _anonymous == 0:
+            return
+        _anonymous -= 1
+    else:
+        if id(owner) not in _owners:
+            return
+        _owners.discard(id(owner))
+    if held() == 0:
         gc.unfreeze()
         sys.setswitchinterval(_interval)
 
 
 def held() -> int:
-    return _held
+    return len(_owners) + _anonymous

@@ -8,6 +8,7 @@ one message per line.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -99,14 +100,14 @@ class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
         if not self.logs.exists:
             self.error = f"no stack named {self.stack_name} here: add a CloudWatch group (a) to follow it"
         self.view.focus()
-        flood.hold()
+        flood.hold(self)
         self.set_interval(1 / PUMP_HZ, self._pump)
         self._pump()
 
     def on_unmount(self) -> None:
         for source in self.hub.sources.values():
             source.stop(wait=None)
-        flood.release()
+        flood.release(self)
 
     # Sources ----------------------------------------------------------------------------
 
@@ -248,11 +249,16 @@ class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
             parts.append(f"[red]{escape(self.error)}[/red]")
         status = "  ".join(parts)
         if status != self._status:
-            # The counts change with every tick of a flood; a status of the same length wraps the
-            # same, so it is only repainted: a layout pass each time was a third of the loop's work
-            relayout = len(status) != len(self._status)
+            # The counts change with every tick of a flood; a status whose only change is digits in
+            # place wraps the same, so it is only repainted: a layout pass each time was a third of
+            # the loop's work. Same length is not enough: markup, escapes, wide characters or where
+            # the spaces fall in an error of the same length wrap differently (attack review)
+            relayout = _DIGIT.sub("0", status) != _DIGIT.sub("0", self._status)
             self._status = status
             self.query_one("#log-status", Static).update(status, layout=relayout)
+
+
+_DIGIT = re.compile(r"[0-9]")
 
 
 def _has_option(sources: SelectionList, name: str) -> bool:

@@ -446,10 +446,10 @@ class Terminal(Widget, can_focus=True):
             self.channel.close()
 
     def on_mount(self) -> None:
-        flood.hold()
+        flood.hold(self)
 
     def on_unmount(self) -> None:
-        flood.release()
+        flood.release(self)
         self.close()  # ends the reader thread (the app waits for its workers on exit)
 
     # Ctrl-C during a flood ----------------------------------------------------------

@@ -451,9 +451,9 @@ def rules(session: Session, name: str) -> Rules:
     return Rules(name, gid, operate.ssh_rules(_region(session, ledger).aws, gid))
 
 
-def _cidr(cidr: str) -> str:
+def _cidr(cidr: str, *, allow_world: bool = False) -> str:
     try:
-        return check_ssh_cidr(cidr)
+        return check_ssh_cidr(cidr, allow_world=allow_world)
     except ValueError as err:
         raise UserError(f"cidr: {err}", BAD_INPUT) from None
 
@@ -512,7 +512,7 @@ def admission(session: Session, name: str) -> Admission:
 
 
 def revoke(session: Session, name: str, cidr: str) -> Rules:
-    cidr = _cidr(cidr)
+    cidr = _cidr(cidr, allow_world=True)  # taking a world-open (or whole private /8) source away is always allowed
     ledger = _ledger(session, name)
     sess = _region(session, ledger)
     gid = _group(ledger)

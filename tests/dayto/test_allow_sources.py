@@ -83,3 +83,17 @@ def test_sources_let_in_by_all_traffic_or_a_wide_port_range_are_listed(state):
     assert listed == ["192.0.2.0/24", "203.0.113.7/32", "2001:db8:1::/48"]  # not the web-only range
     code, out, err = run_cli(["revoke", "shop", "192.0.2.0/24", "--state-dir", str(state)])
     assert out.startswith("SSH from 192.0.2.0/24 is still allowed by a rule hostwiz did not make"), out
+
+
+@pytest.mark.parametrize("wide", ["0.0.0.0/0", "10.0.0.0/8", "::/0"])
+def test_revoke_takes_a_world_open_or_whole_private_source_away(state, wide):
+    """Attack review: revoke checked its CIDR as `allow` does, so the range an operator most needs
+    to take away (0.0.0.0/0, or a whole private /8, added in the console) was refused with
+    'set allow_world_ssh = true'."""
+    gid = group_id()
+    perm = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
+    perm["Ipv6Ranges" if ":" in wide else "IpRanges"] = [{"CidrIpv6" if ":" in wide else "CidrIp": wide}]
+    client("ec2").authorize_security_group_ingress(GroupId=gid, IpPermissions=[perm])
+    code, out, err = run_cli(["revoke", "shop", wide, "--json", "--state-dir", str(state)])
+    assert code == 0, err
+    assert wide not in [r["cidr"] for r in json.loads(out)["ssh"]]

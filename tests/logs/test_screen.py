@@ -237,3 +237,25 @@ async def test_flooded_screens_hold_the_collector_and_the_gil_switch_until_the_l
         await pilot.pause()
         assert flood.held() == 0 and gc.get_freeze_count() == 0
         assert sys.getswitchinterval() == before
+
+
+@run_async
+async def test_a_status_of_the_same_length_that_wraps_differently_is_laid_out_again(tmp_path, feed):
+    """Attack review: the status line skipped its layout pass whenever its text kept its length, so
+    an error replaced by another of the same length but wider on screen (wide characters, here) kept
+    the old height at 80x24 and was cut. Only digits changing in place may skip the layout."""
+    from textual.widgets import Static
+
+    app, screen = make_app(tmp_path, feed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        status = screen.query_one("#log-status", Static)
+        screen.error = "e" * 20
+        screen._pump()
+        await pilot.pause()
+        before = status.size.height
+        screen.error = "界" * 20  # as many characters, twice as wide: takes another line
+        screen._pump()
+        await pilot.pause()
+        assert status.size.height == before + 1, screen._status
+        assert "界" * 3 in "\n".join(line.text for line in status.render_lines(status.region.reset_offset))
