@@ -30,8 +30,10 @@ def show(rules, as_json: bool, done: str, unchanged: str) -> None:
         return
     print(done if rules.changed else unchanged)
     print(f"SSH to {rules.name} is allowed from ({rules.group_id}):")
-    for r in rules.rules or [{"cidr": "nobody", "description": ""}]:
+    for r in rules.rules or ([] if rules.others else [{"cidr": "nobody", "description": ""}]):
         print(f"  {r['cidr']:<40} {r['description']}")
+    for other in rules.others:  # hostwiz neither adds nor removes these: say so beside them
+        print(f"  {other:<40} (not hostwiz's: change it in the AWS console)")
 
 
 def run(args: argparse.Namespace) -> int:

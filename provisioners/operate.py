@@ -73,6 +73,24 @@ def ssh_rules(aws: Aws, group_id: str) -> list[dict[str, str]]:
     return [{"cidr": cidr, "description": "; ".join(found[cidr])} for cidr in sorted(found, key=_source_order)]
 
 
+def ssh_other_sources(aws: Aws, group_id: str) -> list[str]:
+    """What else lets SSH in besides address ranges: security groups (UserIdGroupPairs) and managed
+    prefix lists (PrefixListIds) named by a rule admitting port 22, each once, e.g. "security group
+    sg-0abc (account 123456789012)", "prefix list pl-0abc". hostwiz neither adds nor removes these."""
+    g = aws.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    found: list[str] = []
+    for perm in g.get("IpPermissions", []):
+        if not _admits_ssh(perm):
+            continue
+        for pair in perm.get("UserIdGroupPairs", []):
+            who = f"security group {pair.get('GroupId') or pair.get('GroupName') or '?'}"
+            if pair.get("UserId"):
+                who += f" (account {pair['UserId']})"
+            found.append(who)
+        found += [f"prefix list {p.get('PrefixListId', '?')}" for p in perm.get("PrefixListIds", [])]
+    return sorted(set(found))
+
+
 def _admits_ssh(perm: dict[str, Any]) -> bool:
     protocol = str(perm.get("IpProtocol"))
     if protocol == "-1":

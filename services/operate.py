@@ -433,9 +433,11 @@ class Rules:
     group_id: str
     rules: list[dict[str, str]]
     changed: bool = False
+    others: list[str] = field(default_factory=list)  # security groups, prefix lists (hostwiz leaves them)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "group_id": self.group_id, "ssh": self.rules, "changed": self.changed}
+        return {"name": self.name, "group_id": self.group_id, "ssh": self.rules, "changed": self.changed,
+                "also": self.others}
 
 
 def _group(ledger: Ledger) -> str:
@@ -448,7 +450,8 @@ def _group(ledger: Ledger) -> str:
 def rules(session: Session, name: str) -> Rules:
     ledger = _ledger(session, name)
     gid = _group(ledger)
-    return Rules(name, gid, operate.ssh_rules(_region(session, ledger).aws, gid))
+    aws = _region(session, ledger).aws
+    return Rules(name, gid, operate.ssh_rules(aws, gid), others=operate.ssh_other_sources(aws, gid))
 
 
 def _cidr(cidr: str, *, allow_world: bool = False) -> str:
@@ -477,7 +480,7 @@ def allow(session: Session, name: str, cidr: str | None = None) -> Rules:
         cid = ledger.change_intent("ssh.allow", cidr=cidr)
         changed = operate.allow_ssh(sess.aws, gid, cidr, f"SSH (hostwiz allow, {time.strftime('%Y-%m-%d')})")
         ledger.change_state(cid, "done", changed=changed)
-    return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed)
+    return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed, operate.ssh_other_sources(sess.aws, gid))
 
 
 @dataclass
@@ -521,7 +524,7 @@ def revoke(session: Session, name: str, cidr: str) -> Rules:
         cid = ledger.change_intent("ssh.revoke", cidr=cidr)
         changed = operate.revoke_ssh(sess.aws, gid, cidr)
         ledger.change_state(cid, "done", changed=changed)
-    return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed)
+    return Rules(name, gid, operate.ssh_rules(sess.aws, gid), changed, operate.ssh_other_sources(sess.aws, gid))
 
 
 # Snapshots ----------------------------------------------------------------------------------------

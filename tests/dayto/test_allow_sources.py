@@ -97,3 +97,27 @@ def test_revoke_takes_a_world_open_or_whole_private_source_away(state, wide):
     code, out, err = run_cli(["revoke", "shop", wide, "--json", "--state-dir", str(state)])
     assert code == 0, err
     assert wide not in [r["cidr"] for r in json.loads(out)["ssh"]]
+
+
+def test_security_group_and_prefix_list_sources_are_listed_as_not_hostwiz_s(state):
+    """Attack review: a rule letting 22 in from another security group or a managed prefix list
+    was not listed at all, so `allow` showed 'nobody' (or only the ranges) while others could
+    connect. They are listed apart, as not hostwiz's; revoke of one says what it takes."""
+    gid = group_id()
+    ec2 = client("ec2")
+    vpc = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]["VpcId"]
+    other = ec2.create_security_group(GroupName="bastion", Description="neighbour", VpcId=vpc)["GroupId"]
+    pl = ec2.create_managed_prefix_list(PrefixListName="office", MaxEntries=2, AddressFamily="IPv4",
+                                        Entries=[{"Cidr": "192.0.2.0/24"}])["PrefixList"]["PrefixListId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": other}]},
+        {"IpProtocol": "-1", "PrefixListIds": [{"PrefixListId": pl}]},
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": other}]}])
+    code, out, err = run_cli(["allow", "shop", "203.0.113.7/32", "--json", "--state-dir", str(state)])
+    assert code == 0, err
+    also = json.loads(out)["also"]
+    assert len(also) == 2 and any(other in a for a in also) and f"prefix list {pl}" in also
+    code, out, err = run_cli(["allow", "shop", "203.0.113.7/32", "--state-dir", str(state)])
+    assert f"prefix list {pl}" in out and "not hostwiz's" in out
+    code, out, err = run_cli(["revoke", "shop", other, "--state-dir", str(state)])
+    assert code != 0 and "Traceback" not in err and "not an IP network" in err, (out, err)
