@@ -117,3 +117,35 @@ def test_a_name_of_an_adopted_stack_can_be_removed_later(stack_up, session, tmp_
     assert www not in left and f"_hostwiz.{www}" not in left
     assert {"blog.example.com", "_hostwiz.blog.example.com"} <= left
     assert not [e for e in ledger.entries() if (e.data or {}).get("record") == www and e.state != "deleted"]
+
+
+@pytest.mark.parametrize("neighbour", ["other-identity", "no-identity", "new-address"])
+def test_a_removed_name_whose_record_a_neighbour_replaced_is_left_alone(stack_up, session, tmp_path, neighbour):
+    """Attack review: the ledger of an adopted stack has `dns:www...`, but a neighbour has since
+    put its own record there: a marker copying the stack's name with another identity, one with the
+    name and no identity at all, or our marker kept and the address changed. Removing the name
+    refuses before any change; every record stays as the neighbour left it."""
+    from hostwiz.ledger import Ledger
+    from hostwiz.provisioners import operate
+    from hostwiz.services.session import quick_session
+
+    other = quick_session(tmp_path / "other", zone=None)
+    stacks.adopt(other, "blog")
+    ledger = Ledger(other.state_dir, "blog")
+    sid, www, zid = ledger.get("stack_id"), "www.blog.example.com", zone_id(session)
+    r53 = session.aws.client("route53")
+    ident = {"other-identity": " hostwiz:id=st-neighbour", "no-identity": "", "new-address": f" hostwiz:id={sid}"}
+    marker_value = stack_up.outputs["public_ip"] if neighbour == "new-address" else "198.51.100.9"
+    r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {"Name": www, "Type": "A", "TTL": 60,
+                                                   "ResourceRecords": [{"Value": "198.51.100.9"}]}},
+        {"Action": "UPSERT", "ResourceRecordSet": {"Name": f"_hostwiz.{www}", "Type": "TXT", "TTL": 60, "ResourceRecords": [
+            {"Value": f'"hostwiz:stack=blog hostwiz:run=r-n{ident[neighbour]} value={marker_value}"'}]}}]})
+    before = r53.list_resource_record_sets(HostedZoneId=zid)["ResourceRecordSets"]
+
+    with pytest.raises(Exception) as err:
+        operate.update_dns(other.aws, ledger, add=[], remove=[www], ip=stack_up.outputs["public_ip"], stack="blog",
+                           run_id="r-later", hosted_zone=None, stack_id=sid)
+    assert type(err.value).__name__ in ("RecordTaken", "RecordChanged"), err.value
+    assert r53.list_resource_record_sets(HostedZoneId=zid)["ResourceRecordSets"] == before
+    assert Ledger(other.state_dir, "blog").entry(f"dns:{www}").state == "created"
