@@ -153,8 +153,16 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
         if out.get("db_endpoint"):
             grid.add_row("Database", f"{out['db_endpoint']}:{out.get('db_port')}")
             grid.add_row("Connection", self.connection_string(spec_data, out))
-        grid.add_row("Monthly cost", self.cost(spec_data))
+        grid.add_row("Monthly cost", self.stopped_cost(ledger) if ledger.get("status") == "stopped"
+                     else self.cost(spec_data))
         self.query_one("#facts", Static).update(grid)
+
+    def stopped_cost(self, ledger: Ledger) -> str:
+        """A stopped stack bills its disks and address only: that, and what running costs (as x says)."""
+        from hostwiz.services import operate
+
+        running, idle = operate.power_costs(ledger)
+        return f"${idle:.2f}/mo while stopped (${running:.2f}/mo running)"
 
     def public_ip(self, ledger: Ledger, out: dict[str, Any]) -> str | None:
         """The stack's address: from its outputs (a finished create), else from the ledger's Elastic IP
@@ -270,9 +278,12 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "resume":
             return self.resumable()
-        if action == "power" and parameters:  # x says Stop, or Start on a stopped stack; nothing while it is made
+        if action in ("power", "deploy", "releases"):  # nothing of these while the stack is being made
             status = Ledger(self.app.session.state_dir, self.stack).get("status")
-            return status in LIVE and parameters[0] == ("start" if status == "stopped" else "stop")
+            if status not in LIVE:
+                return False
+            if action == "power" and parameters:  # x says Stop, or Start on a stopped stack
+                return parameters[0] == ("start" if status == "stopped" else "stop")
         return True
 
     def action_resume(self) -> None:

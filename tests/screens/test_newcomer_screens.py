@@ -387,6 +387,7 @@ def test_detail_footer_says_start_once_x_has_stopped_the_stack(make_app, session
     before, after = asyncio.run(scenario())
     assert "x Stop" in before, before
     assert "x Start" in after and "x Stop" not in after, after
+    assert re.search(r"Monthly cost\s+\$\d+\.\d\d/mo while stopped \(\$\d+\.\d\d/mo running\)", after), after
 
 
 def test_cleanup_shows_names_with_brackets_as_written(session):
@@ -468,6 +469,7 @@ def test_a_stack_still_being_made_offers_no_stop_and_its_site_line_says_why_it_i
     text, confirm = asyncio.run(scenario())
     footer = text.rsplit("\n", 1)[-1]
     assert "u Resume" in footer and "x Stop" not in footer and "x Start" not in footer, footer
+    assert "d Deploy" not in footer, footer  # nothing to deploy to until the create is resumed
     assert not confirm
     assert "half is failed: its site is probed once it is ready" in text, text
     assert "no address yet" not in text
