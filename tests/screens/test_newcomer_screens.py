@@ -13,6 +13,18 @@ from hostwiz.ledger import Ledger
 NARROW = (80, 24)
 
 
+async def open_detail(app, pilot, name: str, ready=None):
+    """The detail screen of `name` over home, once `ready(screen)` (by default: its resources listed)."""
+    from hostwiz.screens.detail import DetailScreen
+
+    await settle(pilot)
+    app.push_screen(DetailScreen(name))
+    screen = app.screen
+    ready = ready or (lambda s: s.query_one("#resources").row_count > 0)
+    await until(pilot, lambda: screen.is_mounted and ready(screen))
+    return screen
+
+
 def no_stream(command: str):
     raise ConnectionResetError("not dialled in this test")
 
@@ -166,7 +178,6 @@ def test_detail_at_80_columns_shows_its_own_keys_and_the_whole_connection_string
     """Finding 6: at 80x24 the footer keeps Deploy, Teardown and Stop (before: cut, reachable only in F1),
     F1 lists the screen's keys before the generic ones, and the connection string is wrapped at its '@'
     with the address whole (before: cut mid-word with '…'); the password stays masked."""
-    from hostwiz.screens.detail import DetailScreen
     from hostwiz.services import stacks as operations
     from test_newcomer import make_spec
 
@@ -176,10 +187,7 @@ def test_detail_at_80_columns_shows_its_own_keys_and_the_whole_connection_string
     async def scenario():
         app = make_app()
         async with app.run_test(size=NARROW) as pilot:
-            await settle(pilot)
-            app.push_screen(DetailScreen("narrowdb"))
-            screen = app.screen
-            await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0)
+            screen = await open_detail(app, pilot, "narrowdb")
             facts, footer = shown(app), shown(app).rsplit("\n", 1)[-1]
             await pilot.press("f1")
             await settle(pilot)
@@ -271,15 +279,12 @@ def failed_at(session, spec, call: str) -> None:
         session.aws.hooks.pop()
 
 
-async def open_detail(app, pilot, name: str) -> str:
-    from hostwiz.screens.detail import DetailScreen
+async def detail_text(app, pilot, name: str) -> str:
+    """The detail screen's text once its resources, its cost so far and every worker are done."""
     from hostwiz.screens.widgets.watch import WatchPanel
 
-    await settle(pilot)
-    app.push_screen(DetailScreen(name))
-    screen = app.screen
-    await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0
-                and "ost so far" in shown(app) and not app.workers)
+    screen = await open_detail(app, pilot, name, lambda s: s.query_one("#resources").row_count > 0
+                               and "ost so far" in shown(app) and not app.workers)
     assert isinstance(screen.query_one(WatchPanel), WatchPanel)
     return shown(app)
 
@@ -298,7 +303,7 @@ def test_a_failed_stack_shows_its_elastic_ip_and_what_it_has_cost(make_app, sess
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            return await open_detail(app, pilot, "halfway")
+            return await detail_text(app, pilot, "halfway")
 
     text = asyncio.run(scenario())
     assert f"Public IP {address}" in text, text
@@ -316,7 +321,7 @@ def test_a_stack_that_never_reached_its_instance_says_nothing_is_billed_yet(make
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            return await open_detail(app, pilot, "early")
+            return await detail_text(app, pilot, "early")
 
     text = asyncio.run(scenario())
     assert "made before hostwiz" not in text, text
@@ -363,7 +368,6 @@ def test_f1_lists_each_screens_own_keys_before_the_generic_ones(make_app, sessio
 def test_detail_footer_says_start_once_x_has_stopped_the_stack(make_app, session, spec_data):
     """After x (Stop) is confirmed and the stack is stopped, the footer says 'x Start' (before: it
     kept saying 'x Stop' until the screen was left, while x already offered to start it)."""
-    from hostwiz.screens.detail import DetailScreen
     from hostwiz.services import stacks as operations
     from test_newcomer import make_spec
 
@@ -372,10 +376,7 @@ def test_detail_footer_says_start_once_x_has_stopped_the_stack(make_app, session
     async def scenario():
         app = make_app()
         async with app.run_test(size=NARROW) as pilot:
-            await settle(pilot)
-            app.push_screen(DetailScreen("powerx"))
-            screen = app.screen
-            await until(pilot, lambda: screen.is_mounted and screen.query_one("#resources").row_count > 0)
+            await open_detail(app, pilot, "powerx")
             before = shown(app).rsplit("\n", 1)[-1]
             await pilot.press("x")
             await settle(pilot)
@@ -446,7 +447,6 @@ def test_a_stack_still_being_made_offers_no_stop_and_its_site_line_says_why_it_i
     """A failed create that got as far as its Elastic IP: the detail screen offered 'x Stop', which
     then failed with "name: stack half is failed", and the site line said "no address yet" beside
     the address. Now x is neither shown nor bound, and the site line says the stack is failed."""
-    from hostwiz.screens.detail import DetailScreen
     from hostwiz.screens.dialogs import Confirm
 
     ledger = Ledger(session.state_dir, "half")
@@ -457,10 +457,7 @@ def test_a_stack_still_being_made_offers_no_stop_and_its_site_line_says_why_it_i
     async def scenario():
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            app.push_screen(DetailScreen("half"))
-            screen = app.screen
-            await until(pilot, lambda: screen.is_mounted and "probed" in shown(app))
+            await open_detail(app, pilot, "half", lambda screen: "probed" in shown(app))
             text = shown(app)
             await pilot.press("x")
             await settle(pilot)
