@@ -192,12 +192,19 @@ class WatchPanel(Vertical):
     def _set(self, where: str, content: Any, key: Any = None, *, layout: bool = True) -> None:
         """Update one part, unless it would show the same thing (`key`: what identifies it).
         `layout=False` when its height cannot have changed: no re-layout of the whole screen (which
-        measures every auto-height part again: the largest cost of a refresh on the event loop)."""
+        measures every auto-height part again: the largest cost of a refresh on the event loop).
+        A part that may change height asks for a layout again after the frame: Textual (8.2) bumps a
+        widget's layout counter only when no layout is pending, and under load about one update in
+        six kept the box measured for the old content (the alarms under "Cost so far" stayed one
+        line tall and hidden; tests/screens/test_snapshots_detail.py failed 7 of 40 runs, 0 of 40
+        with the second request)."""
         key = content if key is None else key
         if self._shown.get(where) == key:
             return
         self._shown[where] = key
         self.query_one(where, Static).update(content, layout=layout)
+        if layout:  # and once more after this frame: see below
+            self.call_after_refresh(self.query_one(where, Static).refresh, layout=True)
 
     # workers ----------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch-metrics", name="metrics")
