@@ -278,6 +278,22 @@ def stack_secrets(state_dir: Path, stack: str = "blog") -> StackSecrets:
     return found
 
 
+def cli_up(tmp_path: Path, spec: dict) -> tuple[Path, Path]:
+    """`hostwiz up SPEC --yes` through the CLI in the (mocked) account, its zone seeded as the
+    sandbox seeds it; returns (state dir, spec file)."""
+    import tomli_w
+
+    from hostwiz.provisioners.aws import Aws
+    from hostwiz.sandbox.seed import seed
+
+    seed(Aws(), "example.com")
+    state, path = tmp_path / "state", tmp_path / f"{spec['name']}.toml"
+    path.write_text(tomli_w.dumps(spec))
+    code, out, err = run_cli(["up", str(path), "--yes", "--state-dir", str(state)])
+    assert code == 0, err
+    return state, path
+
+
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
     """`hostwiz ARGV` in this process (on the test's moto): (exit code, stdout, stderr)."""
     from hostwiz.cli import main

@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import tomli_w
 
-from hwtest import client, run_cli
+from hwtest import cli_up, client, run_cli
 
 SPEC = {"name": "shop", "region": "us-east-1",
         "instance": {"type": "t3.micro", "volume_gb": 20, "ssh_cidr": "203.0.113.7/32"}}
@@ -18,16 +17,7 @@ SPEC = {"name": "shop", "region": "us-east-1",
 
 @pytest.fixture
 def state(moto, tmp_path):
-    from hostwiz.provisioners.aws import Aws
-    from hostwiz.sandbox.seed import seed
-
-    seed(Aws(), "example.com")
-    state = tmp_path / "state"
-    path = tmp_path / "shop.toml"
-    path.write_text(tomli_w.dumps(SPEC))
-    code, out, err = run_cli(["up", str(path), "--yes", "--state-dir", str(state)])
-    assert code == 0, err
-    return state
+    return cli_up(tmp_path, SPEC)[0]
 
 
 def group_id() -> str:

@@ -155,10 +155,7 @@ def test_cleanup_counts_only_what_remains_after_deleting(session):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            screen = app.screen
-            await pilot.press(*"ledge", "enter")
-            await until(pilot, lambda: screen.plan is not None)
+            screen = await cleanup_plan(app, pilot, "ledge")
             vpc = next(k for k in screen.nodes if "/vpc/" in k)
             screen.query_one("#tree").move_cursor(screen.nodes[vpc])
             await pilot.press("x", "d")  # the VPC stays; its subnet and security group go
@@ -277,6 +274,15 @@ def failed_at(session, spec, call: str) -> None:
         assert not operations.up(session, spec, "127.0.0.1/32", keep_on_failure=True).ok
     finally:
         session.aws.hooks.pop()
+
+
+async def cleanup_plan(app, pilot, prefix: str):
+    """The Cleanup screen once its plan for the name prefix `prefix` is ready."""
+    await pilot.pause()
+    screen = app.screen
+    await pilot.press(*prefix, "enter")
+    await until(pilot, lambda: screen.plan is not None)
+    return screen
 
 
 async def detail_text(app, pilot, name: str) -> str:
@@ -406,10 +412,7 @@ def test_cleanup_shows_names_with_brackets_as_written(session):
 
     async def scenario():
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            screen = app.screen
-            await pilot.press(*"brack", "enter")
-            await until(pilot, lambda: screen.plan is not None)
+            screen = await cleanup_plan(app, pilot, "brack")
             await settle(pilot)
             sg = next(k for k in screen.nodes if "/security-group/" in k)
             screen.query_one("#tree").move_cursor(screen.nodes[sg])
