@@ -169,13 +169,32 @@ class Entry:
     at: float | None = None  # wall-clock time of the intent or create (AWS may not show it for a while)
 
 
+def ledger_path(state_dir: Path, name: str) -> Path:
+    return Path(state_dir) / "stacks" / f"{name}.json"
+
+
+def status_of(state_dir: Path, name: str, _seen: dict[Path, tuple[tuple[int, int, int], Any]] = {}) -> Any:  # noqa: B006
+    """A stack's ledger status, the file parsed again only when it changed: screens ask on the UI
+    thread each time their key bindings are checked (several times a key press)."""
+    path = ledger_path(state_dir, name)
+    try:
+        st = path.stat()
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)  # a save replaces the file (a new inode)
+    except FileNotFoundError:
+        return None
+    seen = _seen.get(path)
+    if seen is None or seen[0] != stamp:
+        seen = _seen[path] = (stamp, Ledger(state_dir, name).get("status"))
+    return seen[1]
+
+
 class Ledger:
     """The record of one stack. Thread-safe: steps on worker threads write to it."""
 
     def __init__(self, state_dir: Path, name: str):
         self.state_dir = Path(state_dir)
         self.name = name
-        self.path = self.state_dir / "stacks" / f"{name}.json"
+        self.path = ledger_path(self.state_dir, name)
         self._lock = threading.RLock()
         self.doc: dict[str, Any] = self._read() or {"name": name, "resources": {}, "tokens": {}, "history": []}
         # Set while rolling back: a failed save is recorded in `unsaved` instead of raised, so the

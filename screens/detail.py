@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, LoadingIndicator, Static
 
-from hostwiz.ledger import LIVE, Ledger
+from hostwiz.ledger import LIVE, Ledger, status_of
 
 from .widgets.footer import Footer, OwnKeysFirst
 from .messages import Loaded
@@ -272,14 +272,14 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
         """A failed or stopped-midway create (not one going on in this app): Resume re-runs up."""
         from . import runs
 
-        status = Ledger(self.app.session.state_dir, self.stack).get("status")
+        status = status_of(self.app.session.state_dir, self.stack)
         return status in self.RESUMABLE and next(runs.active(self.app, self.stack), None) is None
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "resume":
             return self.resumable()
         if action in ("power", "deploy", "releases"):  # nothing of these while the stack is being made
-            status = Ledger(self.app.session.state_dir, self.stack).get("status")
+            status = status_of(self.app.session.state_dir, self.stack)
             if status not in LIVE:
                 return False
             if action == "power" and parameters:  # x says Stop, or Start on a stopped stack
