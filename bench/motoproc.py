@@ -22,13 +22,19 @@ def moto_endpoint(where: str):
     if where == "inprocess":
         from moto import mock_aws
 
+        from hostwiz.sandbox import serialise_moto
+
+        serialise_moto()
+
         with mock_aws():
             yield None
         return
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    serve = ("from hostwiz.sandbox import serialise_moto; serialise_moto(); from moto.server import main; "
+             f"main(['-H', '127.0.0.1', '-p', '{port}'])")
+    server = subprocess.Popen([sys.executable, "-c", serve],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     try:
         deadline = time.monotonic() + 30

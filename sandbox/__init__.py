@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,34 @@ def quiet_moto() -> None:
         logger.setLevel(logging.ERROR)
         logger.addHandler(logging.NullHandler())
         logger.propagate = False
+
+
+_MOTO_LOCK = threading.RLock()
+
+
+def serialise_moto() -> None:
+    """Let one request at a time into moto's backends, in this process (in-process `mock_aws` and
+    the moto server's request threads alike).
+
+    AWS applies each request whole; moto's backends do not. Two deletion workers revoking the rule
+    between two security groups at once made moto 5.2 raise IndexError (its
+    `revoke_security_group_ingress` finds a rule's index, then reads it from the list another request
+    has just replaced), which hostwiz rightly took for a final error. Only moto's own handling is
+    held: botocore, the realism model's delays and the network stay concurrent. Idempotent."""
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    for cls, name in ((BotocoreStubber, "process_request"), (DomainDispatcherApplication, "__call__")):
+        handle = getattr(cls, name)
+        if getattr(handle, "_hostwiz_serialised", False):
+            continue
+
+        def serialised(*args: Any, _handle: Any = handle, **kwargs: Any) -> Any:
+            with _MOTO_LOCK:
+                return _handle(*args, **kwargs)
+
+        serialised._hostwiz_serialised = True  # type: ignore[attr-defined]
+        setattr(cls, name, serialised)
 
 
 def sandbox_pace() -> float:
@@ -164,6 +193,7 @@ class Sandbox:
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_DEFAULT_REGION"] = self.region
         quiet_moto()
+        serialise_moto()
         from moto.server import ThreadedMotoServer
 
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -13,6 +13,7 @@ hostwiz's release script runs for real, in a directory per instance (`deploy_hos
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import socket
 import threading
@@ -185,7 +186,8 @@ def _pump(chan: paramiko.Channel, dest: tuple[str, int]) -> None:
         pass
     finally:
         sock.close()
-        chan.close()
+        with contextlib.suppress(*GONE):  # the client's transport may have gone first
+            chan.close()
 
 
 def _strip_escapes(data: str) -> str:

@@ -22,9 +22,10 @@ os.environ["HOSTWIZ_STATE_DIR"] = tempfile.mkdtemp(prefix="hostwiz-test-state-")
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_var, None)
 
-from hostwiz.sandbox import prepare_amis  # noqa: E402
+from hostwiz.sandbox import prepare_amis, serialise_moto  # noqa: E402
 
 prepare_amis(Path(tempfile.mkdtemp(prefix="hostwiz-test-amis-")))
+serialise_moto()  # moto's backends are not thread-safe; AWS applies each request whole
 
 from hostwiz import secrets  # noqa: E402
 
