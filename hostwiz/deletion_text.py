@@ -26,7 +26,8 @@ def gone_summary(stack: str, deleted: int, kept: list[Any]) -> str:
         return f"{stack} is gone: {deleted} resources deleted; nothing of it is left in AWS or in the ledger."
     snaps = "; ".join(f"{k.id} ({k.size_gb:.0f} GB, {money(k.monthly)}/month until you delete it)" for k in kept)
     return (f"{stack} is gone: {deleted} resources deleted. Kept on purpose: the final database snapshot "
-            f"{snaps}. When you no longer need it: 'hostwiz cleanup --name-prefix {kept[0].id} --yes'.")
+            f"{snaps}. When you no longer need it: 'hostwiz cleanup --name-prefix {kept[0].id}' shows what "
+            "that would delete; add --yes to delete it.")
 
 
 def money(value: float | None, known: bool = True) -> str:

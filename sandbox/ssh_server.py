@@ -97,7 +97,7 @@ class _Interface(paramiko.ServerInterface):
         except GONE:
             pass
         finally:
-            channel.close()
+            _close(channel)
 
     def _shell(self, channel) -> None:
         host = self.server.host
@@ -148,7 +148,13 @@ class _Interface(paramiko.ServerInterface):
         except GONE:
             pass
         finally:
-            channel.close()
+            _close(channel)
+
+
+def _close(channel: paramiko.Channel) -> None:
+    """Close a channel whose client may have gone first (its transport then raises EOFError)."""
+    with contextlib.suppress(*GONE):
+        channel.close()
 
 
 def _later(fn: Any, *args: Any) -> None:
@@ -165,7 +171,7 @@ def _pump(chan: paramiko.Channel, dest: tuple[str, int]) -> None:
     try:
         sock = socket.create_connection(dest, timeout=5)
     except OSError:
-        chan.close()
+        _close(chan)
         return
     try:
         while True:
@@ -186,8 +192,7 @@ def _pump(chan: paramiko.Channel, dest: tuple[str, int]) -> None:
         pass
     finally:
         sock.close()
-        with contextlib.suppress(*GONE):  # the client's transport may have gone first
-            chan.close()
+        _close(chan)
 
 
 def _strip_escapes(data: str) -> str:

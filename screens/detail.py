@@ -64,7 +64,7 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
             yield WatchPanel(self.stack)
             yield LoadingIndicator(id="detail-loading")
             yield DataTable(id="resources", cursor_type="row", zebra_stripes=True)
-        yield Footer(show_command_palette=self.wide())
+        yield Footer()
 
     def on_mount(self) -> None:
         # state and region before the long IDs: 80 columns keep them (issue 15, finding 6)
@@ -220,14 +220,7 @@ class DetailScreen(OwnKeysFirst, WorkerFailures, Screen):
             return f"{user}{hint}\n{where}"
         return f"{user}{where}{hint}"
 
-    def wide(self) -> bool:
-        """Below 100 columns ctrl+p (in F1's list) gives its place in the footer to the stack's keys."""
-        return self.app.size.width >= 100
-
     def on_resize(self) -> None:
-        footer = self.query_one(Footer)
-        if footer.show_command_palette != self.wide():
-            footer.show_command_palette = self.wide()
         self.show_facts()
 
     def cost(self, spec_data: dict) -> str:

@@ -1,5 +1,7 @@
 """The footer every screen uses: Quit and Keys first, so a narrow terminal (80 columns) never loses
-them behind a screen's own keys (issue 15, finding 6); the command palette stays docked right."""
+them behind a screen's own keys (issue 15, finding 6); whole keys only, as many as fit, in the order
+of the screen's BINDINGS; the command palette docked right, and below 100 columns giving its place to
+the screen's keys (ctrl+p still opens it, and F1 lists it)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,28 @@ from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
 FIRST = ("quit", "app.quit", "toggle_keys", "app.toggle_keys")
+WIDE = 100  # columns from which ctrl+p has its place in the footer
 
 
 class Footer(TextualFooter):
+    def on_resize(self) -> None:
+        self.show_command_palette = self.app.size.width >= WIDE
+        self.call_after_refresh(self.recompose)  # the keys a narrower width left out come back
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.call_after_refresh(self._whole_keys_only)
+
+    def _whole_keys_only(self) -> None:
+        """Leave out the keys from the first one the width would cut ("p Pas"); F1 lists them all."""
+        keys = [k for k in self.query_children(FooterKey) if "-command-palette" not in k.classes]
+        room = self.size.width - sum(k.outer_size.width for k in self.query_children(".-command-palette"))
+        used = 0
+        for key in keys:
+            used += key.outer_size.width
+            if used > room:
+                key.display = False
+
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
         if not all(isinstance(k, FooterKey) for k in keys):  # key groups: keep Textual's own layout

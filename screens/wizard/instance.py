@@ -7,11 +7,11 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, DataTable, Input, LoadingIndicator, Select, Static
 
-from ..widgets.check import Check
-
 from ..messages import Loaded
 from ..pricing import instance_monthly, money
+from ..widgets.check import Check
 from .base import WizardStep, fieldbox
+from .state import WIDE_SSH
 
 REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2",
            "eu-west-3", "eu-central-1", "eu-north-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
@@ -41,8 +41,8 @@ class InstanceStep(WizardStep):
         yield fieldbox("SSH allowed from (CIDR)", Input(s.instance["ssh_cidr"], placeholder="203.0.113.7/32",
                                                         id="ssh-cidr"),
                        "instance.ssh_cidr", "your address as /32; port 22 opens to this range only")
-        yield fieldbox("", Check("Allow SSH from anywhere (0.0.0.0/0): not recommended",
-                                    s.instance["allow_world_ssh"], id="allow-world"), "instance.allow_world_ssh")
+        yield fieldbox("", Check(WIDE_SSH, s.instance["allow_world_ssh"], id="allow-world"), "instance.allow_world_ssh",
+                       "not recommended: everyone in the range can try to log in")
 
     offered: list[str] = []
     offered_region: str | None = None

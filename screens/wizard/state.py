@@ -12,6 +12,9 @@ from hostwiz import spec as specmod
 # Model-level errors name a section; each step shows them on the field they are about.
 ALIASES = {"domain": "domain.name", "instance": "instance.ssh_cidr", "database": "database.storage_gb",
            "spec": "name"}
+WIDE_SSH = "Allow SSH from the internet or a whole network"  # the checkbox of spec's allow_world_ssh
+# what a spec file's error says to set, in the wizard's words
+SPEC_WORDS = ("set allow_world_ssh = true", f"tick “{WIDE_SSH}” below")
 
 
 @dataclass
@@ -113,7 +116,7 @@ class WizardState:
         except specmod.SpecError as err:
             for name, message in err.problems:
                 name = ALIASES.get(name, name)
-                found.setdefault(name, message)
+                found.setdefault(name, message.replace(*SPEC_WORDS))
         itype = str(self.instance["type"]).strip().lower()
         if self.offered is not None and "instance.type" not in found and itype not in self.offered:
             found["instance.type"] = (f"{itype} cannot launch on this account ({self.offered_why}); pick one below"

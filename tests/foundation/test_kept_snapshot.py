@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from hwtest import inventory, run_cli
+from hwtest import client, inventory, run_cli
 
 from hostwiz.deletion_text import gone_summary
 
@@ -29,3 +29,30 @@ def test_down_json_lists_what_it_kept(stack_up, state_dir):
 
 def test_without_a_snapshot_nothing_is_left():
     assert "nothing of it is left in AWS" in gone_summary("blog", 11, [])
+
+
+def test_the_command_it_suggests_plans_the_snapshot_first_and_deletes_only_it(stack_up, state_dir):
+    """The suggested cleanup shows its plan before anything goes (before, it said --yes at once), and a
+    neighbour's snapshot whose name only starts the same stays."""
+    import re
+    import shlex
+
+    code, out, err = run_cli(["down", "blog", "--yes", "--state-dir", str(state_dir)])
+    assert code == 0, err
+    (snap,) = inventory("blog")["db-snapshot"]
+    kept = snap["DBSnapshotIdentifier"]
+    rds = client("rds")
+    neighbour = f"{kept}x"  # someone else's, not "<kept>-...": the prefix does not take it
+    rds.copy_db_snapshot(SourceDBSnapshotIdentifier=kept, TargetDBSnapshotIdentifier=neighbour)
+    suggested = shlex.split(re.search(r"'(hostwiz cleanup [^']+)'", out).group(1))[1:]
+    assert "--yes" not in suggested
+
+    code, plan, err = run_cli([*suggested, "--state-dir", str(state_dir)])
+    assert code == 0, err
+    assert kept in plan and neighbour not in plan
+    assert {s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]} >= {kept, neighbour}
+
+    code, _, err = run_cli([*suggested, "--yes", "--state-dir", str(state_dir)])
+    assert code == 0, err
+    left = {s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]}
+    assert kept not in left and neighbour in left

@@ -473,3 +473,44 @@ def test_a_stack_still_being_made_offers_no_stop_and_its_site_line_says_why_it_i
     assert not confirm
     assert "half is failed: its site is probed once it is ready" in text, text
     assert "no address yet" not in text
+
+
+def test_footers_show_whole_keys_only_and_take_them_back_when_widened(make_app, session, spec_data):
+    """Finding 6 ("no cut words"): at 80 columns the footer ends with the last key that fits whole
+    (before: home ended "c Cleanu", detail "r Refr"), ctrl+p gives its place below 100 columns, and
+    widening the terminal brings every key back."""
+    from textual.widgets._footer import FooterKey
+
+    from hostwiz.services import stacks as operations
+    from test_newcomer import make_spec
+
+    assert operations.up(session, make_spec(spec_data, "footw", database=False), "127.0.0.1/32").ok
+
+    def keys(app) -> tuple[list[str], list[str]]:
+        """(descriptions shown, descriptions left out); each shown key ends inside the screen."""
+        found = list(app.screen.query(FooterKey))
+        assert found, "no footer keys"
+        width = app.size.width
+        for k in found:
+            assert not k.display or k.region.right <= width, (k.description, k.region, width)
+        return [k.description for k in found if k.display], [k.description for k in found if not k.display]
+
+    async def scenario():
+        app = make_app()
+        async with app.run_test(size=NARROW) as pilot:
+            await until(pilot, lambda: app.home.stacks and not app.workers)
+            await settle(pilot)
+            home_narrow = keys(app)
+            await pilot.resize_terminal(140, 36)
+            await settle(pilot)
+            home_wide = keys(app)
+            await pilot.resize_terminal(*NARROW)
+            await open_detail(app, pilot, "footw")
+            await settle(pilot)
+            return home_narrow, home_wide, keys(app)
+
+    (home_shown, home_left), (wide_shown, wide_left), (detail_shown, detail_left) = asyncio.run(scenario())
+    assert home_shown[:2] == ["Quit", "Keys"] and "palette" not in home_shown
+    assert home_left, "at 80 columns some of home's keys are left to F1"
+    assert not wide_left and set(home_left) <= set(wide_shown) and "palette" in wide_shown
+    assert detail_shown[:3] == ["Quit", "Keys", "Back"] and "Stop" in detail_shown and detail_left

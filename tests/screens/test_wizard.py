@@ -93,7 +93,17 @@ def test_bad_values_show_field_errors_and_nothing_is_created(make_app, session):
             step.query_one("#ssh-cidr").value = "0.0.0.0/0"
             await pilot.pause()
             assert "not offered in us-east-1" in error_text(step, "err-instance-type")
-            assert "whole internet" in error_text(step, "err-instance-ssh-cidr")
+            world = error_text(step, "err-instance-ssh-cidr")
+            # in the wizard's words: the checkbox below, not the spec file's key
+            assert "whole internet" in world and "tick “Allow SSH from the internet or a whole network”" in world
+            assert "allow_world_ssh" not in world
+            step.query_one("#ssh-cidr").value = "10.0.0.0/8"
+            await pilot.pause()
+            assert "whole private range" in error_text(step, "err-instance-ssh-cidr")
+            step.query_one("#allow-world").value = True
+            await pilot.pause()
+            assert error_text(step, "err-instance-ssh-cidr") == ""
+            step.query_one("#allow-world").value = False
             step.query_one("#volume").value = "3"
             await pilot.pause()
             assert "from 8 to 16384" in error_text(step, "err-instance-volume-gb")
