@@ -42,7 +42,8 @@ PUMP_LIMIT = 20_000  # lines per tick at most: a backlog drains over a few ticks
 
 
 class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
-    BINDINGS = [
+    BINDINGS = [  # in the footer in this order, as many as fit: Back first
+        Binding("escape", "back", "Back"),
         Binding("f", "focus_filter", "Filter"),
         Binding("slash", "focus_search", "Search"),
         Binding("n", "find(False)", "Next"),
@@ -50,7 +51,6 @@ class LogsScreen(OwnKeysFirst, WorkerFailures, Screen[None]):
         Binding("space", "toggle_follow", "Follow/Pause"),
         Binding("s", "save", "Save"),
         Binding("a", "focus_add", "Add source"),
-        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, stack_name: str, *, logs: StackLogs | None = None, maxlen: int = DEFAULT_MAXLEN,

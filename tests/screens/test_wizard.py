@@ -182,7 +182,7 @@ def test_a_failed_lookup_says_so_and_retry_fills_the_list(make_app, session):
             await settle(pilot)
             assert not step.query_one("#types-retry").display
             assert step.query_one("#types").row_count > 0 and not step.query_one("#next").disabled
-            assert "$7.59/mo" in shown(app)  # t3.micro's price from hostwiz.costs
+            await until(pilot, lambda: "$7.59/mo" in shown(app))  # t3.micro's price (drawn a frame after the rows)
 
     run(scenario())
 
