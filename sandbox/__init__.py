@@ -80,12 +80,36 @@ def serialise_moto() -> None:
         if getattr(handle, "_hostwiz_serialised", False):
             continue
 
-        def serialised(*args: Any, _handle: Any = handle, **kwargs: Any) -> Any:
+        def serialised(*args: Any, _handle: Any = handle, _server: bool = name == "__call__", **kwargs: Any) -> Any:
+            if _server:  # (self, environ, start_response): the body first, outside the lock
+                _read_body_first(args[1])
             with _MOTO_LOCK:
                 return _handle(*args, **kwargs)
 
         serialised._hostwiz_serialised = True  # type: ignore[attr-defined]
         setattr(cls, name, serialised)
+
+
+def _read_body_first(environ: dict) -> None:
+    """Read a moto server request's body before it takes the lock: a client that stalls mid-body (a
+    killed command, another process on the loopback port) then holds only its own request thread,
+    not every request of the sandbox."""
+    import io
+
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    if environ.get("wsgi.input_terminated"):  # chunked: the stream ends where the body does
+        body = stream.read()
+    elif length > 0:
+        body = stream.read(length)
+    else:
+        return
+    environ["wsgi.input"] = io.BytesIO(body)
 
 
 def sandbox_pace() -> float:
