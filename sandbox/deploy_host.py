@@ -202,7 +202,9 @@ class DeployHost:
         except (OSError, EOFError):
             proc.kill()
         finally:
-            channel.close()
+            from .ssh_server import _close
+
+            _close(channel)  # the client may have gone first
 
     def stop(self) -> None:
         run = Path(self.target.root) / "run"
