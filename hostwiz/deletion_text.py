@@ -25,9 +25,14 @@ def gone_summary(stack: str, deleted: int, kept: list[Any]) -> str:
     if not kept:
         return f"{stack} is gone: {deleted} resources deleted; nothing of it is left in AWS or in the ledger."
     snaps = "; ".join(f"{k.id} ({k.size_gb:.0f} GB, {money(k.monthly)}/month until you delete it)" for k in kept)
+    first = kept[0]
+    # where it is (the profile's region may be another), and what else the prefix takes: names going on
+    # from it after a separator, such as a copy someone made of it
+    where = f" --region {first.region}" if getattr(first, "region", "") else ""
     return (f"{stack} is gone: {deleted} resources deleted. Kept on purpose: the final database snapshot "
-            f"{snaps}. When you no longer need it: 'hostwiz cleanup --name-prefix {kept[0].id}' shows what "
-            "that would delete; add --yes to delete it.")
+            f"{snaps}. When you no longer need it: 'hostwiz cleanup --name-prefix {first.id}{where}' shows what "
+            f"that would delete (also any name that goes on from it, such as a copy named {first.id}-copy); "
+            "add --yes to delete it.")
 
 
 def money(value: float | None, known: bool = True) -> str:
