@@ -13,7 +13,7 @@ from typing import Any
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from hostwiz import events as ev
 from hostwiz.changes import ChangePlan
@@ -21,6 +21,7 @@ from hostwiz.spec import StackSpec
 
 from .messages import RunFinished
 from .progress import FAILED, OK, RUNNING, RunScreen
+from .widgets.footer import Footer
 
 # Typical seconds, so the bar moves by what takes long (a stop and start, a database modify).
 WEIGHTS = {"in-place": 5.0, "needs-stop": 120.0, "replace": 600.0}
