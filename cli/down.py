@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
         kept = operations.kept_snapshots(session, plan)
         print(json.dumps({"kind": "done", "deleted": len(outcome.deleted), "kept": [k.as_dict() for k in kept]})
-              if args.json else "\nStack " + gone_summary(args.name, len(outcome.deleted), kept))
+              if args.json else "\nStack " + gone_summary(args.name, len(outcome.deleted), kept,
+                                                "hostwiz --sandbox" if session.sandbox else "hostwiz"))
         return OK
     print(f"\n{len(outcome.left)} resource(s) could not be deleted:", file=sys.stderr)
     for left in outcome.left:

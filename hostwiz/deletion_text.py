@@ -20,8 +20,9 @@ def plan_lines(plan: Any) -> list[str]:
     return lines
 
 
-def gone_summary(stack: str, deleted: int, kept: list[Any]) -> str:
-    """What a finished teardown left: nothing, or the final snapshots it kept, named, with their cost."""
+def gone_summary(stack: str, deleted: int, kept: list[Any], hostwiz: str = "hostwiz") -> str:
+    """What a finished teardown left: nothing, or the final snapshots it kept, named, with their cost
+    (`hostwiz`: the command that reaches the same AWS, `hostwiz --sandbox` in the sandbox)."""
     if not kept:
         return f"{stack} is gone: {deleted} resources deleted; nothing of it is left in AWS or in the ledger."
     snaps = "; ".join(f"{k.id} ({k.size_gb:.0f} GB, {money(k.monthly)}/month until you delete it)" for k in kept)
@@ -30,7 +31,7 @@ def gone_summary(stack: str, deleted: int, kept: list[Any]) -> str:
     # from it after a separator, such as a copy someone made of it
     where = f" --region {first.region}" if getattr(first, "region", "") else ""
     return (f"{stack} is gone: {deleted} resources deleted. Kept on purpose: the final database snapshot "
-            f"{snaps}. When you no longer need it: 'hostwiz cleanup --name-prefix {first.id}{where}' shows what "
+            f"{snaps}. When you no longer need it: '{hostwiz} cleanup --name-prefix {first.id}{where}' shows what "
             f"that would delete (also any name that goes on from it, such as a copy named {first.id}-copy); "
             "add --yes to delete it.")
 

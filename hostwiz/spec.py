@@ -157,14 +157,15 @@ def world_open(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     return net.prefixlen <= (8 if net.version == 4 else 16)
 
 
-def check_ssh_cidr(value: str, *, allow_world: bool = False) -> str:
-    """An SSH source range, normalised; a ValueError saying what to write for a bad or world-open one."""
+def check_ssh_cidr(value: str, *, allow_world: bool = False,
+                   wider: str | None = "or set allow_world_ssh = true if you really mean it") -> str:
+    """An SSH source range, normalised; a ValueError saying what to write for a bad or world-open one
+    (`wider`: how the caller lets a range that wide in, if it does)."""
     net = parse_cidr(value)
     if world_open(net) and not allow_world:
         reach = "a whole private range (your networks and any peered with them)" if net.is_private \
             else "(nearly) the whole internet"
-        raise ValueError(f"{net} opens SSH to {reach}; use your address as /32, "
-                         "or set allow_world_ssh = true if you really mean it")
+        raise ValueError(f"{net} opens SSH to {reach}; use your address as /32" + (f", {wider}" if wider else ""))
     return str(net)
 
 

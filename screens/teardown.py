@@ -166,7 +166,8 @@ class TeardownScreen(RunScreen):
 
             from hostwiz.deletion_text import gone_summary
 
-            self.set_phase(DONE, escape(gone_summary(self.stack, len(outcome.deleted), getattr(self, "kept", []))))
+            self.set_phase(DONE, escape(gone_summary(self.stack, len(outcome.deleted), getattr(self, "kept", []),
+                                                     "hostwiz --sandbox" if self.app.sandbox else "hostwiz")))
             return
         if outcome is None:
             self.set_phase(FAILED, f"[b]Teardown failed:[/] {message.error}")

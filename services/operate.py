@@ -455,8 +455,9 @@ def rules(session: Session, name: str) -> Rules:
 
 
 def _cidr(cidr: str, *, allow_world: bool = False) -> str:
-    try:
-        return check_ssh_cidr(cidr, allow_world=allow_world)
+    try:  # allow has no switch for a range that wide (the spec's allow_world_ssh, applied by up, does)
+        return check_ssh_cidr(cidr, allow_world=allow_world,
+                              wider="or set allow_world_ssh = true in its spec and run 'hostwiz up SPEC.toml'")
     except ValueError as err:
         raise UserError(f"cidr: {err}", BAD_INPUT) from None
 

@@ -82,6 +82,7 @@ def test_allow_and_revoke_list_the_rules(up):
     assert json.loads(out)["ssh"][0]["cidr"] == "198.51.100.4/32" and len(json.loads(out)["ssh"]) == 1
     code, out, err = cli(state, "allow", "shop", "0.0.0.0/0")
     assert code == 2 and "whole internet" in err
+    assert "'hostwiz up SPEC.toml'" in err  # allow itself has no allow_world_ssh to set
 
 
 def test_snapshot_list_and_restore(up):

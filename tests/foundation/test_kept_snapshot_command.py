@@ -54,3 +54,12 @@ def test_the_summary_says_what_else_the_prefix_takes():
     second line is not a surprise to someone who expected one snapshot."""
     text = gone_summary("shop", 7, [KeptSnapshot("shop-db-final-20261201000000", "us-east-1", 20, 1.9)])
     assert "shop-db-final-20261201000000-" in text or "and any copy named" in text, text
+
+
+def test_in_the_sandbox_the_suggested_command_reaches_the_sandbox():
+    """Printed by `hostwiz --sandbox down` or the sandbox's teardown screen, the command keeps
+    --sandbox: without it, it would look in the operator's real AWS profile."""
+    kept = [KeptSnapshot("shop-db-final-20261201000000", "us-east-1", 20, 1.9)]
+    assert "'hostwiz --sandbox cleanup --name-prefix shop-db-final-20261201000000" in \
+        gone_summary("shop", 7, kept, "hostwiz --sandbox")
+    assert "'hostwiz cleanup --name-prefix" in gone_summary("shop", 7, kept)
