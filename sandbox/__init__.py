@@ -75,19 +75,25 @@ def serialise_moto() -> None:
     from moto.core.botocore_stubber import BotocoreStubber
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    for cls, name in ((BotocoreStubber, "process_request"), (DomainDispatcherApplication, "__call__")):
-        handle = getattr(cls, name)
-        if getattr(handle, "_hostwiz_serialised", False):
-            continue
-
-        def serialised(*args: Any, _handle: Any = handle, _server: bool = name == "__call__", **kwargs: Any) -> Any:
-            if _server:  # (self, environ, start_response): the body first, outside the lock
-                _read_body_first(args[1])
+    def in_process(handle: Any) -> Any:
+        def serialised(stubber: Any, request: Any) -> Any:
             with _MOTO_LOCK:
-                return _handle(*args, **kwargs)
+                return handle(stubber, request)
+        return serialised
 
-        serialised._hostwiz_serialised = True  # type: ignore[attr-defined]
-        setattr(cls, name, serialised)
+    def server(handle: Any) -> Any:
+        def serialised(app: Any, environ: dict, start_response: Any) -> Any:
+            _read_body_first(environ)  # outside the lock
+            with _MOTO_LOCK:
+                return handle(app, environ, start_response)
+        return serialised
+
+    for cls, name, wrap in ((BotocoreStubber, "process_request", in_process),
+                            (DomainDispatcherApplication, "__call__", server)):
+        if not getattr(getattr(cls, name), "_hostwiz_serialised", False):
+            serialised = wrap(getattr(cls, name))
+            serialised._hostwiz_serialised = True  # type: ignore[attr-defined]
+            setattr(cls, name, serialised)
 
 
 def _read_body_first(environ: dict) -> None:
