@@ -23,14 +23,16 @@ class Footer(TextualFooter):
         self.call_after_refresh(self._whole_keys_only)
 
     def _whole_keys_only(self) -> None:
-        """Leave out the keys from the first one the width would cut ("p Pas"); F1 lists them all."""
-        keys = [k for k in self.query_children(FooterKey) if "-command-palette" not in k.classes]
-        room = self.size.width - sum(k.outer_size.width for k in self.query_children(".-command-palette"))
+        """Leave out the keys from the first one the width would cut ("p Pas"); F1 lists them all.
+        Widths come from the keys' text, not their layout: under a dialog the screen is not laid
+        out again until it is back on top."""
+        keys = list(self.query_children(FooterKey))
+        room = self.app.size.width - sum(_width(k) for k in keys if "-command-palette" in k.classes)
         used = 0
         for key in keys:
-            used += key.outer_size.width
-            if used > room:
-                key.display = False
+            if "-command-palette" not in key.classes:
+                used += _width(key)
+                key.display = used <= room
 
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
@@ -45,6 +47,11 @@ class Footer(TextualFooter):
                     seen.add(k.description)
         rest = [k for k in keys if k.action not in FIRST or "-command-palette" in k.classes]
         yield from sorted(first, key=lambda k: FIRST.index(k.action) // 2) + rest
+
+
+def _width(key: FooterKey) -> int:
+    """A footer key's columns, from its text (the palette's key has a border and padding too)."""
+    return key.render().cell_len + key.styles.gutter.width
 
 
 class OwnKeysFirst:
