@@ -27,7 +27,8 @@ class Footer(TextualFooter):
         Widths come from the keys' text, not their layout: under a dialog the screen is not laid
         out again until it is back on top."""
         keys = list(self.query_children(FooterKey))
-        room = self.app.size.width - sum(_width(k) for k in keys if "-command-palette" in k.classes)
+        width = self.size.width or self.app.size.width  # narrower than the app while F1's panel is open
+        room = width - sum(_width(k) for k in keys if "-command-palette" in k.classes)
         used = 0
         for key in keys:
             if "-command-palette" not in key.classes:
