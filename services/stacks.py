@@ -381,8 +381,10 @@ def kept_snapshots(session: Session, p: teardown.Plan) -> list[KeptSnapshot]:
             continue
         rds = session.for_region(r.region or session.aws.region).aws.client("rds")
         snaps = rds.describe_db_snapshots(DBInstanceIdentifier=r.id, SnapshotType="manual")["DBSnapshots"]
+        made = r.data.get("final_snapshot_id")  # this teardown's; else (deleting already) any final one
         for snap in snaps:
-            if snap["DBSnapshotIdentifier"].startswith(f"{r.id}-final-"):
+            sid = snap["DBSnapshotIdentifier"]
+            if (sid == made) if made else sid.startswith(f"{r.id}-final-"):
                 size = float(snap.get("AllocatedStorage") or 0)
                 region = r.region or session.aws.region
                 out.append(KeptSnapshot(snap["DBSnapshotIdentifier"], region, size,

@@ -89,6 +89,8 @@ class RdsInstance(Kind):
             # the plan said so: deletion protection is lifted first
             rds.modify_db_instance(DBInstanceIdentifier=res.id, DeletionProtection=False, ApplyImmediately=True)
         self.unless_gone(rds.delete_db_instance, **params)
+        if "FinalDBSnapshotIdentifier" in params:  # which final snapshot is this teardown's (kept_snapshots)
+            res.data["final_snapshot_id"] = params["FinalDBSnapshotIdentifier"]
 
     def exists(self, aws: Aws, res: Resource) -> bool:
         return self.describe(aws, res.id) is not None

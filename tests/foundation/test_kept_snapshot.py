@@ -56,3 +56,16 @@ def test_the_command_it_suggests_plans_the_snapshot_first_and_deletes_only_it(st
     assert code == 0, err
     left = {s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots()["DBSnapshots"]}
     assert kept not in left and neighbour in left
+
+
+def test_a_final_snapshot_an_earlier_stack_of_the_same_name_left_is_not_called_this_ones(stack_up, state_dir):
+    """An earlier 'blog' torn down last year left 'blog-db-final-2025...': this teardown kept one
+    snapshot, its own, and names only that (before: both, as if this teardown had kept two)."""
+    (db,) = inventory("blog")["rds"]
+    earlier = f"{db['DBInstanceIdentifier']}-final-20251201000000"
+    client("rds").create_db_snapshot(DBSnapshotIdentifier=earlier, DBInstanceIdentifier=db["DBInstanceIdentifier"])
+    code, out, err = run_cli(["down", "blog", "--yes", "--json", "--state-dir", str(state_dir)])
+    assert code == 0, err
+    (kept,) = json.loads(out.strip().splitlines()[-1])["kept"]
+    assert kept["id"] != earlier and kept["id"].startswith(f"{db['DBInstanceIdentifier']}-final-")
+    assert earlier in {s["DBSnapshotIdentifier"] for s in client("rds").describe_db_snapshots()["DBSnapshots"]}
