@@ -29,7 +29,7 @@ def gone_summary(stack: str, deleted: int, kept: list[Any], hostwiz: str = "host
     first = kept[0]
     # where it is (the profile's region may be another), and what else the prefix takes: names going on
     # from it after a separator, such as a copy someone made of it
-    where = f" --region {first.region}" if getattr(first, "region", "") else ""
+    where = f" --region {first.region}" if first.region else ""
     return (f"{stack} is gone: {deleted} resources deleted. Kept on purpose: the final database snapshot "
             f"{snaps}. When you no longer need it: '{hostwiz} cleanup --name-prefix {first.id}{where}' shows what "
             f"that would delete (also any name that goes on from it, such as a copy named {first.id}-copy); "

@@ -173,7 +173,10 @@ def ledger_path(state_dir: Path, name: str) -> Path:
     return Path(state_dir) / "stacks" / f"{name}.json"
 
 
-def status_of(state_dir: Path, name: str, _seen: dict[Path, tuple[tuple[int, int, int], Any]] = {}) -> Any:  # noqa: B006
+_STATUS_SEEN: dict[Path, tuple[tuple[int, int, int], Any]] = {}  # ledger file -> (its stamp, its status)
+
+
+def status_of(state_dir: Path, name: str) -> Any:
     """A stack's ledger status, the file parsed again only when it changed: screens ask on the UI
     thread each time their key bindings are checked (several times a key press)."""
     path = ledger_path(state_dir, name)
@@ -182,9 +185,9 @@ def status_of(state_dir: Path, name: str, _seen: dict[Path, tuple[tuple[int, int
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns)  # a save replaces the file (a new inode)
     except FileNotFoundError:
         return None
-    seen = _seen.get(path)
+    seen = _STATUS_SEEN.get(path)
     if seen is None or seen[0] != stamp:
-        seen = _seen[path] = (stamp, Ledger(state_dir, name).get("status"))
+        seen = _STATUS_SEEN[path] = (stamp, Ledger(state_dir, name).get("status"))
     return seen[1]
 
 

@@ -202,9 +202,10 @@ class WatchPanel(Vertical):
         if self._shown.get(where) == key:
             return
         self._shown[where] = key
-        self.query_one(where, Static).update(content, layout=layout)
-        if layout:  # and once more after this frame: see below
-            self.call_after_refresh(self.query_one(where, Static).refresh, layout=True)
+        part = self.query_one(where, Static)
+        part.update(content, layout=layout)
+        if layout:  # and once more after this frame (above)
+            self.call_after_refresh(part.refresh, layout=True)
 
     # workers ----------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch-metrics", name="metrics")

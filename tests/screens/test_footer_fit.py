@@ -11,6 +11,7 @@ import pytest
 from pilot_helpers import settle, until
 from test_failed_stack import failed_before_its_address
 from test_newcomer import make_spec
+from test_newcomer_screens import open_detail
 
 from hostwiz.ledger import Ledger
 
@@ -177,9 +178,7 @@ def test_a_key_the_footer_leaves_out_still_works_and_ctrl_p_still_opens_the_pale
     async def scenario():
         app = make_app()
         async with app.run_test(size=(60, 20)) as pilot:
-            await settle(pilot)
-            app.push_screen(DetailScreen("hidkey"))
-            await until(pilot, lambda: app.screen.is_mounted and app.screen.query_one("#resources").row_count > 0)
+            await open_detail(app, pilot, "hidkey")
             assert not await settled_footer(pilot)
             left_out = {k.key for k in app.screen.query(FooterKey) if not k.display}
             await pilot.press("ctrl+p")
@@ -197,7 +196,6 @@ def test_a_key_the_footer_leaves_out_still_works_and_ctrl_p_still_opens_the_pale
 def test_stop_then_start_keeps_the_footer_whole_at_80_columns(make_app, session, spec_data):
     from textual.widgets._footer import FooterKey
 
-    from hostwiz.screens.detail import DetailScreen
     from hostwiz.services import operate
     from hostwiz.services import stacks as operations
 
@@ -206,9 +204,7 @@ def test_stop_then_start_keeps_the_footer_whole_at_80_columns(make_app, session,
     async def scenario():
         app = make_app()
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            app.push_screen(DetailScreen("stopfoot"))
-            await until(pilot, lambda: app.screen.is_mounted and app.screen.query_one("#resources").row_count > 0)
+            await open_detail(app, pilot, "stopfoot")
             before = await settled_footer(pilot), [k.description for k in app.screen.query(FooterKey) if k.display]
             operate.stop(app.session, "stopfoot")
             assert Ledger(session.state_dir, "stopfoot").get("status") == "stopped"
